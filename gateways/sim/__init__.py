@@ -1,0 +1,3 @@
+from .gateway import SimGateway
+
+__all__ = ["SimGateway"]

@@ -1,0 +1,217 @@
+"""SimGateway: orchestration only. A feed thread drives the venue; every venue change leaves as
+a vnpy event. The venue's book is saved after every order or trade so paper trading survives a
+restart."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+
+from vnpy.event import EventEngine
+from vnpy.trader.constant import Exchange, Interval
+from vnpy.trader.database import get_database
+from vnpy.trader.gateway import BaseGateway
+from vnpy.trader.object import (
+    BarData,
+    CancelRequest,
+    HistoryRequest,
+    OrderData,
+    OrderRequest,
+    SubscribeRequest,
+    TickData,
+    TradeData,
+)
+
+from lianghua_app.events import EVENT_GATEWAY_STATUS, GatewayStatus
+from lianghua_app.i18n import tr
+from lianghua_app.markets import CHINA_TZ, ashare
+from lianghua_app.storage.models import VenueState
+
+from .feed import SyntheticFeed, replay_bars
+from .instruments import DEFAULT_INSTRUMENTS, SIM_LABEL, make_contract
+from .venue import Changes, SimVenue
+
+
+class SimGateway(BaseGateway):
+    default_name = "SIM"
+    default_setting: dict[str, str | int | float | bool] = {
+        "seed": 20240601,
+        "tick_interval": 0.5,
+        "capital_cny": 1_000_000.0,
+        "capital_usdt": 100_000.0,
+        "leverage": 5,
+        "commission_rate": 0.00025,
+        "min_commission": 5.0,
+        "enforce_sessions": False,
+        "autostart": True,
+    }
+    exchanges = [Exchange.SSE, Exchange.SZSE, Exchange.BSE, Exchange.GLOBAL]
+
+    def __init__(self, event_engine: EventEngine, gateway_name: str = "SIM") -> None:
+        super().__init__(event_engine, gateway_name)
+        self.lock = threading.RLock()
+        self.venue: SimVenue | None = None
+        self.feed: SyntheticFeed | None = None
+        self.replay: Iterator[TickData] | None = None
+        self.replay_speed = 1
+        self.interval = 0.5
+        self.stop_event = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.connected = False
+
+    # --- connection --------------------------------------------------------------------
+    def connect(self, setting: dict) -> None:
+        options = {**self.default_setting, **setting}
+        contracts = [make_contract(i.symbol, i.exchange, i.name, self.gateway_name) for i in DEFAULT_INSTRUMENTS]
+        fees = ashare.AshareFeeSchedule(float(options["commission_rate"]), float(options["min_commission"]))
+        self.venue = SimVenue(self.gateway_name, contracts, float(options["capital_cny"]),
+                              float(options["capital_usdt"]), int(options["leverage"]), fees,
+                              bool(options["enforce_sessions"]))
+        self.feed = SyntheticFeed(DEFAULT_INSTRUMENTS, int(options["seed"]))
+        self.interval = float(options["tick_interval"])
+        restored = self._restore()
+        for contract in contracts:
+            self.on_contract(contract)
+        self.query_account()
+        self.query_position()
+        for order in self.venue.orders.values():
+            self.on_order(order)
+        for trade in self.venue.trades:
+            self.on_trade(trade)
+        self.connected = True
+        message = tr("{label}接口已连接（合成行情，种子{seed}）", label=SIM_LABEL, seed=options["seed"])
+        if restored:
+            message += tr("，已恢复上次的模拟账户")
+        self.write_log(message)
+        self.on_event(EVENT_GATEWAY_STATUS, GatewayStatus(self.gateway_name, True, message))
+        if options["autostart"]:
+            self.start()
+
+    def start(self) -> None:
+        if self.thread and self.thread.is_alive():
+            return
+        self.stop_event.clear()
+        self.thread = threading.Thread(target=self._run, name=f"{self.gateway_name}-feed", daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.stop_event.set()
+        if self.thread:
+            self.thread.join(timeout=5)
+        if self.venue:
+            self._save()
+        if self.connected:
+            self.connected = False
+            self.on_event(EVENT_GATEWAY_STATUS, GatewayStatus(self.gateway_name, False, tr("已断开")))
+
+    def _run(self) -> None:
+        while not self.stop_event.wait(self.interval):
+            self.step()
+
+    def step(self, now: datetime | None = None) -> None:
+        """Advance the market by one push: a synthetic tick per instrument, or the next replayed
+        quotes."""
+        if self.venue is None or self.feed is None:
+            return
+        if self.replay is not None:
+            ticks = [t for _, t in zip(range(self.replay_speed), self.replay, strict=False)]
+            if not ticks:
+                self.replay = None
+                self.write_log(tr("历史回放结束，恢复合成行情"))
+                return
+        else:
+            ticks = self.feed.next_ticks(now or datetime.now(CHINA_TZ))
+        for tick in ticks:
+            self.push_tick(tick)
+
+    def push_tick(self, tick: TickData) -> None:
+        tick.gateway_name = self.gateway_name
+        with self.lock:
+            changes = self.venue.on_tick(tick)
+        self.on_tick(tick)
+        self._publish(changes)
+
+    def start_replay(self, symbol: str, exchange: Exchange, interval: Interval, start: datetime,
+                     end: datetime, speed: int = 4) -> int:
+        """Replay stored bars as quotes, `speed` quotes per push. Returns the number of bars."""
+        bars: list[BarData] = get_database().load_bar_data(symbol, exchange, interval, start, end)
+        if not bars:
+            self.write_log(tr("回放失败：数据库中没有{symbol}.{exchange}在该区间的{interval}数据",
+                              symbol=symbol, exchange=exchange.value, interval=interval.value))
+            return 0
+        self.replay = replay_bars(bars, pre_close=bars[0].open_price, depth=1_000_000)
+        self.replay_speed = max(int(speed), 1)
+        self.write_log(tr("开始回放{symbol}：{count}根K线", symbol=symbol, count=len(bars)))
+        return len(bars)
+
+    # --- trading ------------------------------------------------------------------------
+    def subscribe(self, req: SubscribeRequest) -> None:
+        """Every SIM instrument is always streamed."""
+
+    def send_order(self, req: OrderRequest) -> str:
+        if self.venue is None:
+            return ""
+        with self.lock:
+            order, changes = self.venue.submit(req, datetime.now(CHINA_TZ))
+        self._publish(changes)
+        return order.vt_orderid
+
+    def cancel_order(self, req: CancelRequest) -> None:
+        if self.venue is None:
+            return
+        with self.lock:
+            changes = self.venue.cancel(f"{self.gateway_name}.{req.orderid}")
+        self._publish(changes)
+
+    def query_account(self) -> None:
+        if self.venue:
+            for currency in self.venue.ledger.cash:
+                self.on_account(self.venue.account_data(currency))
+
+    def query_position(self) -> None:
+        if self.venue:
+            held = set(self.venue.ledger.stocks) | set(self.venue.ledger.perps)
+            for vt_symbol in sorted(held):
+                self.on_position(self.venue.position_data(vt_symbol))
+
+    def query_orders(self) -> list[OrderData]:
+        return list(self.venue.orders.values()) if self.venue else []
+
+    def query_trades(self) -> list[TradeData]:
+        return list(self.venue.trades) if self.venue else []
+
+    def query_history(self, req: HistoryRequest) -> list[BarData]:
+        return get_database().load_bar_data(req.symbol, req.exchange, req.interval, req.start, req.end)
+
+    # --- internals ------------------------------------------------------------------------
+    def _publish(self, changes: Changes) -> None:
+        if changes.touched_book:
+            self._save()
+        for order in changes.orders:
+            self.on_order(order)
+        for trade in changes.trades:
+            self.on_trade(trade)
+        for vt_symbol in sorted(changes.positions):
+            self.on_position(self.venue.position_data(vt_symbol))
+        for currency in sorted(changes.currencies):
+            self.on_account(self.venue.account_data(currency))
+        for message in changes.logs:
+            self.write_log(message)
+
+    def _save(self) -> None:
+        with self.lock:
+            payload = json.dumps(self.venue.snapshot(), ensure_ascii=False)
+        VenueState.replace(name=self.gateway_name, payload=payload, saved=datetime.now()).execute()
+
+    def _restore(self) -> bool:
+        row = VenueState.get_or_none(VenueState.name == self.gateway_name)
+        if row is None:
+            return False
+        try:
+            self.venue.restore(json.loads(row.payload))
+        except (KeyError, ValueError, TypeError) as error:
+            self.write_log(tr("模拟账户存档无法读取（{error}），已使用新账户", error=error))
+            return False
+        return True

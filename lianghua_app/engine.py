@@ -1,0 +1,132 @@
+"""TradingEngine: vnpy's MainEngine with an order pipeline, a journal and plugin wiring."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from vnpy.event import Event, EventEngine
+from vnpy.trader.constant import Direction, Status
+from vnpy.trader.engine import MainEngine
+from vnpy.trader.event import EVENT_LOG, EVENT_ORDER
+from vnpy.trader.object import LogData, OrderData, OrderRequest
+
+from . import markets
+from .events import EVENT_GATEWAY_STATUS, EVENT_ORDER_REJECTED, GatewayStatus
+from .i18n import tr
+from .journal import Journal
+from .paths import DataDir
+from .settings import Settings
+from .storage import open_database
+
+Guard = Callable[[OrderRequest, str], "str | None"]
+
+
+@dataclass(frozen=True)
+class Rejection:
+    vt_orderid: str
+    guard: str
+    reason: str
+    request: OrderRequest
+    gateway_name: str
+    time: datetime
+
+
+class TradingEngine(MainEngine):
+    """Owns `send_order`: ordered pre-trade guards, then the gateway. Nothing monkeypatches it."""
+
+    def __init__(self, data_dir: DataDir, settings: Settings | None = None,
+                 event_engine: EventEngine | None = None) -> None:
+        self.data_dir = data_dir
+        self.settings = settings or Settings()
+        self.database = open_database(data_dir.database_file)
+        self.guards: list[tuple[str, Guard]] = []
+        self.gateway_status: dict[str, GatewayStatus] = {}
+        self._reject_ids = itertools.count(1)
+        cwd = Path.cwd()
+        super().__init__(event_engine)
+        os.chdir(cwd)  # MainEngine changes into vnpy's folder; we keep the user's
+        self.add_guard("markets", self.check_market_rules)
+
+    def init_engines(self) -> None:
+        super().init_engines()
+        # Before any app or widget registers, so rows are written before anything is shown.
+        self.journal = Journal(self.event_engine)
+        self.event_engine.register(EVENT_GATEWAY_STATUS, self.process_gateway_status)
+
+    # --- guards -------------------------------------------------------------------------
+    def add_guard(self, name: str, guard: Guard, before: str | None = None) -> None:
+        """Register a pre-trade check; it returns a reason to refuse, or None to pass."""
+        self.remove_guard(name)
+        names = [n for n, _ in self.guards]
+        index = names.index(before) if before in names else len(self.guards)
+        self.guards.insert(index, (name, guard))
+
+    def remove_guard(self, name: str) -> None:
+        self.guards = [(n, g) for n, g in self.guards if n != name]
+
+    def check_market_rules(self, req: OrderRequest, gateway_name: str) -> str | None:
+        contract = self.get_contract(req.vt_symbol)
+        tick = self.get_tick(req.vt_symbol)
+        today = tick.datetime.date() if tick and tick.datetime else date.today()
+        return markets.validate_order(req, contract, tick, self.sellable_volume(req.vt_symbol, gateway_name),
+                                      today)
+
+    def sellable_volume(self, vt_symbol: str, gateway_name: str) -> float:
+        position = self.get_position(f"{gateway_name}.{vt_symbol}.{Direction.LONG.value}")
+        if position is None:
+            return 0.0
+        return max(position.yd_volume - position.frozen, 0.0)
+
+    # --- order pipeline ------------------------------------------------------------------
+    def send_order(self, req: OrderRequest, gateway_name: str) -> str:
+        gateway = self.gateways.get(gateway_name)
+        if gateway is None:
+            return self._reject(req, gateway_name, "engine", tr("接口{name}不存在或未加载", name=gateway_name))
+        for name, guard in self.guards:
+            reason = guard(req, gateway_name)
+            if reason:
+                return self._reject(req, gateway_name, name, reason)
+        self.journal.record_request(req, gateway_name)
+        self.write_log(tr("委托下单 -> {gateway}：{symbol} {direction} {offset} {volume}@{price}",
+                          gateway=gateway_name, symbol=req.vt_symbol, direction=req.direction.value,
+                          offset=req.offset.value, volume=req.volume, price=req.price))
+        vt_orderid = gateway.send_order(req)
+        if vt_orderid:
+            self.journal.link_request(req, vt_orderid)
+        return vt_orderid
+
+    def _reject(self, req: OrderRequest, gateway_name: str, guard: str, reason: str) -> str:
+        orderid = f"REJ{datetime.now():%H%M%S}{next(self._reject_ids):04d}"
+        order = req.create_order_data(orderid, gateway_name)
+        order.status = Status.REJECTED
+        order.datetime = datetime.now(markets.CHINA_TZ)
+        order.extra = {"reason": reason}
+        self.journal.record_request(req, gateway_name, order.vt_orderid, reason)
+        rejection = Rejection(order.vt_orderid, guard, reason, req, gateway_name, datetime.now())
+        self.write_log(tr("委托被拒绝[{guard}] {symbol}：{reason}", guard=guard, symbol=req.vt_symbol,
+                          reason=reason), source=gateway_name)
+        self.event_engine.put(Event(EVENT_ORDER_REJECTED, rejection))
+        self.event_engine.put(Event(EVENT_ORDER, order))
+        self.event_engine.put(Event(EVENT_ORDER + order.vt_orderid, order))
+        return order.vt_orderid
+
+    def process_gateway_status(self, event: Event) -> None:
+        status: GatewayStatus = event.data
+        self.gateway_status[status.gateway_name] = status
+
+    def write_log(self, msg: str, source: str = "LiangHua") -> None:
+        self.event_engine.put(Event(EVENT_LOG, LogData(msg=msg, gateway_name=source)))
+
+    def close(self) -> None:
+        super().close()
+        self.journal.close()
+        self.database.close()
+
+
+def order_reason(order: OrderData) -> str:
+    return (order.extra or {}).get("reason", "")

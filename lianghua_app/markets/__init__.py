@@ -1,0 +1,97 @@
+"""The one set of market rules, applied to vnpy objects.
+
+SIM, the pre-trade guard, the backtester and the risk manager all call `validate_order`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from vnpy.trader.constant import Direction, Exchange, Offset, OrderType
+from vnpy.trader.object import ContractData, OrderRequest, TickData
+
+from ..i18n import tr
+from . import ashare, crypto
+
+CHINA_TZ = ZoneInfo("Asia/Shanghai")
+ASHARE_EXCHANGES = frozenset({Exchange.SSE, Exchange.SZSE, Exchange.BSE})
+
+
+def is_ashare(exchange: Exchange) -> bool:
+    return exchange in ASHARE_EXCHANGES
+
+
+def perp_spec(contract: ContractData) -> crypto.PerpSpec:
+    known = crypto.PERPETUALS.get(contract.symbol)
+    if known:
+        return known
+    return crypto.PerpSpec(contract.symbol, contract.name, tick=contract.pricetick,
+                           step=contract.min_volume, min_qty=contract.min_volume, min_notional=0.0)
+
+
+def is_buy(req: OrderRequest) -> bool:
+    return req.direction is Direction.LONG
+
+
+def validate_order(
+    req: OrderRequest,
+    contract: ContractData | None,
+    tick: TickData | None,
+    available: float,
+    today: date,
+) -> str | None:
+    """The reason the order breaks a market rule, or None. `available` is the sellable
+    volume of an A-share position (T+1), ignored for crypto."""
+    if contract is None:
+        return tr("未知合约：{symbol}", symbol=req.vt_symbol)
+    if req.volume <= 0:
+        return tr("委托数量须大于0")
+    if req.type is OrderType.LIMIT and req.price <= 0:
+        return tr("限价委托须填写价格")
+    if is_ashare(contract.exchange):
+        return _validate_ashare(req, contract, tick, available, today)
+    spec = perp_spec(contract)
+    price = req.price if req.type is OrderType.LIMIT else (tick.last_price if tick else 0.0)
+    reason = crypto.check_order(spec, price, req.volume)
+    if reason and req.type is not OrderType.LIMIT and "价格" in reason:
+        return None
+    return reason
+
+
+def _validate_ashare(
+    req: OrderRequest, contract: ContractData, tick: TickData | None, available: float, today: date
+) -> str | None:
+    board = ashare.board_of(contract.symbol)
+    if req.direction is Direction.SHORT and req.offset is Offset.OPEN:
+        return tr("A股不支持卖空开仓，请使用卖出平仓")
+    if req.direction is Direction.LONG and req.offset not in (Offset.OPEN, Offset.NONE):
+        return tr("A股不支持买入平仓")
+    if is_buy(req):
+        reason = ashare.check_buy_volume(board, req.volume)
+    else:
+        reason = ashare.check_sell_volume(board, req.volume, available)
+    if reason:
+        return reason
+    if req.type is not OrderType.LIMIT:
+        return None
+    if not ashare.is_on_tick(req.price, contract.pricetick or ashare.PRICE_TICK):
+        return tr("委托价格须为{tick}元的整数倍", tick=contract.pricetick or ashare.PRICE_TICK)
+    limit_down, limit_up = band_of(contract, tick, today)
+    if limit_up and req.price > limit_up + 1e-9:
+        return tr("委托价格{price}高于涨停价{limit}", price=req.price, limit=limit_up)
+    if limit_down and req.price < limit_down - 1e-9:
+        return tr("委托价格{price}低于跌停价{limit}", price=req.price, limit=limit_down)
+    return None
+
+
+def band_of(contract: ContractData, tick: TickData | None, today: date) -> tuple[float, float]:
+    """Today's (limit_down, limit_up): from the quote when the venue sends it, else computed."""
+    if tick is None:
+        return 0.0, 0.0
+    if tick.limit_up and tick.limit_down:
+        return tick.limit_down, tick.limit_up
+    if tick.pre_close:
+        board = ashare.board_of(contract.symbol)
+        return ashare.price_limits(tick.pre_close, board, ashare.is_st(contract.name), today)
+    return 0.0, 0.0

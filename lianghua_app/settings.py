@@ -1,0 +1,145 @@
+"""One typed, validated settings file per profile. Secrets never go in it (see secrets.py)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .i18n import tr
+
+SECRET_WORDS = ("password", "secret", "api_key", "apikey", "token", "passphrase")
+
+
+@dataclass(frozen=True)
+class Field:
+    kind: type
+    default: Any
+    help: str
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple = ()
+
+    def allowed(self) -> str:
+        if self.choices:
+            return " | ".join(map(str, self.choices))
+        if self.kind is bool:
+            return "true | false"
+        if self.minimum is not None or self.maximum is not None:
+            return f"{self.kind.__name__} {self.minimum} .. {self.maximum}"
+        return self.kind.__name__
+
+
+SCHEMA: dict[str, Field] = {
+    "language": Field(str, "zh_CN", "界面语言", choices=("zh_CN", "en")),
+    "sim.enabled": Field(bool, True, "启动时连接模拟接口"),
+    "sim.seed": Field(int, 20240601, "模拟行情随机种子", 0, 2**31 - 1),
+    "sim.tick_interval": Field(float, 0.5, "模拟行情推送间隔（秒）", 0.05, 60),
+    "sim.capital_cny": Field(float, 1_000_000.0, "模拟A股账户初始资金（元）", 1_000, 1e10),
+    "sim.capital_usdt": Field(float, 100_000.0, "模拟合约账户初始资金（USDT）", 100, 1e10),
+    "sim.leverage": Field(int, 5, "永续合约杠杆倍数（逐仓）", 1, 125),
+    "sim.enforce_sessions": Field(bool, False, "模拟接口只在A股交易时段撮合"),
+    "fees.commission_rate": Field(float, 0.00025, "A股佣金费率", 0, 0.003),
+    "fees.min_commission": Field(float, 5.0, "A股单笔最低佣金（元）", 0, 100),
+    "strategies.poll_seconds": Field(float, 1.0, "策略文件夹检查间隔（秒）", 0.2, 60),
+}
+
+
+class SettingsError(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class Settings:
+    values: dict[str, Any] = field(default_factory=lambda: {k: f.default for k, f in SCHEMA.items()})
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+
+def validate(raw: dict[str, Any]) -> Settings:
+    """Every problem names the key, what is wrong and what is allowed."""
+    problems: list[str] = []
+    values = {k: f.default for k, f in SCHEMA.items()}
+    for key, value in raw.items():
+        if any(word in key.lower() for word in SECRET_WORDS):
+            problems.append(tr("{key}: 密钥类信息不得写入设置文件，请用“lianghua secret set {key}”存入系统钥匙串",
+                               key=key))
+            continue
+        spec = SCHEMA.get(key)
+        if spec is None:
+            problems.append(tr("{key}: 未知设置项；可用设置项：{known}", key=key, known=", ".join(SCHEMA)))
+            continue
+        problem = _check(key, value, spec)
+        if problem:
+            problems.append(problem)
+        else:
+            values[key] = spec.kind(value)
+    if problems:
+        raise SettingsError(problems)
+    return Settings(values)
+
+
+def _check(key: str, value: Any, spec: Field) -> str | None:
+    bad = tr("{key}: 值 {value!r} 无效，允许：{allowed}", key=key, value=value, allowed=spec.allowed())
+    if spec.kind is bool:
+        return None if isinstance(value, bool) else bad
+    if spec.kind in (int, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return bad
+        if spec.kind is int and value != int(value):
+            return bad
+        if (spec.minimum is not None and value < spec.minimum) or (
+                spec.maximum is not None and value > spec.maximum):
+            return bad
+        return None
+    if not isinstance(value, spec.kind):
+        return bad
+    if spec.choices and value not in spec.choices:
+        return bad
+    return None
+
+
+class SettingsStore:
+    """Reads and writes `settings.json`; keeps the last good settings when a new one is bad."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.current = Settings()
+        self.problems: list[str] = []
+
+    def load(self) -> Settings:
+        self.problems = []
+        if not self.path.exists():
+            return self.current
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            if not isinstance(raw, dict):
+                raise SettingsError([tr("设置文件须为JSON对象（键: 值）")])
+            self.current = validate(raw)
+        except json.JSONDecodeError as error:
+            self.problems = [tr("设置文件{path}第{line}行JSON格式错误：{msg}；沿用上一次有效设置",
+                                path=self.path, line=error.lineno, msg=error.msg)]
+        except SettingsError as error:
+            self.problems = error.problems + [tr("沿用上一次有效设置")]
+        return self.current
+
+    def update(self, changes: dict[str, Any]) -> Settings:
+        """Validate then save; on error raise SettingsError and change nothing."""
+        merged = {**self._file_values(), **changes}
+        settings = validate(merged)
+        self.path.write_text(json.dumps(merged, ensure_ascii=False, indent=2), encoding="utf-8")
+        self.current = settings
+        return settings
+
+    def _file_values(self) -> dict[str, Any]:
+        if not self.path.exists():
+            return {}
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            return {k: v for k, v in self.current.values.items() if v != SCHEMA[k].default}
+        return raw if isinstance(raw, dict) else {}

@@ -1,0 +1,75 @@
+"""Point vnpy at the active profile before (and after) it is imported.
+
+vnpy picks its folder when `vnpy.trader.utility` is first imported: `./.vntrader` if it
+exists, otherwise it creates `~/.vntrader`. We never want the latter, so the first import
+happens with the profile as working directory, and later profiles (tests, a second
+profile in one process) rebind vnpy's module globals.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from .paths import DataDir
+
+_log_sink_id: int | None = None
+
+
+def bind_vnpy(data_dir: DataDir, language: str = "zh_CN") -> None:
+    """`language` only takes effect before vnpy's first import: vnpy translates its enums then."""
+    data_dir.create()
+    if "vnpy.trader.utility" not in sys.modules:
+        os.environ["LANGUAGE"] = "en" if language.startswith("en") else "zh_CN"
+        previous = Path.cwd()
+        os.chdir(data_dir.root)
+        try:
+            import vnpy.trader.utility  # noqa: F401
+        finally:
+            os.chdir(previous)
+
+    from vnpy.trader import utility
+    from vnpy.trader.setting import SETTINGS
+
+    utility.TRADER_DIR = data_dir.root
+    utility.TEMP_DIR = data_dir.vnpy_dir
+    for module_name in ("vnpy.trader.engine", "vnpy.trader.ui.mainwindow"):
+        module = sys.modules.get(module_name)
+        if module is not None:
+            module.TRADER_DIR = data_dir.root
+
+    # vnpy's own sinks would print every event to stdout and log outside the profile.
+    SETTINGS.update({
+        "log.console": False,
+        "log.file": False,
+        "database.name": "sqlite",
+        "database.database": str(data_dir.database_file),
+    })
+    _rebind_sqlite(data_dir.database_file)
+    _bind_log_file(data_dir)
+
+
+def _rebind_sqlite(path: Path) -> None:
+    import vnpy.trader.database as vn_database
+
+    vn_database.database = None
+    module = sys.modules.get("vnpy_sqlite.sqlite_database")
+    if module is not None and module.db.database != str(path):
+        module.db.close()
+        module.db.init(str(path))
+
+
+def _bind_log_file(data_dir: DataDir) -> None:
+    global _log_sink_id
+    import vnpy.trader.logger  # noqa: F401  (configures loguru once)
+    from loguru import logger
+
+    if _log_sink_id is not None:
+        logger.remove(_log_sink_id)
+    _log_sink_id = logger.add(
+        data_dir.logs_dir / "lianghua_{time:YYYYMMDD}.log",
+        level="INFO",
+        encoding="utf-8",
+        format="{time:YYYY-MM-DD HH:mm:ss.SSS} | {level} | {extra[gateway_name]} | {message}",
+    )

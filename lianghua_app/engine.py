@@ -20,8 +20,10 @@ from .events import EVENT_GATEWAY_STATUS, EVENT_ORDER_REJECTED, GatewayStatus
 from .i18n import tr
 from .journal import Journal
 from .paths import DataDir
+from .scheduler import Scheduler
 from .settings import Settings
 from .storage import open_database
+from .strategies import StrategyRegistry
 
 Guard = Callable[[OrderRequest, str], "str | None"]
 
@@ -47,6 +49,8 @@ class TradingEngine(MainEngine):
         self.guards: list[tuple[str, Guard]] = []
         self.gateway_status: dict[str, GatewayStatus] = {}
         self._reject_ids = itertools.count(1)
+        self.scheduler = Scheduler()
+        self.strategy_registry: StrategyRegistry | None = None
         cwd = Path.cwd()
         super().__init__(event_engine)
         os.chdir(cwd)  # MainEngine changes into vnpy's folder; we keep the user's
@@ -123,6 +127,7 @@ class TradingEngine(MainEngine):
         self.event_engine.put(Event(EVENT_LOG, LogData(msg=msg, gateway_name=source)))
 
     def close(self) -> None:
+        self.scheduler.shutdown()
         super().close()
         self.journal.close()
         self.database.close()

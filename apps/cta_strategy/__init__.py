@@ -1,0 +1,12 @@
+"""vnpy's CTA strategy app, fed by LiangHua's strategy registry (the live strategies folder)."""
+
+from __future__ import annotations
+
+from vnpy_ctastrategy import CtaStrategyApp
+
+from .engine import LiveCtaEngine
+
+
+class CtaApp(CtaStrategyApp):
+    app_module: str = "vnpy_ctastrategy"
+    engine_class: type[LiveCtaEngine] = LiveCtaEngine

@@ -1,0 +1,1 @@
+"""QMT (xtquant) gateway. Only the SDK loader exists so far."""

@@ -1,0 +1,79 @@
+"""Builds a running TradingEngine for a profile: gateways, apps, SIM, reconciliation, jobs."""
+
+from __future__ import annotations
+
+from vnpy.event import Event
+from vnpy.trader.event import EVENT_LOG
+
+from .engine import TradingEngine
+from .events import EVENT_STRATEGY_FILES
+from .i18n import tr
+from .paths import DataDir
+from .plugins import all_plugins
+from .settings import Settings
+from .strategies import StrategyRegistry
+
+
+def build_engine(data_dir: DataDir, settings: Settings, connect_sim: bool | None = None) -> TradingEngine:
+    """Everything the workstation needs, without any GUI."""
+    engine = TradingEngine(data_dir, settings)
+    engine.strategy_registry = StrategyRegistry()
+    for plugin in all_plugins():
+        try:
+            cls = plugin.load()
+        except Exception as error:  # a broken plugin must not stop the workstation
+            engine.write_log(tr("插件{name}加载失败：{error}", name=plugin.name, error=error))
+            continue
+        if plugin.kind == "gateway":
+            engine.add_gateway(cls, plugin.name)
+        else:
+            engine.add_app(cls)
+    engine.event_engine.register(EVENT_STRATEGY_FILES, lambda event: _apply_strategy_changes(engine, event))
+    if settings["sim.enabled"] if connect_sim is None else connect_sim:
+        connect_sim_gateway(engine)
+    return engine
+
+
+def connect_sim_gateway(engine: TradingEngine) -> None:
+    s = engine.settings
+    engine.connect({
+        "seed": s["sim.seed"], "tick_interval": s["sim.tick_interval"], "capital_cny": s["sim.capital_cny"],
+        "capital_usdt": s["sim.capital_usdt"], "leverage": s["sim.leverage"],
+        "commission_rate": s["fees.commission_rate"], "min_commission": s["fees.min_commission"],
+        "enforce_sessions": s["sim.enforce_sessions"],
+    }, "SIM")
+    gateway = engine.gateways["SIM"]
+    for warning in engine.journal.reconcile("SIM", gateway.query_orders(), gateway.query_trades()):
+        engine.event_engine.put(Event(EVENT_LOG, _warning(warning)))
+
+
+def start_jobs(engine: TradingEngine) -> None:
+    """Periodic work: the strategies folder and position refresh. The GUI and the CLI start it."""
+    def poll_strategies() -> None:
+        messages = engine.strategy_registry.poll()
+        if messages:
+            engine.event_engine.put(Event(EVENT_STRATEGY_FILES, messages))
+
+    def refresh_positions() -> None:
+        for gateway in list(engine.gateways.values()):
+            if getattr(gateway, "connected", False):
+                gateway.query_position()
+
+    engine.scheduler.every(engine.settings["strategies.poll_seconds"], poll_strategies, "strategies")
+    engine.scheduler.every(3, refresh_positions, "positions")
+    engine.scheduler.start()
+
+
+def _apply_strategy_changes(engine: TradingEngine, event: Event) -> None:
+    cta = engine.engines.get("CtaStrategy")
+    if cta is not None and hasattr(cta, "refresh_classes"):
+        cta.refresh_classes()
+    for message in event.data:
+        engine.write_log(message, source="Strategies")
+
+
+def _warning(message: str):
+    from vnpy.trader.logger import WARNING
+    from vnpy.trader.object import LogData
+
+    return LogData(msg=message, gateway_name="Journal", level=WARNING)

@@ -1,0 +1,167 @@
+"""`lianghua` command line: gui, check, import-csv, data, settings, secret."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from .i18n import set_locale, tr
+from .paths import DataDir, resolve_data_dir
+from .settings import SettingsStore
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        args.command = "gui"
+    try:
+        data_dir = resolve_data_dir(args.data_dir, args.profile)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    store = SettingsStore(data_dir.settings_file)
+    settings = store.load()
+    set_locale(settings["language"])
+    for problem in store.problems:
+        print(tr("设置问题：{problem}", problem=problem), file=sys.stderr)
+    handler = COMMANDS[args.command]
+    return handler(args, data_dir, store)
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", help="profile root folder (default: LIANGHUA_HOME or ~/LiangHua)")
+    common.add_argument("--profile", default="default", help="profile name (a folder under the data dir)")
+    parser = argparse.ArgumentParser(prog="lianghua", parents=[common],
+                                     description="LiangHua trading workstation")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("gui", parents=[common], help="open the workstation")
+    sub.add_parser("check", parents=[common], help="verify this installation")
+    imp = sub.add_parser("import-csv", parents=[common], help="import bars from a CSV file")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--symbol", required=True)
+    imp.add_argument("--exchange", required=True, help="SSE, SZSE, BSE, GLOBAL, ...")
+    imp.add_argument("--interval", required=True, help="1m, 1h, d, w")
+    imp.add_argument("--skip-bad", action="store_true", help="import the good rows, report the bad ones")
+    sub.add_parser("data", parents=[common], help="list the bars in the database")
+    sub.add_parser("settings", parents=[common], help="show the settings and where they live")
+    secret = sub.add_parser("secret", parents=[common], help="store credentials in the OS keyring")
+    secret.add_argument("action", choices=["set", "delete"])
+    secret.add_argument("key")
+    return parser
+
+
+def _bind(data_dir: DataDir, store: SettingsStore) -> None:
+    from .vnpy_env import bind_vnpy
+
+    bind_vnpy(data_dir, store.current["language"])
+
+
+def cmd_gui(args: argparse.Namespace, data_dir: DataDir, store: SettingsStore) -> int:
+    _bind(data_dir, store)
+    from .ui.app import run_gui
+
+    return run_gui(data_dir, store)
+
+
+def cmd_check(args: argparse.Namespace, data_dir: DataDir, store: SettingsStore) -> int:
+    from .check import print_report, run_checks
+
+    results = run_checks(data_dir)
+    print_report(results)
+    return 0 if all(r.ok or not r.required for r in results) else 1
+
+
+def cmd_import_csv(args: argparse.Namespace, data_dir: DataDir, store: SettingsStore) -> int:
+    _bind(data_dir, store)
+    from vnpy.trader.constant import Exchange, Interval
+
+    from apps.data_manager.csv_import import CsvFormatError
+
+    try:
+        exchange = Exchange(args.exchange.upper())
+    except ValueError:
+        print(tr("未知交易所“{value}”；可用：SSE, SZSE, BSE, GLOBAL 等", value=args.exchange), file=sys.stderr)
+        return 2
+    try:
+        interval = Interval(args.interval)
+    except ValueError:
+        print(tr("未知周期“{value}”；可用：{allowed}", value=args.interval,
+                 allowed=", ".join(i.value for i in Interval)), file=sys.stderr)
+        return 2
+    engine = _headless_engine(data_dir, store)
+    try:
+        report = engine.get_engine("DataManager").import_csv(args.file, args.symbol, exchange, interval,
+                                                             args.skip_bad)
+    except CsvFormatError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    finally:
+        engine.close()
+    print(report.summary())
+    return 0 if report.committed else 1
+
+
+def cmd_data(args: argparse.Namespace, data_dir: DataDir, store: SettingsStore) -> int:
+    _bind(data_dir, store)
+    engine = _headless_engine(data_dir, store)
+    try:
+        rows = engine.get_engine("DataManager").overview()
+    finally:
+        engine.close()
+    print(f"{'symbol':<12}{'exchange':<10}{'interval':<10}{'count':>10}  {'first':<20}{'last':<20}")
+    for o in rows:
+        print(f"{o.symbol:<12}{o.exchange.value:<10}{o.interval.value:<10}{o.count:>10}  "
+              f"{o.start:%Y-%m-%d %H:%M}    {o.end:%Y-%m-%d %H:%M}")
+    if not rows:
+        print(tr("数据库中还没有K线数据。用 lianghua import-csv 导入。"))
+    return 0
+
+
+def cmd_settings(args: argparse.Namespace, data_dir: DataDir, store: SettingsStore) -> int:
+    from .settings import SCHEMA
+
+    print(tr("设置文件：{path}", path=data_dir.settings_file))
+    for key, spec in SCHEMA.items():
+        print(f"  {key:<26}= {store.current[key]!r:<14} {spec.help} [{spec.allowed()}]")
+    return 1 if store.problems else 0
+
+
+def cmd_secret(args: argparse.Namespace, data_dir: DataDir, store: SettingsStore) -> int:
+    from .secrets import SecretStoreError, delete_secret, set_secret
+
+    try:
+        if args.action == "set":
+            value = getpass.getpass(tr("{key} 的值（不会显示）：", key=args.key)) if sys.stdin.isatty() \
+                else sys.stdin.readline().rstrip("\n")
+            set_secret(args.profile, args.key, value)
+            print(tr("已存入系统钥匙串：{key}", key=args.key))
+        else:
+            delete_secret(args.profile, args.key)
+            print(tr("已删除：{key}", key=args.key))
+    except SecretStoreError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _headless_engine(data_dir: DataDir, store: SettingsStore):
+    from .bootstrap import build_engine
+
+    return build_engine(data_dir, store.current, connect_sim=False)
+
+
+COMMANDS = {
+    "gui": cmd_gui,
+    "check": cmd_check,
+    "import-csv": cmd_import_csv,
+    "data": cmd_data,
+    "settings": cmd_settings,
+    "secret": cmd_secret,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

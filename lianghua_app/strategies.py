@@ -1,0 +1,132 @@
+"""Discovery and hot reload of strategies: the project's `strategies/` folder plus the ones
+vnpy_ctastrategy ships. One broken file is reported (file, line, message) and never stops
+the others; its last good classes stay available."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import pkgutil
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from vnpy_ctastrategy import CtaTemplate, TargetPosTemplate
+
+from .i18n import tr
+
+PROJECT_STRATEGIES = Path(__file__).resolve().parent.parent / "strategies"
+MODULE_PREFIX = "lianghua_user_strategies"
+
+
+@dataclass(frozen=True)
+class StrategyFileError:
+    path: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return tr("策略文件{name}第{line}行出错：{message}", name=self.path.name, line=self.line,
+                  message=self.message)
+
+
+class StrategyRegistry:
+    def __init__(self, folder: Path | None = None, include_bundled: bool = True) -> None:
+        self.folder = folder or PROJECT_STRATEGIES
+        self.classes: dict[str, type[CtaTemplate]] = {}
+        self.origins: dict[str, Path | None] = {}
+        self.errors: dict[Path, StrategyFileError] = {}
+        self._stamps: dict[Path, tuple[float, int]] = {}
+        self._file_classes: dict[Path, list[str]] = {}
+        if include_bundled:
+            self._load_bundled()
+        self.poll()
+
+    def _load_bundled(self) -> None:
+        import vnpy_ctastrategy.strategies as bundled
+
+        for info in pkgutil.iter_modules(bundled.__path__):
+            module = importlib.import_module(f"{bundled.__name__}.{info.name}")
+            for cls in _strategy_classes(module):
+                self.classes[cls.__name__] = cls
+                self.origins[cls.__name__] = None
+
+    def poll(self) -> list[str]:
+        """Load new or edited files and drop deleted ones; returns what happened, for the log."""
+        events: list[str] = []
+        present = {p.resolve(): p.stat() for p in sorted(self.folder.glob("*.py")) if not p.name.startswith("_")} \
+            if self.folder.is_dir() else {}
+        for path in [p for p in self._stamps if p not in present]:
+            for name in self._file_classes.pop(path, []):
+                self.classes.pop(name, None)
+                self.origins.pop(name, None)
+            self._stamps.pop(path)
+            self.errors.pop(path, None)
+            events.append(tr("策略文件{name}已删除", name=path.name))
+        for path, stat in present.items():
+            stamp = (stat.st_mtime, stat.st_size)
+            if self._stamps.get(path) == stamp:
+                continue
+            self._stamps[path] = stamp
+            events.append(self._load_file(path))
+        return events
+
+    def _load_file(self, path: Path) -> str:
+        module_name = f"{MODULE_PREFIX}.{path.stem}"
+        try:
+            module = _import_file(module_name, path)
+        except Exception as error:  # any error in a user's file must not stop the app
+            problem = _describe(error, path)
+            self.errors[path] = problem
+            return str(problem) + tr("；其余策略不受影响") + (
+                tr("，继续使用上次加载成功的版本") if self._file_classes.get(path) else "")
+        self.errors.pop(path, None)
+        for name in self._file_classes.get(path, []):
+            self.classes.pop(name, None)
+        names = []
+        for cls in _strategy_classes(module):
+            self.classes[cls.__name__] = cls
+            self.origins[cls.__name__] = path
+            names.append(cls.__name__)
+        self._file_classes[path] = names
+        if not names:
+            return tr("策略文件{name}中没有找到CtaTemplate子类", name=path.name)
+        return tr("已加载策略文件{name}：{classes}", name=path.name, classes=", ".join(names))
+
+
+def _import_file(module_name: str, path: Path) -> ModuleType:
+    if MODULE_PREFIX not in sys.modules:
+        package = ModuleType(MODULE_PREFIX)
+        package.__path__ = []
+        sys.modules[MODULE_PREFIX] = package
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    previous = sys.modules.get(module_name)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        if previous is not None:
+            sys.modules[module_name] = previous
+        else:
+            sys.modules.pop(module_name, None)
+        raise
+    return module
+
+
+def _strategy_classes(module: ModuleType) -> list[type[CtaTemplate]]:
+    return [value for value in vars(module).values()
+            if isinstance(value, type) and issubclass(value, CtaTemplate)
+            and value not in (CtaTemplate, TargetPosTemplate) and value.__module__ == module.__name__]
+
+
+def _describe(error: BaseException, path: Path) -> StrategyFileError:
+    if isinstance(error, SyntaxError) and error.lineno:
+        return StrategyFileError(path, error.lineno, f"{type(error).__name__}: {error.msg}")
+    line = 0
+    for frame in traceback.extract_tb(error.__traceback__):
+        if Path(frame.filename).resolve() == path:
+            line = frame.lineno or 0
+    return StrategyFileError(path, line, f"{type(error).__name__}: {error}")

@@ -34,13 +34,13 @@ def build_engine(data_dir: DataDir, settings: Settings, connect_sim: bool | None
     return engine
 
 
-def connect_sim_gateway(engine: TradingEngine) -> None:
+def connect_sim_gateway(engine: TradingEngine, autostart: bool = True) -> None:
     s = engine.settings
     engine.connect({
         "seed": s["sim.seed"], "tick_interval": s["sim.tick_interval"], "capital_cny": s["sim.capital_cny"],
         "capital_usdt": s["sim.capital_usdt"], "leverage": s["sim.leverage"],
         "commission_rate": s["fees.commission_rate"], "min_commission": s["fees.min_commission"],
-        "enforce_sessions": s["sim.enforce_sessions"],
+        "enforce_sessions": s["sim.enforce_sessions"], "autostart": autostart,
     }, "SIM")
     gateway = engine.gateways["SIM"]
     for warning in engine.journal.reconcile("SIM", gateway.query_orders(), gateway.query_trades()):

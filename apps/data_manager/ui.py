@@ -1,0 +1,108 @@
+"""Data dock: what bars are stored, and a CSV import that runs off the GUI thread."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6 import QtWidgets
+from vnpy.event import EventEngine
+from vnpy.trader.constant import Exchange, Interval
+from vnpy.trader.engine import MainEngine
+
+from lianghua_app.i18n import tr
+from lianghua_app.ui.tables import RecordTable
+from lianghua_app.ui.worker import run_in_background
+
+from .engine import APP_NAME, DataManagerEngine, ImportReport
+
+OVERVIEW_HEADERS = ("代码", "交易所", "周期", "数量", "开始", "结束")
+EXCHANGES = (Exchange.SSE, Exchange.SZSE, Exchange.BSE, Exchange.GLOBAL)
+INTERVALS = (Interval.DAILY, Interval.MINUTE, Interval.HOUR, Interval.WEEKLY)
+
+
+class DataManagerWidget(QtWidgets.QWidget):
+    def __init__(self, main_engine: MainEngine, event_engine: EventEngine) -> None:
+        super().__init__()
+        self.engine: DataManagerEngine = main_engine.get_engine(APP_NAME)
+        self.task = None
+        self.file_edit = QtWidgets.QLineEdit()
+        browse = QtWidgets.QPushButton(tr("选择文件"))
+        browse.clicked.connect(self.choose_file)
+        self.symbol_edit = QtWidgets.QLineEdit()
+        self.symbol_edit.setPlaceholderText("000001")
+        self.exchange_combo = QtWidgets.QComboBox()
+        self.exchange_combo.addItems([e.value for e in EXCHANGES])
+        self.interval_combo = QtWidgets.QComboBox()
+        self.interval_combo.addItems([i.value for i in INTERVALS])
+        self.skip_bad = QtWidgets.QCheckBox(tr("跳过问题行"))
+        self.import_button = QtWidgets.QPushButton(tr("导入"))
+        self.import_button.clicked.connect(self.start_import)
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setRange(0, 1)
+        self.report = QtWidgets.QPlainTextEdit()
+        self.report.setReadOnly(True)
+        self.overview = RecordTable([tr(h) for h in OVERVIEW_HEADERS])
+        refresh = QtWidgets.QPushButton(tr("刷新"))
+        refresh.clicked.connect(self.refresh)
+
+        form = QtWidgets.QFormLayout()
+        file_row = QtWidgets.QHBoxLayout()
+        file_row.addWidget(self.file_edit)
+        file_row.addWidget(browse)
+        form.addRow(tr("CSV文件"), file_row)
+        form.addRow(tr("代码"), self.symbol_edit)
+        form.addRow(tr("交易所"), self.exchange_combo)
+        form.addRow(tr("周期"), self.interval_combo)
+        form.addRow(self.skip_bad, self.import_button)
+        form.addRow(self.progress)
+        left = QtWidgets.QVBoxLayout()
+        left.addLayout(form)
+        left.addWidget(self.report)
+        right = QtWidgets.QVBoxLayout()
+        right.addWidget(self.overview)
+        right.addWidget(refresh)
+        layout = QtWidgets.QHBoxLayout(self)
+        layout.addLayout(left, 1)
+        layout.addLayout(right, 2)
+        self.refresh()
+
+    def choose_file(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, tr("选择CSV文件"), "", "CSV (*.csv)")
+        if path:
+            self.file_edit.setText(path)
+            if not self.symbol_edit.text():
+                self.symbol_edit.setText(Path(path).stem.split(".")[0].split("-")[0])
+
+    def start_import(self) -> None:
+        path = Path(self.file_edit.text().strip())
+        symbol = self.symbol_edit.text().strip()
+        if not path.is_file() or not symbol:
+            self.report.setPlainText(tr("请选择存在的CSV文件并填写代码"))
+            return
+        exchange = Exchange(self.exchange_combo.currentText())
+        interval = Interval(self.interval_combo.currentText())
+        skip = self.skip_bad.isChecked()
+        self.import_button.setEnabled(False)
+        self.progress.setRange(0, 0)  # busy until the worker reports
+        self.report.setPlainText(tr("正在导入{name}……", name=path.name))
+        self.task = run_in_background(lambda: self.engine.import_csv(path, symbol, exchange, interval, skip),
+                                      self.import_done, self.import_failed)
+
+    def import_done(self, report: ImportReport) -> None:
+        self._idle()
+        self.report.setPlainText(report.summary())
+        self.refresh()
+
+    def import_failed(self, message: str) -> None:
+        self._idle()
+        self.report.setPlainText(message)
+
+    def _idle(self) -> None:
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        self.import_button.setEnabled(True)
+
+    def refresh(self) -> None:
+        self.overview.set_rows([
+            (o.symbol, o.exchange.value, o.interval.value, o.count, f"{o.start:%Y-%m-%d %H:%M}",
+             f"{o.end:%Y-%m-%d %H:%M}") for o in self.engine.overview()])

@@ -1,0 +1,23 @@
+"""Start the GUI for a profile."""
+
+from __future__ import annotations
+
+from vnpy.trader.ui import create_qapp
+
+from ..bootstrap import build_engine, start_jobs
+from ..i18n import tr
+from ..paths import DataDir
+from ..settings import SettingsStore
+from .main_window import MainWindow
+
+
+def run_gui(data_dir: DataDir, store: SettingsStore) -> int:
+    app = create_qapp("LiangHua")
+    engine = build_engine(data_dir, store.current)
+    for problem in store.problems:
+        engine.write_log(tr("设置问题：{problem}", problem=problem), source="Settings")
+    window = MainWindow(engine, data_dir.layout_file)
+    start_jobs(engine)
+    window.showMaximized()
+    return app.exec()
+

@@ -1,0 +1,195 @@
+"""The workstation window: every panel and app is a QDockWidget the trader arranges."""
+
+from __future__ import annotations
+
+import base64
+import json
+from importlib import import_module
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui, QtWidgets
+from vnpy.event import Event
+from vnpy.trader.ui.widget import (
+    AccountMonitor,
+    LogMonitor,
+    PositionMonitor,
+    TickMonitor,
+    TradeMonitor,
+    TradingWidget,
+)
+
+from ..engine import TradingEngine
+from ..events import EVENT_GATEWAY_STATUS, EVENT_STRATEGY_FILES, GatewayStatus
+from ..i18n import tr
+from .monitors import ExplainedActiveOrderMonitor, ExplainedOrderMonitor
+
+LAYOUT_VERSION = 1
+Area = QtCore.Qt.DockWidgetArea
+
+PANELS = (
+    ("trading", "交易", TradingWidget, Area.LeftDockWidgetArea),
+    ("ticks", "行情", TickMonitor, Area.RightDockWidgetArea),
+    ("orders", "委托", ExplainedOrderMonitor, Area.RightDockWidgetArea),
+    ("active", "活动委托", ExplainedActiveOrderMonitor, Area.RightDockWidgetArea),
+    ("trades", "成交", TradeMonitor, Area.RightDockWidgetArea),
+    ("log", "日志", LogMonitor, Area.BottomDockWidgetArea),
+    ("accounts", "资金", AccountMonitor, Area.BottomDockWidgetArea),
+    ("positions", "持仓", PositionMonitor, Area.BottomDockWidgetArea),
+)
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    status_signal = QtCore.Signal(Event)
+    strategies_signal = QtCore.Signal(Event)
+
+    def __init__(self, engine: TradingEngine, layout_file: Path, confirm_exit: bool = True) -> None:
+        super().__init__()
+        self.engine = engine
+        self.layout_file = layout_file
+        self.confirm_exit = confirm_exit
+        self.docks: dict[str, QtWidgets.QDockWidget] = {}
+        self.widgets: dict[str, QtWidgets.QWidget] = {}
+        self.status_labels: dict[str, QtWidgets.QLabel] = {}
+        self.setWindowTitle(tr("量化 LiangHua 交易工作站 — {path}", path=engine.data_dir.root))
+        self.setObjectName("LiangHuaMainWindow")
+        self.setDockOptions(QtWidgets.QMainWindow.DockOption.AllowTabbedDocks
+                            | QtWidgets.QMainWindow.DockOption.AllowNestedDocks
+                            | QtWidgets.QMainWindow.DockOption.AnimatedDocks)
+        self.resize(1600, 1000)
+        self._build_docks()
+        self.default_state = self.saveState(LAYOUT_VERSION)
+        self._build_menu()
+        self._build_status_bar()
+        self.restore_layout()
+
+    # --- docks --------------------------------------------------------------------------
+    def _build_docks(self) -> None:
+        for key, title, widget_class, area in PANELS:
+            self._add_dock(key, tr(title), widget_class(self.engine, self.engine.event_engine), area)
+        self.tabifyDockWidget(self.docks["orders"], self.docks["active"])
+        self.tabifyDockWidget(self.docks["orders"], self.docks["trades"])
+        self.tabifyDockWidget(self.docks["accounts"], self.docks["positions"])
+        self.tabifyDockWidget(self.docks["accounts"], self.docks["log"])
+        self.widgets["ticks"].itemDoubleClicked.connect(self.widgets["trading"].update_with_cell)
+        self.widgets["positions"].itemDoubleClicked.connect(self.widgets["trading"].update_with_cell)
+        first_app_dock = None
+        for app in self.engine.get_all_apps():
+            try:
+                widget_class = getattr(import_module(f"{app.app_module}.ui"), app.widget_name)
+                widget = widget_class(self.engine, self.engine.event_engine)
+            except Exception as error:  # one broken app must not take the window down
+                self.engine.write_log(tr("应用{name}界面加载失败：{error}", name=app.display_name, error=error))
+                continue
+            dock = self._add_dock(f"app:{app.app_name}", app.display_name, widget, Area.RightDockWidgetArea)
+            if first_app_dock is None:
+                first_app_dock = dock
+            else:
+                self.tabifyDockWidget(first_app_dock, dock)
+
+    def _add_dock(self, key: str, title: str, widget: QtWidgets.QWidget, area: Area) -> QtWidgets.QDockWidget:
+        dock = QtWidgets.QDockWidget(title, self)
+        dock.setObjectName(key)  # saveState/restoreState match docks by object name
+        dock.setWidget(widget)
+        dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        self.docks[key] = dock
+        self.widgets[key] = widget
+        return dock
+
+    # --- menu and status bar ----------------------------------------------------------------
+    def _build_menu(self) -> None:
+        bar = self.menuBar()
+        bar.setNativeMenuBar(False)
+        system = bar.addMenu(tr("系统"))
+        for name in self.engine.get_all_gateway_names():
+            action = system.addAction(tr("连接{name}", name=name))
+            action.triggered.connect(lambda _=False, n=name: self.connect_gateway(n))
+        system.addSeparator()
+        system.addAction(tr("退出"), self.close)
+        self.view_menu = bar.addMenu(tr("视图"))
+        for dock in self.docks.values():
+            self.view_menu.addAction(dock.toggleViewAction())
+        self.view_menu.addSeparator()
+        self.reset_action = self.view_menu.addAction(tr("重置布局"), self.reset_layout)
+        self.view_menu.addAction(tr("保存布局"), self.save_layout)
+
+    def _build_status_bar(self) -> None:
+        status_bar = self.statusBar()
+        for name in self.engine.get_all_gateway_names():
+            label = QtWidgets.QLabel()
+            self.status_labels[name] = label
+            status_bar.addPermanentWidget(label)
+            known = self.engine.gateway_status.get(name)
+            self.show_status(known or GatewayStatus(name, False, tr("未连接")))
+        self.status_signal.connect(lambda event: self.show_status(event.data))
+        self.engine.event_engine.register(EVENT_GATEWAY_STATUS, self.status_signal.emit)
+        self.strategies_signal.connect(self.refresh_strategy_classes)
+        self.engine.event_engine.register(EVENT_STRATEGY_FILES, self.strategies_signal.emit)
+
+    def show_status(self, status: GatewayStatus) -> None:
+        label = self.status_labels.get(status.gateway_name)
+        if label is None:
+            return
+        state = tr("已连接") if status.connected else tr("未连接")
+        color = "#1a7f37" if status.connected else "#b42318"
+        label.setText(f"● {status.gateway_name} {state}")
+        label.setStyleSheet(f"color: {color}; padding: 0 8px;")
+        label.setToolTip(status.message)
+
+    def refresh_strategy_classes(self, event: Event) -> None:
+        manager = self.widgets.get("app:CtaStrategy")
+        if manager is not None and hasattr(manager, "class_combo"):
+            current = manager.class_combo.currentText()
+            manager.class_combo.clear()
+            manager.update_class_combo()
+            manager.class_combo.setCurrentText(current)
+
+    def connect_gateway(self, name: str) -> None:
+        from vnpy.trader.ui.widget import ConnectDialog
+
+        ConnectDialog(self.engine, name).exec()
+
+    # --- layout -------------------------------------------------------------------------
+    def save_layout(self) -> None:
+        payload = {
+            "version": LAYOUT_VERSION,
+            "state": base64.b64encode(bytes(self.saveState(LAYOUT_VERSION))).decode(),
+            "geometry": base64.b64encode(bytes(self.saveGeometry())).decode(),
+        }
+        self.layout_file.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.layout_file.with_suffix(".tmp")
+        temporary.write_text(json.dumps(payload), encoding="utf-8")
+        temporary.replace(self.layout_file)
+
+    def restore_layout(self) -> bool:
+        if not self.layout_file.exists():
+            return False
+        try:
+            payload = json.loads(self.layout_file.read_text(encoding="utf-8"))
+            state = QtCore.QByteArray(base64.b64decode(payload["state"]))
+            geometry = QtCore.QByteArray(base64.b64decode(payload["geometry"]))
+        except (ValueError, KeyError, TypeError):
+            self.engine.write_log(tr("布局文件{path}已损坏，使用默认布局", path=self.layout_file))
+            return False
+        self.restoreGeometry(geometry)
+        return self.restoreState(state, LAYOUT_VERSION)
+
+    def reset_layout(self) -> None:
+        for dock in self.docks.values():
+            dock.setFloating(False)
+            dock.show()
+        self.restoreState(self.default_state, LAYOUT_VERSION)
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        if self.confirm_exit:
+            answer = QtWidgets.QMessageBox.question(self, tr("退出"), tr("确认退出量化工作站？"))
+            if answer != QtWidgets.QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        self.save_layout()
+        for widget in self.widgets.values():
+            widget.close()
+        self.engine.close()
+        event.accept()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from vnpy.event import Event
 from vnpy.trader.event import EVENT_LOG
 
@@ -17,7 +19,17 @@ from .strategies import StrategyRegistry
 def build_engine(data_dir: DataDir, settings: Settings, connect_sim: bool | None = None) -> TradingEngine:
     """Everything the workstation needs, without any GUI."""
     engine = TradingEngine(data_dir, settings)
-    engine.strategy_registry = StrategyRegistry()
+    try:
+        _assemble(engine, settings, connect_sim)
+    except BaseException:
+        engine.close()  # its threads would otherwise keep the process alive
+        raise
+    return engine
+
+
+def _assemble(engine: TradingEngine, settings: Settings, connect_sim: bool | None) -> None:
+    folder = settings["strategies.folder"]
+    engine.strategy_registry = StrategyRegistry(Path(folder).expanduser() if folder else None)
     for plugin in all_plugins():
         try:
             cls = plugin.load()
@@ -31,7 +43,6 @@ def build_engine(data_dir: DataDir, settings: Settings, connect_sim: bool | None
     engine.event_engine.register(EVENT_STRATEGY_FILES, lambda event: _apply_strategy_changes(engine, event))
     if settings["sim.enabled"] if connect_sim is None else connect_sim:
         connect_sim_gateway(engine)
-    return engine
 
 
 def connect_sim_gateway(engine: TradingEngine, autostart: bool = True) -> None:

@@ -24,6 +24,7 @@ from .scheduler import Scheduler
 from .settings import Settings
 from .storage import open_database
 from .strategies import StrategyRegistry
+from .vnpy_env import release_vnpy_database
 
 Guard = Callable[[OrderRequest, str], "str | None"]
 
@@ -131,6 +132,7 @@ class TradingEngine(MainEngine):
         super().close()
         self.journal.close()
         self.database.close()
+        release_vnpy_database()
 
 
 def order_reason(order: OrderData) -> str:

@@ -42,6 +42,7 @@ SCHEMA: dict[str, Field] = {
     "sim.enforce_sessions": Field(bool, False, "模拟接口只在A股交易时段撮合"),
     "fees.commission_rate": Field(float, 0.00025, "A股佣金费率", 0, 0.003),
     "fees.min_commission": Field(float, 5.0, "A股单笔最低佣金（元）", 0, 100),
+    "strategies.folder": Field(str, "", "策略文件夹（留空为项目的 strategies/）"),
     "strategies.poll_seconds": Field(float, 1.0, "策略文件夹检查间隔（秒）", 0.2, 60),
 }
 

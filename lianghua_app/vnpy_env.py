@@ -51,13 +51,20 @@ def bind_vnpy(data_dir: DataDir, language: str = "zh_CN") -> None:
 
 
 def _rebind_sqlite(path: Path) -> None:
-    import vnpy.trader.database as vn_database
-
-    vn_database.database = None
+    release_vnpy_database()
     module = sys.modules.get("vnpy_sqlite.sqlite_database")
     if module is not None and module.db.database != str(path):
-        module.db.close()
         module.db.init(str(path))
+
+
+def release_vnpy_database() -> None:
+    """Close vnpy's database connection so the next `get_database()` opens a fresh one."""
+    import vnpy.trader.database as vn_database
+
+    module = sys.modules.get("vnpy_sqlite.sqlite_database")
+    if module is not None:
+        module.db.close()
+    vn_database.database = None
 
 
 def _bind_log_file(data_dir: DataDir) -> None:

@@ -59,7 +59,7 @@ def read_bars(path: Path, symbol: str, exchange: Exchange, interval: Interval) -
             result.rows += 1
             bar, problem = _parse_row(row, columns, symbol, exchange, interval)
             if problem is None and bar.datetime in seen:
-                problem = tr("时间{time}与第{line}行重复", time=bar.datetime, line=seen[bar.datetime])
+                problem = tr("时间{time:%Y-%m-%d %H:%M:%S}与第{line}行重复", time=bar.datetime, line=seen[bar.datetime])
             if problem:
                 result.problems.append((line_number, problem))
                 continue

@@ -1,0 +1,104 @@
+"""Shared fixtures. vnpy is bound to a temporary profile before anything imports it, so no
+test writes to the home folder or the working directory."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from datetime import datetime
+from pathlib import Path
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+from lianghua_app.paths import DataDir  # noqa: E402
+from lianghua_app.vnpy_env import bind_vnpy  # noqa: E402
+
+SESSION_DIR = DataDir(Path(tempfile.mkdtemp(prefix="lianghua-tests-")) / "session")
+bind_vnpy(SESSION_DIR)
+
+import keyring  # noqa: E402
+import pytest  # noqa: E402
+from keyrings.alt.file import PlaintextKeyring  # noqa: E402
+from vnpy.event import Event  # noqa: E402
+from vnpy.trader.constant import Direction, Exchange, Offset, OrderType  # noqa: E402
+from vnpy.trader.object import OrderRequest, TickData  # noqa: E402
+
+from lianghua_app.markets import CHINA_TZ  # noqa: E402
+from lianghua_app.settings import Settings  # noqa: E402
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> DataDir:
+    directory = DataDir(tmp_path / "profile")
+    bind_vnpy(directory)
+    return directory
+
+
+@pytest.fixture
+def file_keyring(tmp_path: Path):
+    """A real keyring backend (keyrings.alt, file based) in place of the OS one."""
+    backend = PlaintextKeyring()
+    backend.file_path = str(tmp_path / "keyring.cfg")
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def engine(data_dir: DataDir):
+    from lianghua_app.bootstrap import build_engine
+
+    trading_engine = build_engine(data_dir, Settings(), connect_sim=False)
+    yield trading_engine
+    trading_engine.close()
+
+
+@pytest.fixture
+def sim(engine):
+    """SIM connected, its feed not running: tests push the quotes they need."""
+    from lianghua_app.bootstrap import connect_sim_gateway
+
+    connect_sim_gateway(engine, autostart=False)
+    drain(engine)
+    return engine.gateways["SIM"]
+
+
+def drain(owner) -> None:
+    """Wait until the event engine of `owner` (engine or gateway) has handled everything put before."""
+    engine = owner
+    done = threading.Event()
+    kind = f"eDrain{id(done)}"
+
+    def handler(event: Event) -> None:
+        done.set()
+
+    engine.event_engine.register(kind, handler)
+    engine.event_engine.put(Event(kind))
+    assert done.wait(10), "event engine stopped processing"
+    engine.event_engine.unregister(kind, handler)
+
+
+def make_tick(vt_symbol: str, last: float, *, bid: float | None = None, ask: float | None = None,
+              bid_volume: float = 10_000, ask_volume: float = 10_000, limit_up: float = 0.0,
+              limit_down: float = 0.0, pre_close: float = 0.0, when: datetime | None = None,
+              extra: dict | None = None) -> TickData:
+    symbol, exchange = vt_symbol.rsplit(".", 1)
+    tick = TickData(gateway_name="SIM", symbol=symbol, exchange=Exchange(exchange),
+                    datetime=when or datetime(2024, 6, 3, 10, 0, tzinfo=CHINA_TZ), last_price=last,
+                    limit_up=limit_up, limit_down=limit_down, pre_close=pre_close)
+    tick.bid_price_1 = last if bid is None else bid
+    tick.ask_price_1 = last if ask is None else ask
+    tick.bid_volume_1 = bid_volume if tick.bid_price_1 else 0
+    tick.ask_volume_1 = ask_volume if tick.ask_price_1 else 0
+    tick.extra = extra
+    return tick
+
+
+def order(vt_symbol: str, direction: Direction, volume: float, price: float = 0.0,
+          offset: Offset | None = None, order_type: OrderType = OrderType.LIMIT, reference: str = "") -> OrderRequest:
+    symbol, exchange = vt_symbol.rsplit(".", 1)
+    if offset is None:
+        offset = Offset.OPEN if direction is Direction.LONG else Offset.CLOSE
+    return OrderRequest(symbol, Exchange(exchange), direction, order_type, volume, price, offset, reference)

@@ -47,7 +47,7 @@ def _run(name: str, required: bool, probe: Callable[[], str]) -> CheckResult:
 
 
 def _python() -> str:
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 - reported, not assumed
         raise RuntimeError(tr("需要 Python 3.10 或更高版本，当前 {version}", version=sys.version.split()[0]))
     return sys.version.split()[0]
 

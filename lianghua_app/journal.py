@@ -7,7 +7,6 @@ database before a monitor's signal is emitted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from vnpy.event import Event, EventEngine

@@ -22,8 +22,8 @@ def set_secret(profile: str, key: str, value: str) -> None:
     try:
         keyring.set_password(SERVICE, _name(profile, key), value)
     except KeyringError as error:
-        raise SecretStoreError(tr("无法写入系统钥匙串（{error}）。Linux 上请安装并解锁 Secret Service（如 gnome-keyring）",
-                                  error=type(error).__name__)) from error
+        raise SecretStoreError(tr("无法写入系统钥匙串（{error}）。Linux 上请安装并解锁 Secret Service"
+                                  "（如 gnome-keyring）", error=type(error).__name__)) from error
 
 
 def get_secret(profile: str, key: str) -> str | None:

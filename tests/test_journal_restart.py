@@ -2,9 +2,9 @@
 
 from datetime import date
 
+from conftest import drain, make_tick, order
 from vnpy.trader.constant import Direction, Status
 
-from conftest import drain, make_tick, order
 from lianghua_app.bootstrap import build_engine, connect_sim_gateway
 from lianghua_app.settings import Settings
 from lianghua_app.storage.models import OrderRecord, TradeRecord

@@ -1,10 +1,10 @@
 """The order pipeline: guards in order, then the gateway; every step journaled."""
 
+from conftest import drain, make_tick, order
 from vnpy.event import Event
 from vnpy.trader.constant import Direction, Status
 from vnpy.trader.event import EVENT_TRADE
 
-from conftest import drain, make_tick, order
 from lianghua_app.storage.models import OrderRequestRecord, TradeRecord
 
 PINGAN = "000001.SZSE"

@@ -3,9 +3,9 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from conftest import make_tick, order
 from vnpy.trader.constant import Direction, OrderType, Status
 
-from conftest import make_tick, order
 from gateways.sim.instruments import DEFAULT_INSTRUMENTS, make_contract
 from gateways.sim.venue import SimVenue
 from lianghua_app.markets import CHINA_TZ, ashare

@@ -3,8 +3,8 @@ every call returns the changes for the gateway to publish, so it is tested direc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from copy import copy
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from vnpy.trader.constant import Direction, Exchange, Offset, OrderType, Status
@@ -288,7 +288,9 @@ class SimVenue:
             self.ledger.cash["CNY"] -= turnover + fees.total
             holding.buy(qty, turnover + fees.total)
             remaining = order.volume - order.traded - qty
-            still = ashare.estimate_buy_cost(work.freeze_price, remaining, self._day(now), self.fees) if remaining > 0 else 0
+            still = 0.0
+            if remaining > 0:
+                still = ashare.estimate_buy_cost(work.freeze_price, remaining, self._day(now), self.fees)
             self.ledger.frozen["CNY"] -= work.frozen - still
             work.frozen = still
         return fees.total

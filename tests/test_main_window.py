@@ -1,0 +1,109 @@
+"""The workstation window, offscreen: docks, saved layouts, gateway status, refusal reasons."""
+
+import pytest
+from conftest import drain, make_tick, order
+from vnpy.trader.constant import Direction
+
+from lianghua_app.ui.main_window import MainWindow
+
+PANEL_KEYS = {"trading", "ticks", "orders", "active", "trades", "log", "accounts", "positions"}
+
+
+@pytest.fixture
+def window(qtbot, engine, sim, data_dir):
+    main_window = MainWindow(engine, data_dir.layout_file, confirm_exit=False)
+    qtbot.addWidget(main_window)
+    main_window.show()
+    return main_window
+
+
+def test_every_panel_and_app_is_a_dock(window):
+    assert PANEL_KEYS | {"app:CtaStrategy", "app:History", "app:DataManager"} == set(window.docks)
+
+
+def test_every_dock_can_be_reopened_from_the_view_menu(window):
+    menu_texts = {action.text() for action in window.view_menu.actions()}
+    assert {dock.windowTitle() for dock in window.docks.values()} <= menu_texts
+
+
+def test_a_closed_dock_stays_closed_after_restart(window, engine, data_dir, qtbot):
+    window.docks["trades"].close()
+    window.save_layout()
+    again = MainWindow(engine, data_dir.layout_file, confirm_exit=False)
+    qtbot.addWidget(again)
+    again.show()
+    assert not again.docks["trades"].isVisible()
+    assert again.docks["positions"].isVisible() or again.docks["positions"].isVisibleTo(again)
+
+
+def test_reset_layout_brings_back_closed_and_floating_docks(window, qtbot):
+    window.docks["log"].close()
+    window.docks["ticks"].setFloating(True)
+    window.reset_action.trigger()
+    qtbot.waitUntil(lambda: not window.docks["ticks"].isFloating())
+    assert not window.docks["log"].isHidden()
+
+
+def test_a_corrupt_layout_file_falls_back_to_the_default(engine, data_dir, qtbot):
+    data_dir.layout_file.write_text("{not json", encoding="utf-8")
+    fallback = MainWindow(engine, data_dir.layout_file, confirm_exit=False)
+    qtbot.addWidget(fallback)
+    assert not fallback.restore_layout()
+
+
+def test_status_bar_shows_sim_connected(window):
+    assert window.status_labels["SIM"].text() == "● SIM 已连接"
+
+
+def test_a_refused_order_shows_its_reason_in_the_order_monitor(window, engine, sim, qtbot):
+    sim.push_tick(make_tick("000001.SZSE", 10.0, limit_up=11.0, limit_down=9.0))
+    drain(engine)
+    engine.send_order(order("000001.SZSE", Direction.LONG, 150, 10.0), "SIM")
+    monitor = window.widgets["orders"]
+    reason_column = list(monitor.headers).index("extra")
+    qtbot.waitUntil(lambda: monitor.rowCount() == 1)
+    assert monitor.item(0, reason_column).text() == "买入数量须为100股整数倍"
+
+
+def test_history_dock_lists_past_trades(window, engine, sim, qtbot):
+    from datetime import date
+
+    sim.push_tick(make_tick("000001.SZSE", 10.0, limit_up=11.0, limit_down=9.0))
+    drain(engine)
+    engine.send_order(order("000001.SZSE", Direction.LONG, 100, 10.0), "SIM")
+    drain(engine)
+    history = window.widgets["app:History"]
+    history.set_range(date.today(), date.today(), "000001")
+    history.query()
+    assert history.trades.rowCount() == 1
+    assert history.orders.cell_text(0, 9) == "全部成交"
+
+
+def test_new_strategy_classes_reach_the_cta_dock(window, engine, qtbot):
+    from vnpy.event import Event
+    from vnpy_ctastrategy.strategies.double_ma_strategy import DoubleMaStrategy
+
+    from lianghua_app.events import EVENT_STRATEGY_FILES
+
+    class ZzNewStrategy(DoubleMaStrategy):
+        pass
+
+    engine.strategy_registry.classes["ZzNewStrategy"] = ZzNewStrategy
+    engine.event_engine.put(Event(EVENT_STRATEGY_FILES, ["已加载策略文件zz.py：ZzNewStrategy"]))
+    manager = window.widgets["app:CtaStrategy"]
+    qtbot.waitUntil(lambda: manager.class_combo.findText("ZzNewStrategy") >= 0)
+    assert "ZzNewStrategy" in engine.get_engine("CtaStrategy").classes
+
+
+def test_data_dock_imports_off_the_gui_thread_and_reports(window, tmp_path, qtbot):
+    path = tmp_path / "bars.csv"
+    path.write_text("datetime,open,high,low,close,volume\n2024-06-03,10,10.5,9.8,10.2,1000\n"
+                    "2024-06-04,10,9,9.8,10.2,1000\n", encoding="utf-8")
+    dock = window.widgets["app:DataManager"]
+    dock.file_edit.setText(str(path))
+    dock.symbol_edit.setText("000001")
+    dock.exchange_combo.setCurrentText("SZSE")
+    dock.import_button.click()
+    qtbot.waitUntil(lambda: dock.import_button.isEnabled())
+    assert "第3行" in dock.report.toPlainText()
+    assert dock.overview.rowCount() == 0

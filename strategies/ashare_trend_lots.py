@@ -8,8 +8,8 @@ day, as T+1 requires.
 """
 
 import talib
-from vnpy.trader.object import BarData, OrderData, TickData, TradeData
-from vnpy_ctastrategy import ArrayManager, BarGenerator, CtaTemplate, StopOrder
+from vnpy.trader.object import BarData, TickData, TradeData
+from vnpy_ctastrategy import ArrayManager, BarGenerator, CtaTemplate
 
 
 class AshareTrendLotsStrategy(CtaTemplate):
@@ -78,11 +78,5 @@ class AshareTrendLotsStrategy(CtaTemplate):
                 self.sell(bar.close_price, abs(self.pos))
         self.put_event()
 
-    def on_order(self, order: OrderData) -> None:
-        pass
-
     def on_trade(self, trade: TradeData) -> None:
         self.put_event()
-
-    def on_stop_order(self, stop_order: StopOrder) -> None:
-        pass

@@ -2,8 +2,8 @@
 there is a trend worth following. 15-minute bars built from 1-minute bars."""
 
 import talib
-from vnpy.trader.object import BarData, OrderData, TickData, TradeData
-from vnpy_ctastrategy import ArrayManager, BarGenerator, CtaTemplate, StopOrder
+from vnpy.trader.object import BarData, TickData, TradeData
+from vnpy_ctastrategy import ArrayManager, BarGenerator, CtaTemplate
 
 
 class MacdAdxTrendStrategy(CtaTemplate):
@@ -28,12 +28,6 @@ class MacdAdxTrendStrategy(CtaTemplate):
         self.bg = BarGenerator(self.on_bar, self.bar_minutes, self.on_window_bar)
         self.am = ArrayManager(self.slow_period + self.signal_period + self.adx_window * 2)
         self.load_bar(10)
-
-    def on_start(self) -> None:
-        self.put_event()
-
-    def on_stop(self) -> None:
-        self.put_event()
 
     def on_tick(self, tick: TickData) -> None:
         self.bg.update_tick(tick)
@@ -65,11 +59,5 @@ class MacdAdxTrendStrategy(CtaTemplate):
             self.cover(bar.close_price, abs(self.pos))
         self.put_event()
 
-    def on_order(self, order: OrderData) -> None:
-        pass
-
     def on_trade(self, trade: TradeData) -> None:
         self.put_event()
-
-    def on_stop_order(self, stop_order: StopOrder) -> None:
-        pass

@@ -3,8 +3,8 @@ oversold, exit at the middle band or when RSI recovers. Long only, so it suits A
 spot as well as perpetuals."""
 
 import talib
-from vnpy.trader.object import BarData, OrderData, TickData, TradeData
-from vnpy_ctastrategy import ArrayManager, BarGenerator, CtaTemplate, StopOrder
+from vnpy.trader.object import BarData, TickData, TradeData
+from vnpy_ctastrategy import ArrayManager, BarGenerator, CtaTemplate
 
 
 class RsiBollingerReversionStrategy(CtaTemplate):
@@ -29,12 +29,6 @@ class RsiBollingerReversionStrategy(CtaTemplate):
         self.am = ArrayManager(max(self.boll_window, self.rsi_window) + 20)
         self.load_bar(5)
 
-    def on_start(self) -> None:
-        self.put_event()
-
-    def on_stop(self) -> None:
-        self.put_event()
-
     def on_tick(self, tick: TickData) -> None:
         self.bg.update_tick(tick)
 
@@ -55,11 +49,5 @@ class RsiBollingerReversionStrategy(CtaTemplate):
             self.sell(bar.close_price, abs(self.pos))
         self.put_event()
 
-    def on_order(self, order: OrderData) -> None:
-        pass
-
     def on_trade(self, trade: TradeData) -> None:
         self.put_event()
-
-    def on_stop_order(self, stop_order: StopOrder) -> None:
-        pass

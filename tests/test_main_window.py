@@ -2,7 +2,7 @@
 
 import pytest
 from conftest import drain, make_tick, order
-from vnpy.trader.constant import Direction
+from vnpy.trader.constant import Direction, Exchange, Interval
 
 from lianghua_app.ui.main_window import MainWindow
 
@@ -107,3 +107,16 @@ def test_data_dock_imports_off_the_gui_thread_and_reports(window, tmp_path, qtbo
     qtbot.waitUntil(lambda: dock.import_button.isEnabled())
     assert "第3行" in dock.report.toPlainText()
     assert dock.overview.rowCount() == 0
+
+
+def test_data_dock_replays_a_stored_series_on_sim(window, sim, tmp_path, qtbot):
+    path = tmp_path / "bars.csv"
+    path.write_text("datetime,open,high,low,close,volume\n2024-06-03,10,10.5,9.8,10.2,1000\n", encoding="utf-8")
+    dock = window.widgets["app:DataManager"]
+    report = dock.engine.import_csv(path, "000001", Exchange.SZSE, Interval.DAILY)
+    assert report.committed
+    dock.refresh()
+    dock.overview.selectRow(0)
+    dock.replay_button.click()
+    qtbot.waitUntil(lambda: "开始回放1根K线" in dock.report.toPlainText())
+    assert sim.replay is not None

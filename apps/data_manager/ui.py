@@ -23,8 +23,10 @@ INTERVALS = (Interval.DAILY, Interval.MINUTE, Interval.HOUR, Interval.WEEKLY)
 class DataManagerWidget(QtWidgets.QWidget):
     def __init__(self, main_engine: MainEngine, event_engine: EventEngine) -> None:
         super().__init__()
+        self.main_engine = main_engine
         self.engine: DataManagerEngine = main_engine.get_engine(APP_NAME)
         self.task = None
+        self.overviews = []
         self.file_edit = QtWidgets.QLineEdit()
         browse = QtWidgets.QPushButton(tr("选择文件"))
         browse.clicked.connect(self.choose_file)
@@ -44,6 +46,12 @@ class DataManagerWidget(QtWidgets.QWidget):
         self.overview = RecordTable([tr(h) for h in OVERVIEW_HEADERS])
         refresh = QtWidgets.QPushButton(tr("刷新"))
         refresh.clicked.connect(self.refresh)
+        self.speed_spin = QtWidgets.QSpinBox()
+        self.speed_spin.setRange(1, 1000)
+        self.speed_spin.setValue(4)
+        self.speed_spin.setSuffix(tr(" 笔/推送"))
+        self.replay_button = QtWidgets.QPushButton(tr("在模拟接口回放选中数据"))
+        self.replay_button.clicked.connect(self.start_replay)
 
         form = QtWidgets.QFormLayout()
         file_row = QtWidgets.QHBoxLayout()
@@ -60,7 +68,12 @@ class DataManagerWidget(QtWidgets.QWidget):
         left.addWidget(self.report)
         right = QtWidgets.QVBoxLayout()
         right.addWidget(self.overview)
-        right.addWidget(refresh)
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.addWidget(refresh)
+        buttons.addWidget(QtWidgets.QLabel(tr("回放速度")))
+        buttons.addWidget(self.speed_spin)
+        buttons.addWidget(self.replay_button)
+        right.addLayout(buttons)
         layout = QtWidgets.QHBoxLayout(self)
         layout.addLayout(left, 1)
         layout.addLayout(right, 2)
@@ -98,11 +111,34 @@ class DataManagerWidget(QtWidgets.QWidget):
         self.report.setPlainText(message)
 
     def _idle(self) -> None:
+        self.replay_button.setEnabled(True)
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
         self.import_button.setEnabled(True)
 
     def refresh(self) -> None:
+        self.overviews = self.engine.overview()
         self.overview.set_rows([
             (o.symbol, o.exchange.value, o.interval.value, o.count, f"{o.start:%Y-%m-%d %H:%M}",
-             f"{o.end:%Y-%m-%d %H:%M}") for o in self.engine.overview()])
+             f"{o.end:%Y-%m-%d %H:%M}") for o in self.overviews])
+
+    def start_replay(self) -> None:
+        """Replay the selected stored series as SIM quotes; loading runs off the GUI thread."""
+        gateway = self.main_engine.gateways.get("SIM")
+        row = self.overview.currentRow()
+        if gateway is None or row < 0:
+            self.report.setPlainText(tr("请先在右侧表格中选中要回放的数据"))
+            return
+        key = (self.overview.cell_text(row, 0), self.overview.cell_text(row, 1), self.overview.cell_text(row, 2))
+        chosen = next(o for o in self.overviews if (o.symbol, o.exchange.value, o.interval.value) == key)
+        speed = self.speed_spin.value()
+        self.replay_button.setEnabled(False)
+        self.task = run_in_background(
+            lambda: gateway.start_replay(chosen.symbol, chosen.exchange, chosen.interval, chosen.start,
+                                         chosen.end, speed),
+            self.replay_started, self.import_failed)
+
+    def replay_started(self, count: int) -> None:
+        self.replay_button.setEnabled(True)
+        self.report.setPlainText(tr("模拟接口开始回放{count}根K线", count=count) if count
+                                 else tr("所选区间没有数据"))

@@ -12,8 +12,8 @@ from pathlib import Path
 from vnpy.event import Event, EventEngine
 from vnpy.trader.constant import Direction, Status
 from vnpy.trader.engine import MainEngine
-from vnpy.trader.event import EVENT_LOG, EVENT_ORDER
-from vnpy.trader.object import LogData, OrderData, OrderRequest
+from vnpy.trader.event import EVENT_ORDER
+from vnpy.trader.object import OrderData, OrderRequest
 
 from . import markets
 from .events import EVENT_GATEWAY_STATUS, EVENT_ORDER_REJECTED, GatewayStatus
@@ -96,13 +96,13 @@ class TradingEngine(MainEngine):
             reason = guard(req, gateway_name)
             if reason:
                 return self._reject(req, gateway_name, name, reason)
-        self.journal.record_request(req, gateway_name)
+        request_row = self.journal.record_request(req, gateway_name)
         self.write_log(tr("委托下单 -> {gateway}：{symbol} {direction} {offset} {volume}@{price}",
                           gateway=gateway_name, symbol=req.vt_symbol, direction=req.direction.value,
                           offset=req.offset.value, volume=req.volume, price=req.price))
         vt_orderid = gateway.send_order(req)
         if vt_orderid:
-            self.journal.link_request(req, vt_orderid)
+            self.journal.link_request(request_row, vt_orderid)
         return vt_orderid
 
     def _reject(self, req: OrderRequest, gateway_name: str, guard: str, reason: str) -> str:
@@ -123,9 +123,6 @@ class TradingEngine(MainEngine):
     def process_gateway_status(self, event: Event) -> None:
         status: GatewayStatus = event.data
         self.gateway_status[status.gateway_name] = status
-
-    def write_log(self, msg: str, source: str = "LiangHua") -> None:
-        self.event_engine.put(Event(EVENT_LOG, LogData(msg=msg, gateway_name=source)))
 
     def close(self) -> None:
         self.scheduler.shutdown()

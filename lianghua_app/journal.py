@@ -33,24 +33,18 @@ class Journal:
         self.event_engine.unregister(EVENT_TRADE, self.process_trade_event)
 
     def record_request(self, req: OrderRequest, gateway: str, vt_orderid: str = "",
-                       reject_reason: str = "") -> None:
+                       reject_reason: str = "") -> OrderRequestRecord:
         with database_proxy.atomic():
-            OrderRequestRecord.create(
+            return OrderRequestRecord.create(
                 created=datetime.now(), gateway=gateway, vt_symbol=req.vt_symbol,
                 direction=req.direction.name, offset=req.offset.name, order_type=req.type.name,
                 price=req.price, volume=req.volume, reference=req.reference,
                 vt_orderid=vt_orderid, reject_reason=reject_reason,
             )
 
-    def link_request(self, req: OrderRequest, vt_orderid: str) -> None:
-        """Attach the id the gateway gave to the newest matching unlinked request."""
-        row = (OrderRequestRecord.select()
-               .where(OrderRequestRecord.vt_symbol == req.vt_symbol, OrderRequestRecord.vt_orderid == "",
-                      OrderRequestRecord.reject_reason == "")
-               .order_by(OrderRequestRecord.id.desc()).first())
-        if row:
-            row.vt_orderid = vt_orderid
-            row.save()
+    def link_request(self, row: OrderRequestRecord, vt_orderid: str) -> None:
+        """Attach the id the gateway gave to the request it answered."""
+        OrderRequestRecord.update(vt_orderid=vt_orderid).where(OrderRequestRecord.id == row.id).execute()
 
     def process_order_event(self, event: Event) -> None:
         self.record_order(event.data)

@@ -65,9 +65,8 @@ def sim(engine):
     return engine.gateways["SIM"]
 
 
-def drain(owner) -> None:
-    """Wait until the event engine of `owner` (engine or gateway) has handled everything put before."""
-    engine = owner
+def drain(engine) -> None:
+    """Wait until the event engine of `engine` (an engine or a gateway) has handled everything put before."""
     done = threading.Event()
     kind = f"eDrain{id(done)}"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from PySide6 import QtCore, QtWidgets
 from vnpy.event import EventEngine
@@ -60,7 +60,7 @@ class HistoryWidget(QtWidgets.QWidget):
         start = self.start_edit.date().toPython()
         end = self.end_edit.date().toPython()
         if end < start:
-            start, end = end, start + timedelta(days=0)
+            start, end = end, start
         symbol = self.symbol_edit.text().strip()
         self.orders.set_rows([
             (f"{o.created:%Y-%m-%d %H:%M:%S}", o.vt_orderid, o.vt_symbol, _label(Direction, o.direction),

@@ -71,7 +71,7 @@ class SimVenue:
         self.next_funding: dict[str, datetime] = {}
         self.order_seq = 0
         self.trade_seq = 0
-        self._used: dict[tuple[str, float], float] = {}
+        self._used: dict[str, dict[float, float]] = {}   # volume taken per price from the current quote
 
     # --- orders -------------------------------------------------------------------------
     def submit(self, req: OrderRequest, now: datetime) -> tuple[OrderData, Changes]:
@@ -87,7 +87,7 @@ class SimVenue:
             changes.orders.append(_copy(order))
             changes.logs.append(tr("模拟撮合拒单 {symbol}：{reason}", symbol=req.vt_symbol, reason=reason))
             return order, changes
-        work = self._freeze(order)
+        work = self._freeze(order, req)
         order.status = Status.NOTTRADED
         changes.orders.append(_copy(order))
         changes.currencies.add(currency_of(self.contracts[order.vt_symbol]))
@@ -149,10 +149,8 @@ class SimVenue:
             return tick.limit_up or (tick.ask_price_1 or tick.last_price) * 1.02
         return tick.limit_down or (tick.bid_price_1 or tick.last_price) * 0.98
 
-    def _freeze(self, order: OrderData) -> WorkingOrder:
+    def _freeze(self, order: OrderData, req: OrderRequest) -> WorkingOrder:
         contract = self.contracts[order.vt_symbol]
-        req = OrderRequest(order.symbol, order.exchange, order.direction, order.type, order.volume, order.price,
-                           order.offset, order.reference)
         work = WorkingOrder(order, freeze_price=self._freeze_price(req, self.ticks.get(order.vt_symbol)))
         if markets.is_ashare(contract.exchange):
             if order.direction is Direction.LONG:
@@ -171,22 +169,26 @@ class SimVenue:
         order = work.order
         contract = self.contracts[order.vt_symbol]
         currency = currency_of(contract)
-        self.ledger.frozen[currency] -= work.frozen
-        work.frozen = 0.0
+        self._release(work)
         if markets.is_ashare(contract.exchange) and order.direction is Direction.SHORT:
             holding = self.ledger.stock(order.vt_symbol)
             holding.frozen = max(holding.frozen - (order.volume - order.traded), 0.0)
         order.status = status
         if reason:
             order.extra = {"reason": reason}
-        self.working.pop(order.vt_orderid, None)
         return Changes(orders=[_copy(order)], positions={order.vt_symbol}, currencies={currency})
+
+    def _release(self, work: WorkingOrder) -> None:
+        """The order is done: what is still frozen for it goes back, and it leaves the book."""
+        self.ledger.frozen[currency_of(self.contracts[work.order.vt_symbol])] -= work.frozen
+        work.frozen = 0.0
+        self.working.pop(work.order.vt_orderid, None)
 
     # --- market data ----------------------------------------------------------------------
     def on_tick(self, tick: TickData) -> Changes:
         changes = Changes()
         self.ticks[tick.vt_symbol] = tick
-        self._used = {k: v for k, v in self._used.items() if k[0] != tick.vt_symbol}
+        self._used[tick.vt_symbol] = {}
         day = self._day(tick.datetime)
         if markets.is_ashare(tick.exchange) and self.trading_day and day > self.trading_day:
             changes.merge(self.roll_day(day))
@@ -225,15 +227,16 @@ class SimVenue:
                 return changes
             if not buy and ashare.is_limit_down_locked(tick.last_price, tick.bid_volume_1, tick.limit_down):
                 return changes
+        used = self._used.setdefault(order.vt_symbol, {})
         for price, size in _levels(tick, buy):
             if order.type is OrderType.LIMIT and (price > order.price + 1e-9 if buy else price < order.price - 1e-9):
                 break
             remaining = order.volume - order.traded
-            qty = min(remaining, size - self._used.get((order.vt_symbol, price), 0.0))
+            qty = min(remaining, size - used.get(price, 0.0))
             qty = self._round_fill(order, qty, remaining)
             if qty <= 0:
                 continue
-            self._used[(order.vt_symbol, price)] = self._used.get((order.vt_symbol, price), 0.0) + qty
+            used[price] = used.get(price, 0.0) + qty
             changes.merge(self._fill(work, price, qty, now, maker))
             if order.status not in ACTIVE:
                 break
@@ -268,9 +271,7 @@ class SimVenue:
         changes = Changes(orders=[_copy(order)], trades=[trade], positions={order.vt_symbol},
                           currencies={currency})
         if order.status is Status.ALLTRADED:
-            self.ledger.frozen[currency] -= work.frozen
-            work.frozen = 0.0
-            self.working.pop(order.vt_orderid, None)
+            self._release(work)
         return changes
 
     def _fill_stock(self, work: WorkingOrder, price: float, qty: float, now: datetime) -> float:

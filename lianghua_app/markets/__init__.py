@@ -52,11 +52,9 @@ def validate_order(
     if is_ashare(contract.exchange):
         return _validate_ashare(req, contract, tick, available, today)
     spec = perp_spec(contract)
-    price = req.price if req.type is OrderType.LIMIT else (tick.last_price if tick else 0.0)
-    reason = crypto.check_order(spec, price, req.volume)
-    if reason and req.type is not OrderType.LIMIT and "价格" in reason:
-        return None
-    return reason
+    limit = req.type is OrderType.LIMIT
+    price = req.price if limit else (tick.last_price if tick else 0.0)
+    return crypto.check_order(spec, price, req.volume, check_tick=limit)
 
 
 def _validate_ashare(

@@ -41,12 +41,13 @@ def is_multiple(value: float, step: float) -> bool:
     return ratio == ratio.to_integral_value()
 
 
-def check_order(spec: PerpSpec, price: float, qty: float) -> str | None:
+def check_order(spec: PerpSpec, price: float, qty: float, check_tick: bool = True) -> str | None:
+    """`check_tick` is off for market orders, whose `price` is only the reference for notional."""
     if qty < spec.min_qty:
         return tr("数量不得小于{minimum}", minimum=spec.min_qty)
     if not is_multiple(qty, spec.step):
         return tr("数量须为{step}的整数倍", step=spec.step)
-    if price > 0 and not is_multiple(price, spec.tick):
+    if check_tick and price > 0 and not is_multiple(price, spec.tick):
         return tr("价格须为最小变动价位{tick}的整数倍", tick=spec.tick)
     if price > 0 and price * qty < spec.min_notional:
         return tr("委托金额{notional:.2f}低于最小名义价值{minimum}", notional=price * qty,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from vnpy.event import Event
-from vnpy.trader.event import EVENT_LOG
 
 from .engine import TradingEngine
 from .events import EVENT_STRATEGY_FILES
@@ -53,9 +52,6 @@ def connect_sim_gateway(engine: TradingEngine, autostart: bool = True) -> None:
         "commission_rate": s["fees.commission_rate"], "min_commission": s["fees.min_commission"],
         "enforce_sessions": s["sim.enforce_sessions"], "autostart": autostart,
     }, "SIM")
-    gateway = engine.gateways["SIM"]
-    for warning in engine.journal.reconcile("SIM", gateway.query_orders(), gateway.query_trades()):
-        engine.event_engine.put(Event(EVENT_LOG, _warning(warning)))
 
 
 def start_jobs(engine: TradingEngine) -> None:
@@ -82,9 +78,3 @@ def _apply_strategy_changes(engine: TradingEngine, event: Event) -> None:
     for message in event.data:
         engine.write_log(message, source="Strategies")
 
-
-def _warning(message: str):
-    from vnpy.trader.logger import WARNING
-    from vnpy.trader.object import LogData
-
-    return LogData(msg=message, gateway_name="Journal", level=WARNING)

@@ -12,8 +12,9 @@ from pathlib import Path
 from vnpy.event import Event, EventEngine
 from vnpy.trader.constant import Direction, Status
 from vnpy.trader.engine import MainEngine
-from vnpy.trader.event import EVENT_ORDER
-from vnpy.trader.object import OrderData, OrderRequest
+from vnpy.trader.event import EVENT_LOG, EVENT_ORDER
+from vnpy.trader.logger import WARNING
+from vnpy.trader.object import LogData, OrderData, OrderRequest
 
 from . import markets
 from .events import EVENT_GATEWAY_STATUS, EVENT_ORDER_REJECTED, GatewayStatus
@@ -121,8 +122,15 @@ class TradingEngine(MainEngine):
         return order.vt_orderid
 
     def process_gateway_status(self, event: Event) -> None:
+        """On every (re)connect the journal is compared with what the venue reports. The
+        venue's orders were queued before its status, so they are journaled by now."""
         status: GatewayStatus = event.data
         self.gateway_status[status.gateway_name] = status
+        gateway = self.gateways.get(status.gateway_name)
+        if not status.connected or gateway is None or not getattr(gateway, "connected", True):
+            return
+        for warning in self.journal.reconcile(status.gateway_name, gateway.query_orders(), gateway.query_trades()):
+            self.event_engine.put(Event(EVENT_LOG, LogData(msg=warning, gateway_name="Journal", level=WARNING)))
 
     def close(self) -> None:
         self.scheduler.shutdown()

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+
+from vnpy.trader.object import TickData
 
 EVENT_ORDER_REJECTED = "eLhOrderRejected"
 EVENT_GATEWAY_STATUS = "eLhGatewayStatus"
 EVENT_STRATEGY_FILES = "eLhStrategyFiles"
+EVENT_MARKET_SNAPSHOT = "eLhMarketSnapshot"
 
 
 @dataclass(frozen=True)
@@ -14,3 +18,11 @@ class GatewayStatus:
     gateway_name: str
     connected: bool
     message: str
+
+
+@dataclass(frozen=True)
+class MarketSnapshot:
+    """One whole-market push from a gateway, as a batch (the monitor app consumes it)."""
+    gateway_name: str
+    time: datetime
+    ticks: list[TickData]

@@ -21,6 +21,7 @@ class Plugin:
 
 BUILTIN: tuple[Plugin, ...] = (
     Plugin("SIM", "gateways.sim:SimGateway", "gateway"),
+    Plugin("QMT", "gateways.qmt:QmtGateway", "gateway"),
     Plugin("CtaStrategy", "apps.cta_strategy:CtaApp", "app"),
     Plugin("History", "apps.history:HistoryApp", "app"),
     Plugin("DataManager", "apps.data_manager:DataManagerApp", "app"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -65,6 +66,14 @@ def sim(engine):
     return engine.gateways["SIM"]
 
 
+def wait_until(condition, timeout: float = 10.0) -> None:
+    """Wait for something another thread delivers (a venue push, a reconnect)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the expected update never arrived"
+        time.sleep(0.01)
+
+
 def drain(engine) -> None:
     """Wait until the event engine of `engine` (an engine or a gateway) has handled everything put before."""
     done = threading.Event()
@@ -101,3 +110,34 @@ def order(vt_symbol: str, direction: Direction, volume: float, price: float = 0.
     if offset is None:
         offset = Offset.OPEN if direction is Direction.LONG else Offset.CLOSE
     return OrderRequest(symbol, Exchange(exchange), direction, order_type, volume, price, offset, reference)
+
+
+QMT_ACCOUNT = "55001234"
+
+
+@pytest.fixture
+def terminal():
+    """A fake MiniQMT terminal (gateways/qmt/testing.py)."""
+    from gateways.qmt.testing import FakeTerminal
+
+    fake = FakeTerminal(account_id=QMT_ACCOUNT)
+    yield fake
+    fake.shutdown()
+    fake.data_pushes.shutdown(wait=True)
+
+
+@pytest.fixture
+def qmt(engine, terminal, monkeypatch):
+    """The QMT gateway of a running engine, connected to the fake terminal. Fails the test if
+    the gateway ever made a blocking xtquant call on a callback thread."""
+    from gateways.qmt import gateway as qmt_gateway
+    from gateways.qmt.client import register_backend
+
+    monkeypatch.setattr(qmt_gateway, "RECONNECT_DELAYS", (0.05, 0.1, 0.2))
+    register_backend("fake", terminal.backend)
+    engine.connect({"userdata_path": terminal.userdata_path, "account_id": QMT_ACCOUNT, "backend": "fake"}, "QMT")
+    gateway = engine.gateways["QMT"]
+    wait_until(lambda: gateway.connected)
+    drain(engine)
+    yield gateway
+    assert terminal.deadlocks == [], "blocking xtquant calls on its callback thread"

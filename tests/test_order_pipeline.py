@@ -65,9 +65,9 @@ def test_trade_is_in_the_database_before_any_view_receives_it(engine, sim):
 
 
 def test_unknown_gateway_is_a_refusal_not_a_crash(engine):
-    vt_orderid = engine.send_order(order(PINGAN, Direction.LONG, 100, 10.0), "QMT")
+    vt_orderid = engine.send_order(order(PINGAN, Direction.LONG, 100, 10.0), "XTP")
     drain(engine)
-    assert "QMT" in engine.get_order(vt_orderid).extra["reason"]
+    assert "XTP" in engine.get_order(vt_orderid).extra["reason"]
 
 
 def test_sell_short_is_refused_for_a_shares(engine, sim):

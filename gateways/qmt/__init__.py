@@ -1,1 +1,5 @@
-"""QMT (xtquant) gateway. Only the SDK loader exists so far."""
+"""QMT (xtquant) gateway for A-shares through MiniQMT."""
+
+from .gateway import QmtGateway
+
+__all__ = ["QmtGateway"]

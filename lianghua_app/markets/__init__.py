@@ -84,7 +84,12 @@ def _validate_ashare(
 
 
 def band_of(contract: ContractData, tick: TickData | None, today: date) -> tuple[float, float]:
-    """Today's (limit_down, limit_up): from the quote when the venue sends it, else computed."""
+    """Today's (limit_down, limit_up): from the quote or the contract when the venue sends
+    them, else computed from the previous close."""
+    extra = contract.extra or {}
+    if tick is None or not tick.limit_up:
+        if extra.get("limit_up") and extra.get("limit_down"):
+            return extra["limit_down"], extra["limit_up"]
     if tick is None:
         return 0.0, 0.0
     if tick.limit_up and tick.limit_down:

@@ -54,6 +54,16 @@ def connect_sim_gateway(engine: TradingEngine, autostart: bool = True) -> None:
     }, "SIM")
 
 
+def connect_qmt_gateway(engine: TradingEngine, data_only: bool = False) -> None:
+    """Connect QMT from the profile's settings; `data_only` skips the trading account."""
+    s = engine.settings
+    engine.connect({
+        "userdata_path": s["qmt.userdata_path"], "account_id": s["qmt.account_id"],
+        "account_type": s["qmt.account_type"], "data_host": s["qmt.data_host"], "data_port": s["qmt.data_port"],
+        "backend": s["qmt.backend"], "data_only": data_only,
+    }, "QMT")
+
+
 def start_jobs(engine: TradingEngine) -> None:
     """Periodic work: the strategies folder and position refresh. The GUI and the CLI start it."""
     def poll_strategies() -> None:
@@ -65,6 +75,7 @@ def start_jobs(engine: TradingEngine) -> None:
         for gateway in list(engine.gateways.values()):
             if getattr(gateway, "connected", False):
                 gateway.query_position()
+                gateway.query_account()
 
     engine.scheduler.every(engine.settings["strategies.poll_seconds"], poll_strategies, "strategies")
     engine.scheduler.every(3, refresh_positions, "positions")

@@ -1,4 +1,4 @@
-"""`lianghua` command line: gui, check, import-csv, data, settings, secret."""
+"""`lianghua` command line: gui, check, import-csv, download, data, settings, secret."""
 
 from __future__ import annotations
 
@@ -46,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--exchange", required=True, help="SSE, SZSE, BSE, GLOBAL, ...")
     imp.add_argument("--interval", required=True, help="1m, 1h, d, w")
     imp.add_argument("--skip-bad", action="store_true", help="import the good rows, report the bad ones")
+    down = sub.add_parser("download", parents=[common], help="download bars from a gateway into the database")
+    down.add_argument("--gateway", default="QMT")
+    down.add_argument("--symbols", required=True, help="comma separated, e.g. 600000.SSE,000001.SZSE")
+    down.add_argument("--interval", default="d", help="1m, 1h, d, w")
+    down.add_argument("--start", required=True, help="YYYY-MM-DD")
+    down.add_argument("--end", help="YYYY-MM-DD (default: today)")
     sub.add_parser("data", parents=[common], help="list the bars in the database")
     sub.add_parser("settings", parents=[common], help="show the settings and where they live")
     secret = sub.add_parser("secret", parents=[common], help="store credentials in the OS keyring")
@@ -105,6 +111,77 @@ def cmd_import_csv(args: argparse.Namespace, data_dir: DataDir, store: SettingsS
     return 0 if report.committed else 1
 
 
+def cmd_download(args: argparse.Namespace, data_dir: DataDir, store: SettingsStore) -> int:
+    problem, interval, start, end = _download_range(args)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    if args.gateway != "QMT":
+        print(tr("目前只有QMT接口提供历史数据下载"), file=sys.stderr)
+        return 2
+    _bind(data_dir, store)
+    from .bootstrap import connect_qmt_gateway
+
+    engine = _headless_engine(data_dir, store)
+    try:
+        connect_qmt_gateway(engine, data_only=True)
+        status = _wait_for_status(engine, args.gateway)
+        print(status.message if status else tr("等待QMT连接超时"), file=sys.stderr)
+        if status is None or not status.connected:
+            return 1
+        symbols = [s.strip() for s in args.symbols.split(",") if s.strip()]
+        report = engine.get_engine("DataManager").download(args.gateway, symbols, interval, start, end,
+                                                           _print_progress)
+    finally:
+        engine.close()
+    print(report.summary())
+    return 1 if report.failed else 0
+
+
+def _download_range(args: argparse.Namespace):
+    from datetime import datetime
+
+    from vnpy.trader.constant import Interval
+
+    from .markets import CHINA_TZ
+
+    if args.interval == "5m":
+        return tr("数据库没有5分钟周期：请下载1m，策略里用BarGenerator合成5分钟K线"), None, None, None
+    try:
+        interval = Interval(args.interval)
+    except ValueError:
+        return tr("未知周期“{value}”；可用：1m, 1h, d, w", value=args.interval), None, None, None
+    try:
+        start = datetime.strptime(args.start, "%Y-%m-%d").replace(tzinfo=CHINA_TZ)
+        end = datetime.strptime(args.end, "%Y-%m-%d").replace(hour=23, minute=59, tzinfo=CHINA_TZ) if args.end \
+            else datetime.now(CHINA_TZ)
+    except ValueError:
+        return tr("日期格式应为YYYY-MM-DD，例如2020-01-01"), None, None, None
+    return "", interval, start, end
+
+
+def _wait_for_status(engine, gateway_name: str, timeout: float = 120.0):
+    """The first status after "connecting…": connected, or why not."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = engine.gateway_status.get(gateway_name)
+        if status is not None and not status.busy:
+            return status
+        time.sleep(0.1)
+    return None
+
+
+def _print_progress(done: int, total: int, symbol: str) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {symbol:<12}", end="", file=sys.stderr,
+          flush=True)
+    if done == total:
+        print(file=sys.stderr)
+
+
 def cmd_data(args: argparse.Namespace, data_dir: DataDir, store: SettingsStore) -> int:
     _bind(data_dir, store)
     engine = _headless_engine(data_dir, store)
@@ -158,6 +235,7 @@ COMMANDS = {
     "gui": cmd_gui,
     "check": cmd_check,
     "import-csv": cmd_import_csv,
+    "download": cmd_download,
     "data": cmd_data,
     "settings": cmd_settings,
     "secret": cmd_secret,

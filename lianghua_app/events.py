@@ -18,6 +18,7 @@ class GatewayStatus:
     gateway_name: str
     connected: bool
     message: str
+    busy: bool = False      # still connecting: another status follows
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,13 @@ SCHEMA: dict[str, Field] = {
     "sim.enforce_sessions": Field(bool, False, "模拟接口只在A股交易时段撮合"),
     "fees.commission_rate": Field(float, 0.00025, "A股佣金费率", 0, 0.003),
     "fees.min_commission": Field(float, 5.0, "A股单笔最低佣金（元）", 0, 100),
+    "qmt.userdata_path": Field(str, "", "MiniQMT的userdata_mini文件夹"),
+    "qmt.account_id": Field(str, "", "QMT资金账号"),
+    "qmt.account_type": Field(str, "STOCK", "QMT账户类型", choices=("STOCK", "CREDIT")),
+    "qmt.data_host": Field(str, "", "xtdata行情服务地址（留空为本机）"),
+    "qmt.data_port": Field(int, 0, "xtdata行情服务端口（0为自动查找）", 0, 65535),
+    "qmt.backend": Field(str, "xtquant", "QMT后端：xtquant为真实终端，demo为演示", choices=("xtquant", "demo")),
+    "qmt.autoconnect": Field(bool, False, "启动时连接QMT"),
     "strategies.folder": Field(str, "", "策略文件夹（留空为项目的 strategies/）"),
     "strategies.poll_seconds": Field(float, 1.0, "策略文件夹检查间隔（秒）", 0.2, 60),
 }

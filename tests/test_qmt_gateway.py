@@ -62,7 +62,7 @@ def connect_and_wait(engine, setting: dict) -> list:
     statuses = collect(engine, EVENT_GATEWAY_STATUS)
     logs = collect(engine, EVENT_LOG)
     engine.connect(setting, "QMT")
-    wait_until(lambda: (drain(engine), any(not s.message.startswith("正在") for s in statuses))[1])
+    wait_until(lambda: (drain(engine), any(not s.busy for s in statuses))[1])
     assert not any("Traceback" in log.msg for log in logs)
     return statuses
 

@@ -180,3 +180,9 @@ def test_todays_daily_bar_is_dropped_before_the_close():
     after = m.bars_from_rows("600000.SH", "1d", [day], "QMT", now=datetime(2024, 6, 3, 15, 1, tzinfo=CHINA_TZ))
     assert during == []
     assert after[0].datetime == datetime(2024, 6, 3, tzinfo=CHINA_TZ)
+
+
+def test_request_times_are_sent_as_beijing_wall_clock():
+    from zoneinfo import ZoneInfo
+
+    assert m.xt_time(datetime(2024, 6, 3, 1, 30, tzinfo=ZoneInfo("UTC"))) == "20240603093000"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from vnpy.event import EventEngine
 from vnpy.trader.constant import Exchange, Interval
 from vnpy.trader.database import BarOverview, get_database
 from vnpy.trader.engine import BaseEngine, MainEngine
+from vnpy.trader.object import HistoryRequest
 
 from lianghua_app.i18n import tr
 
@@ -36,6 +39,21 @@ class ImportReport:
         return "\n".join(lines)
 
 
+@dataclass
+class DownloadReport:
+    saved: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        lines = [tr("下载完成：{ok}个代码成功，{bad}个失败", ok=len(self.saved), bad=len(self.failed))]
+        lines += [tr("  {symbol}：{count}根K线", symbol=s, count=n) for s, n in self.saved.items()]
+        lines += [tr("  {symbol}：失败，{reason}", symbol=s, reason=r) for s, r in self.failed.items()]
+        return "\n".join(lines)
+
+
+Progress = Callable[[int, int, str], None]
+
+
 class DataManagerEngine(BaseEngine):
     def __init__(self, main_engine: MainEngine, event_engine: EventEngine) -> None:
         super().__init__(main_engine, event_engine, APP_NAME)
@@ -50,6 +68,33 @@ class DataManagerEngine(BaseEngine):
         get_database().save_bar_data(result.bars)
         report.imported = len(result.bars)
         report.committed = True
+        return report
+
+    def download(self, gateway_name: str, vt_symbols: list[str], interval: Interval, start: datetime,
+                 end: datetime, progress: Progress | None = None) -> DownloadReport:
+        """Bars from a gateway's history service into the database, one symbol at a time; a
+        failing symbol is reported and the rest continue. Blocking: run it off the GUI thread."""
+        gateway = self.main_engine.get_gateway(gateway_name)
+        if gateway is None:
+            raise ValueError(tr("接口{name}不存在或未加载", name=gateway_name))
+        report = DownloadReport()
+        for done, vt_symbol in enumerate(vt_symbols):
+            if progress:
+                progress(done, len(vt_symbols), vt_symbol)
+            symbol, _, suffix = vt_symbol.rpartition(".")
+            try:
+                bars = gateway.query_history(HistoryRequest(symbol, Exchange(suffix), start, end, interval))
+            except ValueError:
+                report.failed[vt_symbol] = tr("代码格式应为 600000.SSE / 000001.SZSE / 430047.BSE")
+                continue
+            except Exception as error:  # the venue's message is what the user needs to see
+                report.failed[vt_symbol] = str(error)
+                continue
+            if bars:
+                get_database().save_bar_data(bars)
+            report.saved[vt_symbol] = len(bars)
+        if progress:
+            progress(len(vt_symbols), len(vt_symbols), "")
         return report
 
     def overview(self) -> list[BarOverview]:

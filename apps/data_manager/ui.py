@@ -1,4 +1,4 @@
-"""Data dock: what bars are stored, and a CSV import that runs off the GUI thread."""
+"""Data dock: what bars are stored, CSV import and gateway downloads, all off the GUI thread."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from lianghua_app.i18n import tr
 from lianghua_app.ui.tables import RecordTable
 from lianghua_app.ui.worker import run_in_background
 
+from .download_panel import DownloadPanel
 from .engine import APP_NAME, DataManagerEngine, ImportReport
 
 OVERVIEW_HEADERS = ("代码", "交易所", "周期", "数量", "开始", "结束")
@@ -63,8 +64,10 @@ class DataManagerWidget(QtWidgets.QWidget):
         form.addRow(tr("周期"), self.interval_combo)
         form.addRow(self.skip_bad, self.import_button)
         form.addRow(self.progress)
+        self.download = DownloadPanel(main_engine, self.engine, self.report, self.refresh)
         left = QtWidgets.QVBoxLayout()
         left.addLayout(form)
+        left.addWidget(self.download)
         left.addWidget(self.report)
         right = QtWidgets.QVBoxLayout()
         right.addWidget(self.overview)

@@ -92,7 +92,7 @@ class QmtGateway(BaseGateway):
         self.worker.submit(self._guarded, self._connect_all)
 
     def _connect_all(self) -> None:
-        self._status(False, tr("正在连接QMT……"))
+        self._status(False, tr("正在连接QMT……"), busy=True)
         problem = self._check_setting()
         if problem:
             return self._status(False, problem)
@@ -519,9 +519,9 @@ class QmtGateway(BaseGateway):
             self.worker.submit(self._guarded, self._send_cancel, orderid)
 
     # --- helpers -------------------------------------------------------------------------------
-    def _status(self, connected: bool, message: str) -> None:
+    def _status(self, connected: bool, message: str, busy: bool = False) -> None:
         self.write_log(message)
-        self.on_event(EVENT_GATEWAY_STATUS, GatewayStatus(self.gateway_name, connected, message))
+        self.on_event(EVENT_GATEWAY_STATUS, GatewayStatus(self.gateway_name, connected, message, busy))
 
     def _guarded(self, func: Any, *args: Any) -> Any:
         """Worker jobs report failures in plain words instead of dying silently in a Future."""

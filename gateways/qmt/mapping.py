@@ -282,7 +282,12 @@ DAILY_CLOSE = time(15, 0)
 
 
 def xt_time(moment: date | datetime) -> str:
-    return moment.strftime("%Y%m%d%H%M%S") if isinstance(moment, datetime) else moment.strftime("%Y%m%d")
+    """QMT reads times as Beijing wall-clock strings; vnpy may hand us UTC datetimes."""
+    if isinstance(moment, datetime):
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(CHINA_TZ)
+        return moment.strftime("%Y%m%d%H%M%S")
+    return moment.strftime("%Y%m%d")
 
 
 def bars_from_rows(code: str, period: str, rows: list[dict], gateway_name: str,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from vnpy.trader.ui import create_qapp
 
-from ..bootstrap import build_engine, start_jobs
+from ..bootstrap import build_engine, connect_qmt_gateway, start_jobs
 from ..i18n import tr
 from ..paths import DataDir
 from ..settings import SettingsStore
@@ -17,6 +17,8 @@ def run_gui(data_dir: DataDir, store: SettingsStore) -> int:
     for problem in store.problems:
         engine.write_log(tr("设置问题：{problem}", problem=problem), source="Settings")
     window = MainWindow(engine, data_dir.layout_file)
+    if store.current["qmt.autoconnect"]:
+        connect_qmt_gateway(engine)
     start_jobs(engine)
     window.showMaximized()
     return app.exec()

@@ -35,3 +35,11 @@ def run_in_background(func: Callable[[], Any], on_done: Callable[[Any], None],
     task.signals.failed.connect(on_error)
     QtCore.QThreadPool.globalInstance().start(task)
     return task
+
+
+class ProgressRelay(QtCore.QObject):
+    """Carries (done, total, text) from a worker thread to the GUI thread."""
+    changed = QtCore.Signal(int, int, str)
+
+    def report(self, done: int, total: int, text: str) -> None:
+        self.changed.emit(done, total, text)

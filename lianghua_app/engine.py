@@ -12,7 +12,7 @@ from pathlib import Path
 from vnpy.event import Event, EventEngine
 from vnpy.trader.constant import Direction, Status
 from vnpy.trader.engine import MainEngine
-from vnpy.trader.event import EVENT_LOG, EVENT_ORDER
+from vnpy.trader.event import EVENT_CONTRACT, EVENT_LOG, EVENT_ORDER
 from vnpy.trader.logger import WARNING
 from vnpy.trader.object import LogData, OrderData, OrderRequest
 
@@ -63,6 +63,9 @@ class TradingEngine(MainEngine):
         # Before any app or widget registers, so rows are written before anything is shown.
         self.journal = Journal(self.event_engine)
         self.event_engine.register(EVENT_GATEWAY_STATUS, self.process_gateway_status)
+        self.event_engine.register(EVENT_CONTRACT, self.process_contract_owner)
+        self.contract_owners: dict[str, str] = {}
+        self.overlaps_reported: set[tuple[str, str]] = set()
 
     # --- guards -------------------------------------------------------------------------
     def add_guard(self, name: str, guard: Guard, before: str | None = None) -> None:
@@ -131,6 +134,20 @@ class TradingEngine(MainEngine):
             return
         for warning in self.journal.reconcile(status.gateway_name, gateway.query_orders(), gateway.query_trades()):
             self.event_engine.put(Event(EVENT_LOG, LogData(msg=warning, gateway_name="Journal", level=WARNING)))
+
+    def process_contract_owner(self, event: Event) -> None:
+        """vnpy keys contracts by symbol, so the gateway connected last receives strategy
+        orders for a symbol two gateways share (SIM and QMT both list 600519.SSE). Say so once."""
+        contract = event.data
+        owner = self.contract_owners.get(contract.vt_symbol)
+        self.contract_owners[contract.vt_symbol] = contract.gateway_name
+        pair = (owner, contract.gateway_name)
+        if owner and owner != contract.gateway_name and pair not in self.overlaps_reported:
+            self.overlaps_reported.add(pair)
+            warning = tr("{symbol}等合约同时由{old}和{new}提供：按代码下单的CTA策略将发往{new}。"
+                         "请不要让同一策略同时用于模拟和实盘。", symbol=contract.vt_symbol, old=owner,
+                         new=contract.gateway_name)
+            self.event_engine.put(Event(EVENT_LOG, LogData(msg=warning, gateway_name="Engine", level=WARNING)))
 
     def close(self) -> None:
         self.scheduler.shutdown()

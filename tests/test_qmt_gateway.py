@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime
+from datetime import date, datetime
 
 from conftest import QMT_ACCOUNT, drain, order, wait_until
 from vnpy.trader.constant import Direction, Exchange, Interval, OrderType, Status
@@ -340,3 +340,23 @@ def test_events_never_reach_a_widget_before_the_journal(qmt, engine):
     vt_orderid = place(engine, "600000.SSE", Direction.LONG, 100, 10.0)
     wait_until(lambda: (drain(engine), status_of(engine, vt_orderid))[1] is Status.ALLTRADED and seen)
     assert seen == [1]
+
+
+def test_limit_prices_are_refreshed_on_a_new_trading_day(qmt, engine, terminal):
+    terminal.set_quote("600000.SH", 10.8, push=False)
+    terminal.roll_day()
+    qmt.limits_day = date(2000, 1, 1)
+    qmt.query_account()
+    wait_until(lambda: (drain(engine), engine.get_contract("600000.SSE").extra["limit_up"])[1] == 11.88)
+
+
+def test_a_symbol_on_both_sim_and_qmt_is_flagged_once(sim, engine, terminal):
+    from gateways.qmt.client import register_backend
+
+    logs = collect(engine, EVENT_LOG)
+    register_backend("fake", terminal.backend)
+    connect_and_wait(engine, {"userdata_path": terminal.userdata_path, "account_id": QMT_ACCOUNT,
+                              "backend": "fake"})
+    drain(engine)
+    warnings = [log.msg for log in logs if "同时由SIM和QMT提供" in log.msg]
+    assert len(warnings) == 1

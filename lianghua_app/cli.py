@@ -1,4 +1,4 @@
-"""`lianghua` command line: gui, check, import-csv, download, data, settings, secret."""
+"""`lianghua` command line: gui, check, import-csv, download, backtest, data, settings, secret."""
 
 from __future__ import annotations
 
@@ -52,6 +52,22 @@ def _parser() -> argparse.ArgumentParser:
     down.add_argument("--interval", default="d", help="1m, 1h, d, w")
     down.add_argument("--start", required=True, help="YYYY-MM-DD")
     down.add_argument("--end", help="YYYY-MM-DD (default: today)")
+    bt = sub.add_parser("backtest", parents=[common], help="backtest a strategy on stored bars")
+    bt.add_argument("--strategy", required=True)
+    bt.add_argument("--symbol", required=True, help="e.g. 000001.SZSE")
+    bt.add_argument("--interval", default="d", help="1m, 1h, d, w")
+    bt.add_argument("--start", required=True, help="YYYY-MM-DD")
+    bt.add_argument("--end", help="YYYY-MM-DD (default: today)")
+    bt.add_argument("--param", action="append", default=[], help="name=value, repeatable")
+    bt.add_argument("--rules", choices=["ashare", "crypto", "none"], default="")
+    bt.add_argument("--capital", type=float, default=1_000_000.0)
+    bt.add_argument("--rate", type=float)
+    bt.add_argument("--slippage", type=float, default=0.0)
+    bt.add_argument("--size", type=float, default=1.0)
+    bt.add_argument("--pricetick", type=float, default=0.01)
+    bt.add_argument("--json", action="store_true", help="last line of stdout: the statistics as JSON")
+    bt.add_argument("--trades", type=Path, help="write one row per fill to this CSV")
+    bt.add_argument("--daily", type=Path, help="write one row per day to this CSV")
     sub.add_parser("data", parents=[common], help="list the bars in the database")
     sub.add_parser("settings", parents=[common], help="show the settings and where they live")
     secret = sub.add_parser("secret", parents=[common], help="store credentials in the OS keyring")
@@ -182,6 +198,56 @@ def _print_progress(done: int, total: int, symbol: str) -> None:
         print(file=sys.stderr)
 
 
+def cmd_backtest(args: argparse.Namespace, data_dir: DataDir, store: SettingsStore) -> int:
+    import json
+
+    problem, interval, start, end = _download_range(args)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    _bind(data_dir, store)
+    from apps.backtester.engine import (
+        BacktestConfig,
+        BacktestError,
+        parse_setting,
+        run_backtest,
+        write_daily,
+        write_trades,
+    )
+
+    from .strategies import StrategyRegistry
+
+    folder = store.current["strategies.folder"]
+    classes = StrategyRegistry(Path(folder).expanduser() if folder else None).classes
+    try:
+        setting = parse_setting(classes[args.strategy], args.param) if args.strategy in classes else {}
+        config = BacktestConfig(args.strategy, args.symbol, interval, start, end, setting, args.rules, args.capital,
+                                args.rate, args.slippage, args.size, args.pricetick)
+        result = run_backtest(config, classes)
+    except BacktestError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    finally:
+        from .vnpy_env import release_vnpy_database
+
+        release_vnpy_database()
+    if args.trades:
+        write_trades(result, args.trades)
+    if args.daily:
+        write_daily(result, args.daily, args.capital)
+    for note in result.notes:
+        print(f"{note.datetime:%Y-%m-%d %H:%M} {note.vt_orderid}: {note.reason}", file=sys.stderr)
+    stats = result.statistics
+    if args.json:
+        print(json.dumps(stats, ensure_ascii=False, default=str))
+    else:
+        for key in ("start_date", "end_date", "total_return", "annual_return", "max_ddpercent", "sharpe_ratio",
+                    "sortino_ratio", "calmar_ratio", "trade_count", "win_rate", "profit_factor",
+                    "buy_and_hold_return"):
+            print(f"{key:<22}{stats.get(key)}")
+    return 0
+
+
 def cmd_data(args: argparse.Namespace, data_dir: DataDir, store: SettingsStore) -> int:
     _bind(data_dir, store)
     engine = _headless_engine(data_dir, store)
@@ -236,6 +302,7 @@ COMMANDS = {
     "check": cmd_check,
     "import-csv": cmd_import_csv,
     "download": cmd_download,
+    "backtest": cmd_backtest,
     "data": cmd_data,
     "settings": cmd_settings,
     "secret": cmd_secret,

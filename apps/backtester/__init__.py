@@ -1,0 +1,1 @@
+"""Backtester: vnpy-compatible backtests under A-share rules, with a fast loader."""

@@ -1,0 +1,131 @@
+"""Headless backtests: configuration, parameter parsing and one run with statistics."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from pandas import DataFrame
+from vnpy.trader.constant import Exchange, Interval
+from vnpy.trader.object import TradeData
+
+from lianghua_app.i18n import tr
+from lianghua_app.markets import ashare, is_ashare
+
+from .core import Backtester, OrderNote
+from .stats import extended_statistics
+
+
+class BacktestError(ValueError):
+    """Bad input, said in words a user can act on."""
+
+
+@dataclass
+class BacktestConfig:
+    strategy: str
+    vt_symbol: str
+    interval: Interval
+    start: datetime
+    end: datetime
+    setting: dict = field(default_factory=dict)
+    rules: str = ""                 # "" = by exchange: ashare for SSE/SZSE/BSE, else none
+    capital: float = 1_000_000.0
+    rate: float | None = None
+    slippage: float = 0.0
+    size: float = 1.0
+    pricetick: float = 0.01
+    min_commission: float = 5.0
+
+
+@dataclass
+class BacktestResult:
+    statistics: dict
+    trades: list[TradeData]
+    daily: DataFrame
+    notes: list[OrderNote]
+    bar_count: int
+    fees: dict[str, float]          # vt_tradeid -> commission and taxes of that fill
+
+
+def parse_setting(strategy_class: type, pairs: list[str]) -> dict:
+    """`name=value` pairs typed like the strategy's own defaults."""
+    setting = {}
+    allowed = list(getattr(strategy_class, "parameters", []))
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        name = name.strip()
+        if not sep or name not in allowed:
+            raise BacktestError(tr("策略{strategy}没有参数“{name}”；可用参数：{allowed}",
+                                   strategy=strategy_class.__name__, name=name, allowed=", ".join(allowed)))
+        default = getattr(strategy_class, name)
+        try:
+            setting[name] = (text.strip().lower() in ("1", "true", "yes")) if isinstance(default, bool) \
+                else type(default)(text.strip())
+        except ValueError as error:
+            raise BacktestError(tr("参数{name}应为{kind}，收到“{value}”", name=name,
+                                   kind=type(default).__name__, value=text)) from error
+    return setting
+
+
+def run_backtest(config: BacktestConfig, classes: dict[str, type],
+                 progress: Callable[[float], None] | None = None) -> BacktestResult:
+    strategy_class = classes.get(config.strategy)
+    if strategy_class is None:
+        raise BacktestError(tr("未知策略“{name}”；可用策略：{known}", name=config.strategy,
+                               known=", ".join(sorted(classes))))
+    symbol, _, suffix = config.vt_symbol.rpartition(".")
+    try:
+        exchange = Exchange(suffix)
+    except ValueError as error:
+        raise BacktestError(tr("代码格式应为 000001.SZSE / 600000.SSE / BTCUSDT.GLOBAL")) from error
+    rules = config.rules or ("ashare" if is_ashare(exchange) else "none")
+    if rules == "crypto":
+        raise BacktestError(tr("加密货币规则的回测尚未完成；请暂用 --rules none"))
+    rate = config.rate if config.rate is not None else (0.00025 if rules == "ashare" else 0.0)
+    engine = Backtester(rules, ashare.AshareFeeSchedule(rate, config.min_commission))
+    engine.set_parameters(vt_symbol=config.vt_symbol, interval=config.interval, start=config.start,
+                          end=config.end, rate=rate, slippage=config.slippage, size=config.size,
+                          pricetick=config.pricetick, capital=config.capital)
+    engine.add_strategy(strategy_class, config.setting)
+    engine.load_data()
+    if not engine.history_data:
+        raise BacktestError(tr("数据库中没有{symbol}在{start:%Y-%m-%d}至{end:%Y-%m-%d}的{interval}K线；"
+                               "先用 lianghua import-csv 或 lianghua download 导入，lianghua data 查看已有数据",
+                               symbol=config.vt_symbol, start=config.start, end=config.end,
+                               interval=config.interval.value))
+    engine.progress = progress
+    engine.run_backtesting()
+    failure = next((log for log in engine.logs if "Traceback" in log), None)
+    if failure:
+        raise BacktestError(tr("策略运行出错：\n{detail}", detail=failure))
+    daily = engine.calculate_result()
+    base = engine.calculate_statistics(output=False)
+    bars = engine.history_data
+    statistics = extended_statistics(daily, base, list(engine.trades.values()), config.size, config.capital,
+                                     bars[0].close_price, bars[-1].close_price)
+    statistics["trade_count"] = statistics.get("total_trade_count", 0)
+    fees = {t.vt_tradeid: engine.trade_fees.get(t.vt_tradeid, t.price * t.volume * config.size * rate)
+            for t in engine.trades.values()}
+    return BacktestResult(statistics, list(engine.trades.values()), daily, engine.notes, len(bars), fees)
+
+
+def write_trades(result: BacktestResult, path: Path) -> None:
+    with Path(path).open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["datetime", "direction", "offset", "price", "volume", "commission"])
+        for trade in result.trades:
+            writer.writerow([trade.datetime.isoformat(), trade.direction.name, trade.offset.name, trade.price,
+                             trade.volume, round(result.fees[trade.vt_tradeid], 4)])
+
+
+def write_daily(result: BacktestResult, path: Path, capital: float) -> None:
+    with Path(path).open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["date", "close_price", "net_pnl", "balance"])
+        balance = capital
+        for day, row in result.daily.iterrows():
+            balance += row["net_pnl"]
+            writer.writerow([day.isoformat(), row["close_price"], round(row["net_pnl"], 4), round(balance, 4)])

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from vnpy.trader.constant import Direction, Exchange, Interval, Status
 from vnpy.trader.database import DB_TZ, get_database
 from vnpy.trader.object import BarData, OrderData, TradeData
-from vnpy_ctastrategy.backtesting import BacktestingEngine
+from vnpy_ctastrategy.backtesting import BacktestingEngine, DailyResult
 from vnpy_ctastrategy.base import StopOrderStatus
 
 from lianghua_app.i18n import tr
@@ -93,12 +93,28 @@ class Backtester(BacktestingEngine):
     def output(self, msg: str) -> None:
         self.logs.append(msg)
 
-    # --- A-share matching -------------------------------------------------------------------------
+    # --- replay -----------------------------------------------------------------------------------
     def new_bar(self, bar: BarData) -> None:
+        """vnpy's order of work per bar, without scanning empty order books and with the day's
+        result looked up once per day instead of once per bar."""
         if self.rules == "ashare":
             self._roll_day(bar)
-        super().new_bar(bar)
+        self.bar = bar
+        self.datetime = bar.datetime
+        if self.active_limit_orders:
+            self.cross_limit_order()
+        if self.active_stop_orders:
+            self.cross_stop_order()
+        self.strategy.on_bar(bar)
+        day = bar.datetime.date()
+        result = self.daily_results.get(day)
+        if result is None:
+            self.daily_results[day] = DailyResult(day, bar.close_price)
+        else:
+            result.close_price = bar.close_price
         self.last_close = bar.close_price
+
+    # --- A-share matching -------------------------------------------------------------------------
 
     def _roll_day(self, bar: BarData) -> None:
         day = bar.datetime.date()

@@ -39,23 +39,26 @@ def load_bars(symbol: str, exchange: Exchange, interval: Interval, start: dateti
     path = getattr(getattr(database, "db", None), "database", None)
     if type(database).__name__ != "SqliteDatabase" or not path:
         return database.load_bar_data(symbol, exchange, interval, start, end)
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
-        rows = connection.execute(
-            "SELECT datetime, volume, turnover, open_interest, open_price, high_price, low_price, close_price "
-            "FROM dbbardata WHERE symbol=? AND exchange=? AND interval=? AND datetime>=? AND datetime<=? "
-            "ORDER BY datetime", (symbol, exchange.value, interval.value, _db_time(start), _db_time(end))).fetchall()
     template = BarData(gateway_name="DB", symbol=symbol, exchange=exchange, datetime=start, interval=interval)
     shared = dict(template.__dict__)
     bars = []
     new = object.__new__
     parse = datetime.fromisoformat
-    for moment, volume, turnover, oi, open_, high, low, close in rows:
-        bar = new(BarData)
-        bar.__dict__.update(shared)
-        bar.__dict__.update(datetime=datetime.fromtimestamp(parse(moment).timestamp(), tz), volume=volume,
-                            turnover=turnover, open_interest=oi, open_price=open_, high_price=high, low_price=low,
-                            close_price=close)
-        bars.append(bar)
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = connection.execute(   # iterated, not fetched whole: half a million tuples cost memory
+            "SELECT datetime, volume, turnover, open_interest, open_price, high_price, low_price, close_price "
+            "FROM dbbardata WHERE symbol=? AND exchange=? AND interval=? AND datetime>=? AND datetime<=? "
+            "ORDER BY datetime", (symbol, exchange.value, interval.value, _db_time(start), _db_time(end)))
+        for moment, volume, turnover, oi, open_, high, low, close in rows:
+            bar = new(BarData)
+            bar.__dict__.update(shared)
+            bar.__dict__.update(datetime=datetime.fromtimestamp(parse(moment).timestamp(), tz), volume=volume,
+                                turnover=turnover, open_interest=oi, open_price=open_, high_price=high,
+                                low_price=low, close_price=close)
+            bars.append(bar)
+    finally:
+        connection.close()
     return bars
 
 

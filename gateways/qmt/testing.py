@@ -24,7 +24,7 @@ import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -106,7 +106,7 @@ class FakeTerminal:
         self.running = True
         self.lock = threading.RLock()
         self.today = today or datetime.now(CHINA_TZ).date()
-        self.instruments = {i.code: i for i in instruments}
+        self.instruments = {i.code: replace(i) for i in instruments}   # roll_day edits them: own copies
         self.accounts = {account_id: Account(account_id, cash)}
         self.quotes: dict[str, dict] = {}
         self.traders: list[FakeXtQuantTrader] = []

@@ -76,8 +76,7 @@ class QmtGateway(BaseGateway):
         self.by_seq: dict[int, str] = {}
         self.pending_cancels: set[str] = set()
         self.reported: set[str] = set()                 # orders QMT reported since the last (re)connect
-        self.trade_ids: set[str] = set()
-        self.trades_seen: list[TradeData] = []
+        self.trades: dict[str, TradeData] = {}          # traded_id -> trade, for de-duplication
         self.refresh_queued = False
         self.order_prefix = datetime.now().strftime("%y%m%d%H%M%S")
         self.order_count = itertools.count(1)
@@ -109,10 +108,7 @@ class QmtGateway(BaseGateway):
             self._load_contracts()
         if self.setting.get("data_only"):
             return self._status(True, tr("QMT行情已连接（仅行情）"))
-        from .sdk import load_pure_modules
-
-        xttype = load_pure_modules()[1]
-        self.account = xttype.StockAccount(str(self.setting["account_id"]), str(self.setting["account_type"]))
+        self.account = m.xttype.StockAccount(str(self.setting["account_id"]), str(self.setting["account_type"]))
         self._connect_trader()
 
     def _check_setting(self) -> str:
@@ -405,7 +401,7 @@ class QmtGateway(BaseGateway):
 
     def query_trades(self) -> list[TradeData]:
         with self.lock:
-            return list(self.trades_seen)
+            return list(self.trades.values())
 
     def _queue_refresh(self) -> None:
         if self.connected and not self.refresh_queued:
@@ -470,15 +466,13 @@ class QmtGateway(BaseGateway):
         tradeid = str(xt.traded_id)
         orderid = self.orderid_for(xt.order_remark, xt.order_id)
         with self.lock:
-            if tradeid in self.trade_ids:
+            if tradeid in self.trades:
                 return      # QMT may repeat a fill (push and query after a reconnect)
-            self.trade_ids.add(tradeid)
             known = self.orders.get(orderid)
-        direction = known.direction if known else m.direction_of(xt)
-        offset = known.offset if known else Offset.NONE
-        trade = m.trade_from_xt(xt, orderid, direction, offset, self.gateway_name)
-        with self.lock:
-            self.trades_seen.append(trade)
+            direction = known.direction if known else m.direction_of(xt)
+            offset = known.offset if known else Offset.NONE
+            trade = m.trade_from_xt(xt, orderid, direction, offset, self.gateway_name)
+            self.trades[tradeid] = trade
         self.on_trade(trade)
         if refresh:
             self._queue_refresh()

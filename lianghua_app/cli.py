@@ -44,8 +44,10 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("file", type=Path)
     imp.add_argument("--symbol", required=True)
     imp.add_argument("--exchange", required=True, help="SSE, SZSE, BSE, GLOBAL, ...")
-    imp.add_argument("--interval", required=True, help="1m, 1h, d, w")
+    imp.add_argument("--interval", help="1m, 1h, d, w (bars only)")
     imp.add_argument("--skip-bad", action="store_true", help="import the good rows, report the bad ones")
+    imp.add_argument("--funding", action="store_true",
+                     help="the file holds perpetual funding rates (datetime in UTC, rate) instead of bars")
     down = sub.add_parser("download", parents=[common], help="download bars from a gateway into the database")
     down.add_argument("--gateway", default="QMT")
     down.add_argument("--symbols", required=True, help="comma separated, e.g. 600000.SSE,000001.SZSE")
@@ -65,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     bt.add_argument("--slippage", type=float, default=0.0)
     bt.add_argument("--size", type=float, default=1.0)
     bt.add_argument("--pricetick", type=float, default=0.01)
+    bt.add_argument("--leverage", type=int, default=1, help="crypto rules: isolated-margin leverage")
     bt.add_argument("--json", action="store_true", help="last line of stdout: the statistics as JSON")
     bt.add_argument("--trades", type=Path, help="write one row per fill to this CSV")
     bt.add_argument("--daily", type=Path, help="write one row per day to this CSV")
@@ -108,10 +111,12 @@ def cmd_import_csv(args: argparse.Namespace, data_dir: DataDir, store: SettingsS
     except ValueError:
         print(tr("未知交易所“{value}”；可用：SSE, SZSE, BSE, GLOBAL 等", value=args.exchange), file=sys.stderr)
         return 2
+    if args.funding:
+        return _import_funding(args.file, args.symbol, exchange)
     try:
-        interval = Interval(args.interval)
+        interval = Interval(args.interval or "")
     except ValueError:
-        print(tr("未知周期“{value}”；可用：{allowed}", value=args.interval,
+        print(tr("未知周期“{value}”；可用：{allowed}", value=args.interval or "",
                  allowed=", ".join(i.value for i in Interval)), file=sys.stderr)
         return 2
     engine = _headless_engine(data_dir, store)
@@ -125,6 +130,22 @@ def cmd_import_csv(args: argparse.Namespace, data_dir: DataDir, store: SettingsS
         engine.close()
     print(report.summary())
     return 0 if report.committed else 1
+
+
+def _import_funding(path: Path, symbol: str, exchange) -> int:
+    from apps.backtester.funding import FundingFileError, read_funding_csv, save_funding
+
+    try:
+        count = save_funding(symbol, exchange, read_funding_csv(path))
+    except (OSError, FundingFileError) as error:
+        print(tr("资金费率未导入：{error}", error=error), file=sys.stderr)
+        return 1
+    finally:
+        from .vnpy_env import release_vnpy_database
+
+        release_vnpy_database()
+    print(tr("已导入{symbol}的{count}条资金费率", symbol=symbol, count=count))
+    return 0
 
 
 def cmd_download(args: argparse.Namespace, data_dir: DataDir, store: SettingsStore) -> int:
@@ -222,8 +243,8 @@ def cmd_backtest(args: argparse.Namespace, data_dir: DataDir, store: SettingsSto
     try:
         setting = parse_setting(classes[args.strategy], args.param) if args.strategy in classes else {}
         config = BacktestConfig(args.strategy, args.symbol, interval, start, end, setting, args.rules, args.capital,
-                                args.rate, args.slippage, args.size, args.pricetick)
-        result = run_backtest(config, classes)
+                                args.rate, args.slippage, args.size, args.pricetick, leverage=args.leverage)
+        result = run_backtest(config, classes, _print_progress)
     except BacktestError as error:
         print(str(error), file=sys.stderr)
         return 1

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from threading import Event
 
 from pandas import DataFrame
 from vnpy.trader.constant import Exchange, Interval
@@ -15,7 +16,8 @@ from vnpy.trader.object import TradeData
 from lianghua_app.i18n import tr
 from lianghua_app.markets import ashare, is_ashare
 
-from .core import Backtester, OrderNote
+from .books import CryptoBook
+from .core import Backtester, OrderNote, PerpetualSetup
 from .stats import extended_statistics
 
 
@@ -38,6 +40,8 @@ class BacktestConfig:
     size: float = 1.0
     pricetick: float = 0.01
     min_commission: float = 5.0
+    leverage: int = 1
+    funding: list[tuple[datetime, float]] | None = None     # crypto: None reads the stored rates
 
 
 @dataclass
@@ -71,7 +75,10 @@ def parse_setting(strategy_class: type, pairs: list[str]) -> dict:
 
 
 def run_backtest(config: BacktestConfig, classes: dict[str, type],
-                 progress: Callable[[float], None] | None = None) -> BacktestResult:
+                 progress: Callable[[int, int, str], None] | None = None,
+                 cancel: Event | None = None) -> BacktestResult:
+    """Blocking; `progress(done, total, label)` is called from this thread, and setting
+    `cancel` stops the replay with BacktestError."""
     strategy_class = classes.get(config.strategy)
     if strategy_class is None:
         raise BacktestError(tr("未知策略“{name}”；可用策略：{known}", name=config.strategy,
@@ -82,10 +89,11 @@ def run_backtest(config: BacktestConfig, classes: dict[str, type],
     except ValueError as error:
         raise BacktestError(tr("代码格式应为 000001.SZSE / 600000.SSE / BTCUSDT.GLOBAL")) from error
     rules = config.rules or ("ashare" if is_ashare(exchange) else "none")
-    if rules == "crypto":
-        raise BacktestError(tr("加密货币规则的回测尚未完成；请暂用 --rules none"))
+    if not 1 <= config.leverage <= 125:
+        raise BacktestError(tr("杠杆倍数应在1到125之间，收到{value}", value=config.leverage))
     rate = config.rate if config.rate is not None else (0.00025 if rules == "ashare" else 0.0)
-    engine = Backtester(rules, ashare.AshareFeeSchedule(rate, config.min_commission))
+    engine = Backtester(rules, ashare.AshareFeeSchedule(rate, config.min_commission),
+                        PerpetualSetup(leverage=config.leverage, funding=config.funding, fee_rate=config.rate))
     engine.set_parameters(vt_symbol=config.vt_symbol, interval=config.interval, start=config.start,
                           end=config.end, rate=rate, slippage=config.slippage, size=config.size,
                           pricetick=config.pricetick, capital=config.capital)
@@ -96,8 +104,10 @@ def run_backtest(config: BacktestConfig, classes: dict[str, type],
                                "先用 lianghua import-csv 或 lianghua download 导入，lianghua data 查看已有数据",
                                symbol=config.vt_symbol, start=config.start, end=config.end,
                                interval=config.interval.value))
-    engine.progress = progress
+    engine.progress, engine.cancel = progress, cancel
     engine.run_backtesting()
+    if cancel is not None and cancel.is_set():
+        raise BacktestError(tr("回测已取消"))
     failure = next((log for log in engine.logs if "Traceback" in log), None)
     if failure:
         raise BacktestError(tr("策略运行出错：\n{detail}", detail=failure))
@@ -107,6 +117,9 @@ def run_backtest(config: BacktestConfig, classes: dict[str, type],
     statistics = extended_statistics(daily, base, list(engine.trades.values()), config.size, config.capital,
                                      bars[0].close_price, bars[-1].close_price)
     statistics["trade_count"] = statistics.get("total_trade_count", 0)
+    if isinstance(engine.book, CryptoBook):
+        statistics["funding_paid"] = engine.book.funding_paid
+        statistics["liquidations"] = engine.book.liquidations
     fees = {t.vt_tradeid: engine.trade_fees.get(t.vt_tradeid, t.price * t.volume * config.size * rate)
             for t in engine.trades.values()}
     return BacktestResult(statistics, list(engine.trades.values()), daily, engine.notes, len(bars), fees)

@@ -1,0 +1,62 @@
+"""The backtester's fast ArrayManager gives exactly vnpy's values."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from vnpy.trader.constant import Exchange, Interval
+from vnpy.trader.object import BarData
+from vnpy.trader.utility import ArrayManager
+
+from apps.backtester.accel import FastArrayManager, accelerate
+
+CALLS = [("sma", 10), ("ema", 10), ("kama", 10), ("wma", 10), ("apo", 5, 10), ("cmo", 10), ("mom", 10),
+         ("ppo", 5, 10), ("roc", 10), ("rocr", 10), ("rocp", 10), ("rocr_100", 10), ("trix", 10), ("std", 10),
+         ("obv",), ("cci", 10), ("atr", 10), ("natr", 10), ("rsi", 10), ("macd", 12, 26, 9), ("adx", 10),
+         ("adxr", 10), ("dx", 10), ("minus_di", 10), ("plus_di", 10), ("willr", 10), ("ultosc",), ("trange",),
+         ("boll", 20, 2), ("keltner", 20, 2), ("donchian", 20), ("aroon", 10), ("aroonosc", 10),
+         ("minus_dm", 10), ("plus_dm", 10), ("mfi", 10), ("ad",), ("adosc", 3, 10), ("bop",)]
+
+
+def random_bars(count: int) -> list[BarData]:
+    rng, price, bars = random.Random(5), 10.0, []
+    for i in range(count):
+        close = price * (1 + rng.gauss(0, 0.01))
+        bars.append(BarData(gateway_name="DB", symbol="000001", exchange=Exchange.SZSE,
+                            datetime=datetime(2024, 1, 2) + timedelta(minutes=i), interval=Interval.MINUTE,
+                            open_price=price, close_price=close, high_price=max(price, close) * 1.002,
+                            low_price=min(price, close) * 0.998, volume=rng.randint(100, 9000),
+                            turnover=rng.random() * 1e6, open_interest=float(i)))
+        price = close
+    return bars
+
+
+@pytest.fixture
+def managers():
+    plain, holder = ArrayManager(), SimpleNamespace(am=ArrayManager())
+    assert accelerate(holder) == 1
+    close_before = holder.am.close_array
+    for bar in random_bars(250):
+        plain.update_bar(bar)
+        holder.am.update_bar(bar)
+    assert holder.am.close_array is close_before, "strategies may keep a reference to the arrays"
+    return plain, holder.am
+
+
+def test_accelerated_managers_hold_the_same_arrays_as_vnpys(managers):
+    plain, fast = managers
+    assert isinstance(fast, FastArrayManager) and fast.inited == plain.inited and fast.count == plain.count
+    for name in ("open", "high", "low", "close", "volume", "turnover", "open_interest"):
+        assert np.array_equal(getattr(fast, name), getattr(plain, name))
+
+
+@pytest.mark.parametrize("call", CALLS, ids=[call[0] for call in CALLS])
+def test_every_indicator_equals_vnpys_bit_for_bit(managers, call):
+    plain, fast = managers
+    name, *args = call
+    expected, actual = getattr(plain, name)(*args, array=True), getattr(fast, name)(*args, array=True)
+    np.testing.assert_array_equal(np.asarray(actual), np.asarray(expected))     # NaNs in the same places

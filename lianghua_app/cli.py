@@ -255,7 +255,7 @@ def cmd_backtest(args: argparse.Namespace, data_dir: DataDir, store: SettingsSto
     if args.trades:
         write_trades(result, args.trades)
     if args.daily:
-        write_daily(result, args.daily, args.capital)
+        write_daily(result, args.daily)
     for note in result.notes:
         print(f"{note.datetime:%Y-%m-%d %H:%M} {note.vt_orderid}: {note.reason}", file=sys.stderr)
     stats = result.statistics

@@ -25,6 +25,7 @@ BUILTIN: tuple[Plugin, ...] = (
     Plugin("CtaStrategy", "apps.cta_strategy:CtaApp", "app"),
     Plugin("History", "apps.history:HistoryApp", "app"),
     Plugin("DataManager", "apps.data_manager:DataManagerApp", "app"),
+    Plugin("Backtester", "apps.backtester:BacktesterApp", "app"),
 )
 
 

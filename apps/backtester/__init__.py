@@ -1,1 +1,17 @@
-"""Backtester: vnpy-compatible backtests under A-share rules, with a fast loader."""
+"""Backtester app: one-click backtests under A-share, crypto or vnpy's own rules."""
+
+from pathlib import Path
+
+from vnpy.trader.app import BaseApp
+
+from .engine import APP_NAME, BacktesterEngine
+
+
+class BacktesterApp(BaseApp):
+    app_name = APP_NAME
+    app_module = __module__
+    app_path = Path(__file__).parent
+    display_name = "回测"
+    engine_class = BacktesterEngine
+    widget_name = "BacktesterWidget"
+    icon_name = ""

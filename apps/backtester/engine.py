@@ -10,15 +10,21 @@ from pathlib import Path
 from threading import Event
 
 from pandas import DataFrame
+from vnpy.event import EventEngine
 from vnpy.trader.constant import Exchange, Interval
-from vnpy.trader.object import TradeData
+from vnpy.trader.database import BarOverview, get_database
+from vnpy.trader.engine import BaseEngine, MainEngine
+from vnpy.trader.object import OrderData, TradeData
 
 from lianghua_app.i18n import tr
 from lianghua_app.markets import ashare, is_ashare
 
+from .bars import BarSeries
 from .books import CryptoBook
 from .core import Backtester, OrderNote, PerpetualSetup
-from .stats import extended_statistics
+from .stats import RoundTrip, extended_statistics, round_trips
+
+APP_NAME = "Backtester"
 
 
 class BacktestError(ValueError):
@@ -52,6 +58,13 @@ class BacktestResult:
     notes: list[OrderNote]
     bar_count: int
     fees: dict[str, float]          # vt_tradeid -> commission and taxes of that fill
+    orders: list[OrderData] = field(default_factory=list)
+    bars: BarSeries | None = None
+    trips: list[RoundTrip] = field(default_factory=list)
+    capital: float = 0.0
+
+    def balance(self) -> list[float]:
+        return list(self.capital + self.daily["net_pnl"].cumsum()) if not self.daily.empty else []
 
 
 def parse_setting(strategy_class: type, pairs: list[str]) -> dict:
@@ -122,7 +135,9 @@ def run_backtest(config: BacktestConfig, classes: dict[str, type],
         statistics["liquidations"] = engine.book.liquidations
     fees = {t.vt_tradeid: engine.trade_fees.get(t.vt_tradeid, t.price * t.volume * config.size * rate)
             for t in engine.trades.values()}
-    return BacktestResult(statistics, list(engine.trades.values()), daily, engine.notes, len(bars), fees)
+    trades = list(engine.trades.values())
+    return BacktestResult(statistics, trades, daily, engine.notes, len(bars), fees, list(engine.limit_orders.values()),
+                          bars, round_trips(trades, config.size), config.capital)
 
 
 def write_trades(result: BacktestResult, path: Path) -> None:
@@ -134,11 +149,27 @@ def write_trades(result: BacktestResult, path: Path) -> None:
                              trade.volume, round(result.fees[trade.vt_tradeid], 4)])
 
 
-def write_daily(result: BacktestResult, path: Path, capital: float) -> None:
+def write_daily(result: BacktestResult, path: Path) -> None:
     with Path(path).open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["date", "close_price", "net_pnl", "balance"])
-        balance = capital
-        for day, row in result.daily.iterrows():
-            balance += row["net_pnl"]
+        for (day, row), balance in zip(result.daily.iterrows(), result.balance(), strict=True):
             writer.writerow([day.isoformat(), row["close_price"], round(row["net_pnl"], 4), round(balance, 4)])
+
+
+class BacktesterEngine(BaseEngine):
+    """The app's headless side: strategies from the registry, symbols from the data overview."""
+
+    def __init__(self, main_engine: MainEngine, event_engine: EventEngine) -> None:
+        super().__init__(main_engine, event_engine, APP_NAME)
+
+    def strategy_classes(self) -> dict[str, type]:
+        registry = getattr(self.main_engine, "strategy_registry", None)
+        return dict(registry.classes) if registry else {}
+
+    def overview(self) -> list[BarOverview]:
+        return sorted(get_database().get_bar_overview(), key=lambda o: (o.symbol, o.exchange.value, o.interval.value))
+
+    def run(self, config: BacktestConfig, progress: Callable[[int, int, str], None] | None = None,
+            cancel: Event | None = None) -> BacktestResult:
+        return run_backtest(config, self.strategy_classes(), progress, cancel)

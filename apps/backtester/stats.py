@@ -78,6 +78,7 @@ def extended_statistics(df: DataFrame, base: dict, trades: list[TradeData], size
     stats["profit_factor"] = sum(wins) / abs(sum(losses)) if losses and sum(losses) else (math.inf if wins else 0.0)
     stats["average_win"] = float(np.mean(wins)) if wins else 0.0
     stats["average_loss"] = float(np.mean(losses)) if losses else 0.0
+    stats["average_holding_days"] = float(np.mean([t.holding_days for t in trips])) if trips else 0.0
     stats["buy_and_hold_return"] = (last_close / first_close - 1) * 100 if first_close else 0.0
     return {k: _plain(v) for k, v in stats.items()}
 

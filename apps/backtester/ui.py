@@ -1,0 +1,312 @@
+"""Backtester dock: set a run up, run it off the GUI thread, read and export the results."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from pathlib import Path
+from threading import Event
+
+from PySide6 import QtCore, QtGui, QtWidgets
+from vnpy.event import EventEngine
+from vnpy.trader.constant import Interval
+from vnpy.trader.engine import MainEngine
+
+from lianghua_app.events import EVENT_STRATEGY_FILES
+from lianghua_app.i18n import tr
+from lianghua_app.markets import CHINA_TZ
+from lianghua_app.ui.tables import RecordTable
+from lianghua_app.ui.worker import ProgressRelay, run_in_background
+
+from .charts import CandleChart, ResultCharts
+from .engine import APP_NAME, BacktestConfig, BacktesterEngine, BacktestResult, write_daily, write_trades
+from .params import ParameterForm
+from .report import write_html
+
+RULE_CHOICES = (("自动（按交易所）", ""), ("A股", "ashare"), ("加密货币永续", "crypto"), ("无（与vnpy一致）", "none"))
+INTERVALS = (Interval.MINUTE, Interval.HOUR, Interval.DAILY, Interval.WEEKLY)
+
+
+def _spin(low: float, high: float, value: float, decimals: int = 2) -> QtWidgets.QDoubleSpinBox:
+    spin = QtWidgets.QDoubleSpinBox()
+    spin.setRange(low, high)
+    spin.setDecimals(decimals)
+    spin.setValue(value)
+    return spin
+
+
+def _png(widget: QtWidgets.QWidget) -> bytes:
+    buffer = QtCore.QBuffer()
+    buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+    widget.grab().save(buffer, "PNG")
+    return bytes(buffer.data())
+
+
+class BacktesterWidget(QtWidgets.QWidget):
+    finished = QtCore.Signal()                  # a run ended: result, error or cancel
+    strategies_changed = QtCore.Signal(object)
+
+    def __init__(self, main_engine: MainEngine, event_engine: EventEngine) -> None:
+        super().__init__()
+        self.engine: BacktesterEngine = main_engine.get_engine(APP_NAME)
+        self.result: BacktestResult | None = None
+        self.config: BacktestConfig | None = None
+        self.cancel_event: Event | None = None
+        self.error_box: QtWidgets.QMessageBox | None = None
+        self.relay = ProgressRelay()
+        self.relay.changed.connect(self._progress)
+        self._build_form()
+        self._build_results()
+        layout = QtWidgets.QHBoxLayout(self)
+        splitter = QtWidgets.QSplitter()
+        splitter.addWidget(self.form_panel)
+        splitter.addWidget(self.tabs)
+        splitter.setStretchFactor(1, 1)
+        layout.addWidget(splitter)
+        self.strategies_changed.connect(lambda _: self.refresh_strategies())
+        event_engine.register(EVENT_STRATEGY_FILES, self.strategies_changed.emit)
+        self.refresh_strategies()
+        self.refresh_symbols()
+
+    # --- set-up ------------------------------------------------------------------------------------
+    def _build_form(self) -> None:
+        self.strategy_combo = QtWidgets.QComboBox()
+        self.strategy_combo.currentTextChanged.connect(self._strategy_chosen)
+        self.params = ParameterForm()
+        self.symbol_combo = QtWidgets.QComboBox()
+        self.symbol_combo.setEditable(True)
+        self.symbol_combo.lineEdit().setPlaceholderText("000001.SZSE")
+        self.symbol_combo.activated.connect(self._symbol_chosen)
+        refresh = QtWidgets.QPushButton(tr("刷新"))
+        refresh.clicked.connect(self.refresh_symbols)
+        self.interval_combo = QtWidgets.QComboBox()
+        for interval in INTERVALS:
+            self.interval_combo.addItem(interval.value, interval)
+        self.interval_combo.setCurrentIndex(INTERVALS.index(Interval.DAILY))
+        today = QtCore.QDate.currentDate()
+        self.start_edit = QtWidgets.QDateEdit(today.addYears(-3))
+        self.end_edit = QtWidgets.QDateEdit(today)
+        for edit in (self.start_edit, self.end_edit):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        self.capital_spin = _spin(1, 1e12, 1_000_000)
+        self.rules_combo = QtWidgets.QComboBox()
+        for label, value in RULE_CHOICES:
+            self.rules_combo.addItem(tr(label), value)
+        self.rate_spin = _spin(-0.000001, 0.1, -0.000001, 6)
+        self.rate_spin.setSpecialValueText(tr("默认"))
+        self.rate_spin.setSingleStep(0.0001)
+        self.slippage_spin = _spin(0, 1e6, 0, 4)
+        self.size_spin = _spin(0.0001, 1e6, 1, 4)
+        self.pricetick_spin = _spin(0.000001, 1e4, 0.01, 6)
+        self.min_commission_spin = _spin(0, 1000, 5)
+        self.leverage_spin = QtWidgets.QSpinBox()
+        self.leverage_spin.setRange(1, 125)
+        self.run_button = QtWidgets.QPushButton(tr("开始回测"))
+        self.run_button.clicked.connect(self.start)
+        self.cancel_button = QtWidgets.QPushButton(tr("取消"))
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.progress_bar = QtWidgets.QProgressBar()
+        self.status_label = QtWidgets.QLabel()
+        self.status_label.setWordWrap(True)
+        symbol_row = QtWidgets.QHBoxLayout()
+        symbol_row.addWidget(self.symbol_combo, 1)
+        symbol_row.addWidget(refresh)
+        form = QtWidgets.QFormLayout()
+        form.addRow(tr("策略"), self.strategy_combo)
+        form.addRow(self.params)
+        form.addRow(tr("代码"), symbol_row)
+        for label, widget in ((tr("周期"), self.interval_combo), (tr("开始"), self.start_edit),
+                              (tr("结束"), self.end_edit), (tr("资金"), self.capital_spin),
+                              (tr("规则"), self.rules_combo), (tr("费率"), self.rate_spin),
+                              (tr("滑点"), self.slippage_spin), (tr("合约乘数"), self.size_spin),
+                              (tr("价格跳动"), self.pricetick_spin), (tr("最低佣金"), self.min_commission_spin),
+                              (tr("杠杆"), self.leverage_spin)):
+            form.addRow(label, widget)
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.addWidget(self.run_button)
+        buttons.addWidget(self.cancel_button)
+        form.addRow(buttons)
+        form.addRow(self.progress_bar)
+        form.addRow(self.status_label)
+        inner = QtWidgets.QWidget()
+        inner.setLayout(form)
+        self.form_panel = QtWidgets.QScrollArea()
+        self.form_panel.setWidgetResizable(True)
+        self.form_panel.setWidget(inner)
+
+    def refresh_strategies(self) -> None:
+        current = self.strategy_combo.currentText()
+        self.strategy_combo.blockSignals(True)
+        self.strategy_combo.clear()
+        self.strategy_combo.addItems(sorted(self.engine.strategy_classes()))
+        self.strategy_combo.blockSignals(False)
+        index = self.strategy_combo.findText(current)
+        self.strategy_combo.setCurrentIndex(max(index, 0))
+        self._strategy_chosen(self.strategy_combo.currentText())
+
+    def _strategy_chosen(self, name: str) -> None:
+        self.params.show_strategy(self.engine.strategy_classes().get(name))
+
+    def refresh_symbols(self) -> None:
+        text = self.symbol_combo.currentText()
+        self.symbol_combo.clear()
+        for item in self.engine.overview():
+            vt_symbol = f"{item.symbol}.{item.exchange.value}"
+            label = f"{vt_symbol}  {item.interval.value}  {item.start:%Y-%m-%d}~{item.end:%Y-%m-%d}  ({item.count})"
+            self.symbol_combo.addItem(label, (vt_symbol, item.interval, item.start, item.end))
+        self.symbol_combo.setEditText(text)
+
+    def _symbol_chosen(self, index: int) -> None:
+        vt_symbol, interval, start, end = self.symbol_combo.itemData(index)
+        self.symbol_combo.setEditText(vt_symbol)
+        self.interval_combo.setCurrentIndex(INTERVALS.index(interval) if interval in INTERVALS else 0)
+        self.start_edit.setDate(QtCore.QDate(start.year, start.month, start.day))
+        self.end_edit.setDate(QtCore.QDate(end.year, end.month, end.day))
+
+    def current_config(self) -> BacktestConfig:
+        start, end = self.start_edit.date().toPython(), self.end_edit.date().toPython()
+        rate = self.rate_spin.value()
+        return BacktestConfig(
+            strategy=self.strategy_combo.currentText(), vt_symbol=self.symbol_combo.currentText().split()[0]
+            if self.symbol_combo.currentText().strip() else "", interval=self.interval_combo.currentData(),
+            start=datetime.combine(start, time.min, CHINA_TZ), end=datetime.combine(end, time(23, 59), CHINA_TZ),
+            setting=self.params.values(), rules=self.rules_combo.currentData(), capital=self.capital_spin.value(),
+            rate=None if rate <= self.rate_spin.minimum() else rate, slippage=self.slippage_spin.value(),
+            size=self.size_spin.value(), pricetick=self.pricetick_spin.value(),
+            min_commission=self.min_commission_spin.value(), leverage=self.leverage_spin.value())
+
+    # --- running -----------------------------------------------------------------------------------
+    def start(self) -> None:
+        config = self.current_config()
+        problem = self._check(config)
+        if problem:
+            self._show_error(problem)
+            return
+        self.config = config
+        self.cancel_event = Event()
+        cancel = self.cancel_event
+        self.run_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress_bar.setValue(0)
+        self.status_label.setText(tr("回测运行中…"))
+        run_in_background(lambda: self.engine.run(config, self.relay.report, cancel), self._done, self._failed)
+
+    def _check(self, config: BacktestConfig) -> str:
+        if not config.strategy:
+            return tr("请先选择策略；把策略文件放进 strategies 文件夹即可出现在列表中")
+        if not config.vt_symbol:
+            return tr("请填写代码，如 000001.SZSE，或从列表中选择已有数据")
+        if config.end <= config.start:
+            return tr("结束日期须晚于开始日期")
+        return ""
+
+    def cancel(self) -> None:
+        if self.cancel_event is not None:
+            self.cancel_event.set()
+            self.status_label.setText(tr("正在取消…"))
+
+    def _progress(self, done: int, total: int, label: str) -> None:
+        self.progress_bar.setMaximum(max(total, 1))
+        self.progress_bar.setValue(done)
+
+    def _done(self, result: BacktestResult) -> None:
+        self._idle()
+        self.result = result
+        stats = result.statistics
+        self.status_label.setText(tr("完成：{bars}根K线，{trades}笔成交，总收益{ret:.2f}%", bars=result.bar_count,
+                                     trades=len(result.trades), ret=stats.get("total_return", 0.0)))
+        self.show_result(result)
+        self.finished.emit()
+
+    def _failed(self, message: str) -> None:
+        self._idle()
+        self.status_label.setText(message)
+        if self.cancel_event is None or not self.cancel_event.is_set():
+            self._show_error(message)
+        self.finished.emit()
+
+    def _idle(self) -> None:
+        self.run_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+
+    def _show_error(self, message: str) -> None:
+        self.error_box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, tr("回测"), message,
+                                               QtWidgets.QMessageBox.StandardButton.Ok, self)
+        self.error_box.open()
+
+    # --- results -----------------------------------------------------------------------------------
+    def _build_results(self) -> None:
+        self.stats_table = RecordTable([tr("指标"), tr("数值")])
+        self.charts = ResultCharts()
+        self.candles = CandleChart()
+        self.orders_table = RecordTable([tr(h) for h in ("时间", "委托号", "方向", "开平", "价格", "数量",
+                                                          "已成交", "状态")])
+        self.trades_table = RecordTable([tr(h) for h in ("时间", "委托号", "方向", "开平", "价格", "数量", "费用")])
+        self.trips_table = RecordTable([tr(h) for h in ("方向", "开仓时间", "平仓时间", "开仓价", "平仓价", "数量",
+                                                         "盈亏", "持有天数")])
+        self.notes_table = RecordTable([tr("时间"), tr("委托号"), tr("说明")])
+        export_html = QtWidgets.QPushButton(tr("导出HTML报告"))
+        export_html.clicked.connect(self._ask_html)
+        export_csv = QtWidgets.QPushButton(tr("导出CSV"))
+        export_csv.clicked.connect(self._ask_csv)
+        stats_page = QtWidgets.QWidget()
+        stats_layout = QtWidgets.QVBoxLayout(stats_page)
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(export_html)
+        row.addWidget(export_csv)
+        row.addStretch()
+        stats_layout.addLayout(row)
+        stats_layout.addWidget(self.stats_table)
+        self.tabs = QtWidgets.QTabWidget()
+        for widget, title in ((stats_page, "统计"), (self.charts, "资金曲线"), (self.candles, "K线"),
+                              (self.orders_table, "委托"), (self.trades_table, "成交"),
+                              (self.trips_table, "往返交易"), (self.notes_table, "规则提示")):
+            self.tabs.addTab(widget, tr(title))
+
+    def show_result(self, result: BacktestResult) -> None:
+        self.stats_table.set_rows([(key, f"{value:,.4f}" if isinstance(value, float) else value)
+                                   for key, value in result.statistics.items()])
+        self.charts.show_result(result)
+        self.candles.show_result(result)
+        self.orders_table.set_rows([(f"{o.datetime:%Y-%m-%d %H:%M}" if o.datetime else "", o.vt_orderid,
+                                     o.direction.value if o.direction else "", o.offset.value, o.price, o.volume,
+                                     o.traded, o.status.value) for o in result.orders])
+        self.trades_table.set_rows([(f"{t.datetime:%Y-%m-%d %H:%M}", t.vt_orderid, t.direction.value, t.offset.value,
+                                     t.price, t.volume, round(result.fees.get(t.vt_tradeid, 0.0), 4))
+                                    for t in result.trades])
+        self.trips_table.set_rows([(t.direction, f"{t.entry_time:%Y-%m-%d %H:%M}", f"{t.exit_time:%Y-%m-%d %H:%M}",
+                                    t.entry_price, t.exit_price, t.volume, round(t.pnl, 2), round(t.holding_days, 3))
+                                   for t in result.trips])
+        self.notes_table.set_rows([(f"{n.datetime:%Y-%m-%d %H:%M}", n.vt_orderid, n.reason) for n in result.notes])
+
+    def _ask_html(self) -> None:
+        if self.result is None:
+            return
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, tr("导出HTML报告"), "backtest.html", "HTML (*.html)")
+        if path:
+            self.export_html(Path(path))
+
+    def _ask_csv(self) -> None:
+        if self.result is None:
+            return
+        folder = QtWidgets.QFileDialog.getExistingDirectory(self, tr("选择导出文件夹"))
+        if folder:
+            self.export_csv(Path(folder))
+
+    def export_html(self, path: Path) -> None:
+        images = {tr("资金曲线、回撤与每日盈亏"): _png(self.charts), tr("K线与买卖点"): _png(self.candles)}
+        write_html(path, self.config, self.result, images)
+        self.status_label.setText(tr("报告已保存到 {path}", path=path))
+
+    def export_csv(self, folder: Path) -> tuple[Path, Path]:
+        stem = f"{self.config.strategy}_{self.config.vt_symbol}"
+        trades, daily = folder / f"{stem}_trades.csv", folder / f"{stem}_daily.csv"
+        write_trades(self.result, trades)
+        write_daily(self.result, daily)
+        self.status_label.setText(tr("已导出 {trades} 和 {daily}", trades=trades, daily=daily))
+        return trades, daily
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        self.cancel()
+        super().closeEvent(event)

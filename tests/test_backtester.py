@@ -183,8 +183,10 @@ def test_the_command_line_prints_json_and_writes_csvs(tmp_path, capsys):
                  "--interval", "1m", "--start", "2024-01-01", "--end", "2024-02-01", "--param", "fast_window=5",
                  "--rules", "none", "--size", "100", "--json", "--trades", str(tmp_path / "t.csv"),
                  "--daily", str(tmp_path / "d.csv")])
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert code == 0
+    assert "回放" in captured.err and "#" * 30 in captured.err      # the progress bar reached its end
     stats = json.loads(out.strip().splitlines()[-1])
     assert {"total_return", "sharpe_ratio", "max_ddpercent", "trade_count"} <= set(stats)
     trades = list(csv.reader((tmp_path / "t.csv").open(encoding="utf-8")))

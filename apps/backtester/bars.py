@@ -78,10 +78,10 @@ def load_bars(symbol: str, exchange: Exchange, interval: Interval, start: dateti
         count = connection.execute("SELECT COUNT(*) " + where[0], where[1]).fetchone()[0]
         data = np.empty((count, len(COLUMNS)), dtype=np.float64)
         cursor = connection.execute(
-            # The stored time is a naive wall clock in DB_TZ; strftime reads it as if it were UTC.
-            "SELECT CAST(strftime('%s', datetime) AS REAL) + CAST(strftime('%f', datetime) AS REAL) "
-            "- CAST(strftime('%S', datetime) AS REAL), open_price, high_price, low_price, close_price, volume, "
-            "turnover, open_interest " + where[0] + " ORDER BY datetime", where[1])
+            # The stored time is a naive wall clock in DB_TZ; strftime reads it as if it were UTC
+            # (whole seconds: bars never carry fractions).
+            "SELECT CAST(strftime('%s', datetime) AS INTEGER), open_price, high_price, low_price, close_price, "
+            "volume, turnover, open_interest " + where[0] + " ORDER BY datetime", where[1])
         filled = 0
         while filled < count:
             rows = cursor.fetchmany(_CHUNK)

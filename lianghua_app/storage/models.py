@@ -84,4 +84,16 @@ class VenueState(BaseModel):
     saved = DateTimeField()
 
 
-ALL_MODELS = [OrderRequestRecord, OrderRecord, OrderUpdateRecord, TradeRecord, VenueState]
+class RiskEventRecord(BaseModel):
+    """Every order the risk manager refused: which rule, and its words."""
+
+    id = AutoField()
+    created = DateTimeField(index=True)
+    rule = CharField()
+    gateway = CharField()
+    vt_symbol = CharField(index=True)
+    reference = CharField(default="")
+    reason = TextField()
+
+
+ALL_MODELS = [OrderRequestRecord, OrderRecord, OrderUpdateRecord, TradeRecord, VenueState, RiskEventRecord]

@@ -1,0 +1,98 @@
+"""The risk configuration: which rules are on, their limits, and per-strategy / per-symbol
+overrides. Kept as JSON in the profile; a configuration with any error is refused whole."""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lianghua_app.i18n import tr
+
+from .rules import RULES
+
+
+@dataclass
+class RiskConfig:
+    enabled: dict[str, bool] = field(default_factory=lambda: {name: True for name in RULES})
+    params: dict[str, dict] = field(default_factory=lambda: {n: copy.deepcopy(r.defaults) for n, r in RULES.items()})
+    overrides: dict[str, dict[str, dict]] = field(default_factory=dict)  # "strategy:X" / "symbol:Y" -> rule -> params
+
+    def params_for(self, rule: str, vt_symbol: str, strategy: str) -> dict:
+        """Base limits, then the strategy's override, then the symbol's (most specific wins)."""
+        params = dict(self.params[rule])
+        for scope in (f"strategy:{strategy}", f"symbol:{vt_symbol}"):
+            params.update(self.overrides.get(scope, {}).get(rule, {}))
+        return params
+
+    def to_dict(self) -> dict:
+        return {"enabled": self.enabled, "params": self.params, "overrides": self.overrides}
+
+
+def _check_params(rule: str, params: object, where: str, errors: list[str]) -> None:
+    if not isinstance(params, dict):
+        errors.append(tr("{where}{rule} 的参数应为字典", where=where, rule=rule))
+        return
+    defaults = RULES[rule].defaults
+    for key, value in params.items():
+        if key not in defaults:
+            errors.append(tr("{where}{rule} 没有参数 {key}；可用：{allowed}", where=where, rule=rule, key=key,
+                             allowed=", ".join(defaults) or "-"))
+        elif isinstance(defaults[key], list):
+            if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+                errors.append(tr("{where}{rule}.{key} 应为代码列表", where=where, rule=rule, key=key))
+        elif isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            errors.append(tr("{where}{rule}.{key} 应为不小于0的数，收到 {value!r}", where=where, rule=rule, key=key,
+                             value=value))
+
+
+def parse(raw: dict) -> tuple[RiskConfig | None, list[str]]:
+    """A full configuration from JSON-like data, or the list of everything wrong with it."""
+    errors: list[str] = []
+    config = RiskConfig()
+    for name, on in (raw.get("enabled") or {}).items():
+        if name not in RULES:
+            errors.append(tr("未知规则 {name}；可用：{allowed}", name=name, allowed=", ".join(RULES)))
+        elif not isinstance(on, bool):
+            errors.append(tr("规则 {name} 的开关应为 true/false", name=name))
+        else:
+            config.enabled[name] = on
+    for name, params in (raw.get("params") or {}).items():
+        if name not in RULES:
+            errors.append(tr("未知规则 {name}；可用：{allowed}", name=name, allowed=", ".join(RULES)))
+            continue
+        before = len(errors)
+        _check_params(name, params, "", errors)
+        if len(errors) == before:
+            config.params[name].update(params)
+    for scope, rules in (raw.get("overrides") or {}).items():
+        kind, _, target = scope.partition(":")
+        if kind not in ("strategy", "symbol") or not target or not isinstance(rules, dict):
+            errors.append(tr("覆盖范围 {scope} 应写成 strategy:策略名 或 symbol:代码", scope=scope))
+            continue
+        for name, params in rules.items():
+            if name not in RULES:
+                errors.append(tr("{scope}：未知规则 {name}", scope=scope, name=name))
+            else:
+                _check_params(name, params, f"{scope} ", errors)
+        config.overrides[scope] = rules
+    return (None, errors) if errors else (config, [])
+
+
+def load(path: Path) -> tuple[RiskConfig, list[str]]:
+    """The stored configuration; defaults (with the reason) when it is missing or broken."""
+    if not path.exists():
+        return RiskConfig(), []
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        return RiskConfig(), [tr("风控配置 {path} 无法读取（{error}），已使用默认值", path=path, error=error)]
+    config, errors = parse(raw if isinstance(raw, dict) else {})
+    return (config, []) if config else (RiskConfig(), errors)
+
+
+def save(path: Path, config: RiskConfig) -> None:
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(config.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+    temporary.replace(path)

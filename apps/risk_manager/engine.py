@@ -5,6 +5,7 @@ order goes to, journals every refusal, and takes a new configuration without a r
 from __future__ import annotations
 
 import threading
+import time as monotonic_time
 from collections import deque
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -58,23 +59,22 @@ class RiskEngine(BaseEngine):
         return []
 
     def check(self, req: OrderRequest, gateway_name: str) -> str | None:
-        now = datetime.now()
+        clock = monotonic_time.monotonic()
         with self.lock:
             config: RiskConfig = self.config
-            self.flow.forget(now, 60)
-            check = self._context(req, gateway_name, now)
+            self.flow.forget(clock)
+            check = self._context(req, gateway_name, clock)
             for name, rule in RULES.items():
                 if not config.enabled.get(name) or (rule.opening_only and check.closing):
                     continue
                 reason = rule.check(check, config.params_for(name, req.vt_symbol, req.reference), self.flow)
                 if reason:
-                    self._record(name, req, gateway_name, reason, now)
+                    self._record(name, req, gateway_name, reason)
                     return reason
-            self.flow.sent.append(now)
-            self.flow.recent.append((now, request_key(req)))
+            self.flow.record(clock, request_key(req))
         return None
 
-    def _context(self, req: OrderRequest, gateway_name: str, now: datetime) -> Check:
+    def _context(self, req: OrderRequest, gateway_name: str, clock: float) -> Check:
         engine = self.main_engine
         tick = engine.get_tick(req.vt_symbol)
         contract = engine.get_contract(req.vt_symbol)
@@ -82,15 +82,17 @@ class RiskEngine(BaseEngine):
         if tick and tick.bid_price_1 > 0 and tick.ask_price_1 > 0:
             mid = (tick.bid_price_1 + tick.ask_price_1) / 2
         net = 0.0
-        for position in engine.get_all_positions():
-            if position.vt_symbol == req.vt_symbol and position.gateway_name == gateway_name:
-                net += -position.volume if position.direction == Direction.SHORT else position.volume
+        for direction in (Direction.LONG, Direction.SHORT, Direction.NET):
+            position = engine.get_position(f"{gateway_name}.{req.vt_symbol}.{direction.value}")
+            if position is not None:
+                net += -position.volume if direction == Direction.SHORT else position.volume
         opposite = (req.direction == Direction.LONG and net < 0) or (req.direction == Direction.SHORT and net > 0)
         closing = req.offset in CLOSING or (opposite and req.volume <= abs(net))
-        return Check(req, gateway_name, now, closing, tick.last_price if tick else None, mid, net,
+        return Check(req, gateway_name, clock, closing, tick.last_price if tick else None, mid, net,
                      contract.size if contract else 1.0, engine.get_all_active_orders())
 
-    def _record(self, rule: str, req: OrderRequest, gateway_name: str, reason: str, now: datetime) -> None:
+    def _record(self, rule: str, req: OrderRequest, gateway_name: str, reason: str) -> None:
+        now = datetime.now()
         RiskEventRecord.create(created=now, rule=rule, gateway=gateway_name, vt_symbol=req.vt_symbol,
                                reference=req.reference or "", reason=reason)
         self.rejections.appendleft(RiskRejection(now, rule, req.vt_symbol, reason))

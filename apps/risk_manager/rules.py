@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from vnpy.trader.constant import Direction
 from vnpy.trader.object import OrderData, OrderRequest
@@ -19,7 +18,7 @@ class Check:
     """One order request and the account around it, as the rules see it."""
     req: OrderRequest
     gateway: str
-    now: datetime
+    clock: float            # monotonic seconds
     closing: bool
     last_price: float | None
     mid_price: float | None
@@ -30,18 +29,25 @@ class Check:
 
 @dataclass
 class Flow:
-    """Rolling memory of recent requests, in real time."""
-    sent: deque = field(default_factory=deque)                # times of accepted requests
-    recent: deque = field(default_factory=deque)              # (time, key) for duplicate detection
+    """Rolling memory of accepted requests, on the monotonic clock (seconds)."""
+    second: deque = field(default_factory=deque)
+    minute: deque = field(default_factory=deque)
+    last_seen: dict = field(default_factory=dict)            # request key -> when it was last accepted
+    pruned: float = 0.0
 
-    def forget(self, now: datetime, seconds: float) -> None:
-        while self.sent and (now - self.sent[0]).total_seconds() > seconds:
-            self.sent.popleft()
-        while self.recent and (now - self.recent[0][0]).total_seconds() > seconds:
-            self.recent.popleft()
+    def forget(self, clock: float) -> None:
+        while self.second and clock - self.second[0] >= 1:
+            self.second.popleft()
+        while self.minute and clock - self.minute[0] >= 60:
+            self.minute.popleft()
+        if clock - self.pruned >= 10:          # a duplicate window longer than a minute is not honoured
+            self.pruned = clock
+            self.last_seen = {key: seen for key, seen in self.last_seen.items() if clock - seen < 60}
 
-    def count_since(self, now: datetime, seconds: float) -> int:
-        return sum(1 for moment in reversed(self.sent) if (now - moment).total_seconds() < seconds)
+    def record(self, clock: float, key: tuple) -> None:
+        self.second.append(clock)
+        self.minute.append(clock)
+        self.last_seen[key] = clock
 
 
 def _number(value: float) -> str:
@@ -87,10 +93,10 @@ def max_active_orders(c: Check, p: dict, flow: Flow) -> str | None:
 
 
 def order_rate(c: Check, p: dict, flow: Flow) -> str | None:
-    second = flow.count_since(c.now, 1)
+    second = len(flow.second)
     if second >= p["per_second"]:
         return tr("每秒委托 {value} 笔已达上限 {limit}", value=second, limit=p["per_second"])
-    minute = flow.count_since(c.now, 60)
+    minute = len(flow.minute)
     if minute >= p["per_minute"]:
         return tr("每分钟委托 {value} 笔已达上限 {limit}", value=minute, limit=p["per_minute"])
     return None
@@ -101,13 +107,10 @@ def request_key(req: OrderRequest) -> tuple:
 
 
 def duplicate(c: Check, p: dict, flow: Flow) -> str | None:
-    key = request_key(c.req)
-    for moment, seen in reversed(flow.recent):
-        if (c.now - moment).total_seconds() >= p["seconds"]:
-            break
-        if seen == key:
-            return tr("{seconds}秒内已有相同委托（{symbol} {volume}@{price}）", seconds=p["seconds"],
-                      symbol=c.req.vt_symbol, volume=_number(c.req.volume), price=c.req.price)
+    seen = flow.last_seen.get(request_key(c.req))
+    if seen is not None and c.clock - seen < p["seconds"]:
+        return tr("{seconds}秒内已有相同委托（{symbol} {volume}@{price}）", seconds=p["seconds"],
+                  symbol=c.req.vt_symbol, volume=_number(c.req.volume), price=c.req.price)
     return None
 
 

@@ -11,6 +11,7 @@ import json
 import random
 import sys
 import tempfile
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -52,9 +53,10 @@ def main() -> None:
         engine.event_engine.put(Event(EVENT_TICK, tick))
         engine.event_engine.put(Event(EVENT_POSITION, PositionData("SIM", symbol, Exchange.SSE, Direction.LONG,
                                                                    volume=1000, yd_volume=1000)))
-    while engine.event_engine._queue.qsize():
-        time.sleep(0.05)
-    time.sleep(0.2)
+    loaded = threading.Event()          # events are handled in order: this one comes after the OMS is filled
+    engine.event_engine.register("eBenchLoaded", lambda event: loaded.set())
+    engine.event_engine.put(Event("eBenchLoaded"))
+    loaded.wait(60)
     rng = random.Random(7)
     timings = []
     for i in range(CHECKS):

@@ -36,9 +36,6 @@ class BarSeries(Sequence):
         template = bars[0] if bars else BarData("DB", "", Exchange.LOCAL, datetime.now(tz))
         return cls(template, data, tz)
 
-    def column(self, name: str) -> np.ndarray:
-        return self.data[:, COLUMNS.index(name)]
-
     def __len__(self) -> int:
         return len(self.data)
 

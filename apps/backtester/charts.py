@@ -158,13 +158,12 @@ class CandleChart(QtWidgets.QWidget):
         data = bars.data
         self.axis.times = data[:, 0]
         self.candles.set_data(data[:, 1:5])
-        buys, sells = [], []
-        for trade in result.trades:
-            index = int(np.searchsorted(data[:, 0], trade.datetime.timestamp()))
-            index = min(index, len(data) - 1)
-            (buys if trade.direction.name == "LONG" else sells).append((index, trade.price))
-        self.buys.setData(pos=buys)
-        self.sells.setData(pos=sells)
+        times = np.array([trade.datetime.timestamp() for trade in result.trades])
+        prices = np.array([trade.price for trade in result.trades])
+        buy = np.array([trade.direction.name == "LONG" for trade in result.trades], dtype=bool)
+        index = np.minimum(np.searchsorted(data[:, 0], times), len(data) - 1)
+        self.buys.setData(x=index[buy], y=prices[buy])
+        self.sells.setData(x=index[~buy], y=prices[~buy])
         self.plot.setXRange(max(len(data) - 300, 0), len(data), padding=0.02)
 
     def _fit_prices(self) -> None:

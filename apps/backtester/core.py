@@ -115,8 +115,8 @@ class Backtester(BacktestingEngine):
 
     # --- replay -----------------------------------------------------------------------------------
     def new_bar(self, bar: BarData) -> None:
-        """vnpy's order of work per bar, without scanning empty order books and with the day's
-        result looked up once per day instead of once per bar."""
+        """vnpy's order of work per bar, after the book's own trades (liquidations), and without
+        scanning empty order books."""
         self.bars_done += 1
         if not self.bars_done & 4095:
             self._report()
@@ -223,10 +223,7 @@ class Backtester(BacktestingEngine):
 
     def _force(self, forced: Forced) -> None:
         """A venue-made trade: cancel what is working, close, tell the strategy why."""
-        for vt_orderid in list(self.active_limit_orders):
-            self.cancel_limit_order(self.strategy, vt_orderid)
-        for stop_orderid in list(self.active_stop_orders):
-            self.cancel_stop_order(self.strategy, stop_orderid)
+        self.cancel_all(self.strategy)
         order = self._new_order(forced.direction, Offset.CLOSE, forced.price, forced.volume)
         order.traded, order.status = forced.volume, Status.ALLTRADED
         self.notes.append(OrderNote(self.datetime, order.vt_orderid, forced.reason))

@@ -12,10 +12,11 @@ from threading import Event
 from pandas import DataFrame
 from vnpy.event import EventEngine
 from vnpy.trader.constant import Exchange, Interval
-from vnpy.trader.database import BarOverview, get_database
+from vnpy.trader.database import BarOverview
 from vnpy.trader.engine import BaseEngine, MainEngine
 from vnpy.trader.object import OrderData, TradeData
 
+from apps.data_manager.engine import bar_overview
 from lianghua_app.i18n import tr
 from lianghua_app.markets import ashare, is_ashare
 
@@ -127,17 +128,17 @@ def run_backtest(config: BacktestConfig, classes: dict[str, type],
     daily = engine.calculate_result()
     base = engine.calculate_statistics(output=False)
     bars = engine.history_data
-    statistics = extended_statistics(daily, base, list(engine.trades.values()), config.size, config.capital,
-                                     bars[0].close_price, bars[-1].close_price)
+    trades = list(engine.trades.values())
+    trips = round_trips(trades, config.size)
+    statistics = extended_statistics(daily, base, trips, config.capital, bars[0].close_price, bars[-1].close_price)
     statistics["trade_count"] = statistics.get("total_trade_count", 0)
     if isinstance(engine.book, CryptoBook):
         statistics["funding_paid"] = engine.book.funding_paid
         statistics["liquidations"] = engine.book.liquidations
     fees = {t.vt_tradeid: engine.trade_fees.get(t.vt_tradeid, t.price * t.volume * config.size * rate)
-            for t in engine.trades.values()}
-    trades = list(engine.trades.values())
+            for t in trades}
     return BacktestResult(statistics, trades, daily, engine.notes, len(bars), fees, list(engine.limit_orders.values()),
-                          bars, round_trips(trades, config.size), config.capital)
+                          bars, trips, config.capital)
 
 
 def write_trades(result: BacktestResult, path: Path) -> None:
@@ -168,7 +169,7 @@ class BacktesterEngine(BaseEngine):
         return dict(registry.classes) if registry else {}
 
     def overview(self) -> list[BarOverview]:
-        return sorted(get_database().get_bar_overview(), key=lambda o: (o.symbol, o.exchange.value, o.interval.value))
+        return bar_overview()
 
     def run(self, config: BacktestConfig, progress: Callable[[int, int, str], None] | None = None,
             cancel: Event | None = None) -> BacktestResult:

@@ -50,7 +50,7 @@ def round_trips(trades: list[TradeData], size: float) -> list[RoundTrip]:
     return trips
 
 
-def extended_statistics(df: DataFrame, base: dict, trades: list[TradeData], size: float, capital: float,
+def extended_statistics(df: DataFrame, base: dict, trips: list[RoundTrip], capital: float,
                         first_close: float, last_close: float, annual_days: int = 240) -> dict:
     stats = dict(base)
     if df is None or df.empty:
@@ -70,7 +70,6 @@ def extended_statistics(df: DataFrame, base: dict, trades: list[TradeData], size
     positions = df["end_pos"].to_numpy()
     stats["exposure"] = float(np.count_nonzero(positions) / days * 100)
     stats["turnover_ratio"] = float(df["turnover"].sum() / capital) if capital else 0.0
-    trips = round_trips(trades, size)
     wins = [t.pnl for t in trips if t.pnl > 0]
     losses = [t.pnl for t in trips if t.pnl <= 0]
     stats["round_trip_count"] = len(trips)

@@ -98,5 +98,9 @@ class DataManagerEngine(BaseEngine):
         return report
 
     def overview(self) -> list[BarOverview]:
-        return sorted(get_database().get_bar_overview(),
-                      key=lambda o: (o.symbol, o.exchange.value, o.interval.value))
+        return bar_overview()
+
+
+def bar_overview() -> list[BarOverview]:
+    """What bars the database holds, by symbol, exchange and interval."""
+    return sorted(get_database().get_bar_overview(), key=lambda o: (o.symbol, o.exchange.value, o.interval.value))

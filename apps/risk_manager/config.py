@@ -21,9 +21,13 @@ class RiskConfig:
 
     def params_for(self, rule: str, vt_symbol: str, strategy: str) -> dict:
         """Base limits, then the strategy's override, then the symbol's (most specific wins)."""
-        params = dict(self.params[rule])
+        params = self.params[rule]
+        if not self.overrides:
+            return params
         for scope in (f"strategy:{strategy}", f"symbol:{vt_symbol}"):
-            params.update(self.overrides.get(scope, {}).get(rule, {}))
+            override = self.overrides.get(scope, {}).get(rule)
+            if override:
+                params = {**params, **override}
         return params
 
     def to_dict(self) -> dict:

@@ -5,11 +5,11 @@ order goes to, journals every refusal, and takes a new configuration without a r
 from __future__ import annotations
 
 import threading
-import time as monotonic_time
 from collections import deque
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from logging import WARNING
+from time import monotonic
 
 from vnpy.event import Event, EventEngine
 from vnpy.trader.constant import Direction, Offset
@@ -59,7 +59,7 @@ class RiskEngine(BaseEngine):
         return []
 
     def check(self, req: OrderRequest, gateway_name: str) -> str | None:
-        clock = monotonic_time.monotonic()
+        clock = monotonic()
         with self.lock:
             config: RiskConfig = self.config
             self.flow.forget(clock)
@@ -88,7 +88,7 @@ class RiskEngine(BaseEngine):
                 net += -position.volume if direction == Direction.SHORT else position.volume
         opposite = (req.direction == Direction.LONG and net < 0) or (req.direction == Direction.SHORT and net > 0)
         closing = req.offset in CLOSING or (opposite and req.volume <= abs(net))
-        return Check(req, gateway_name, clock, closing, tick.last_price if tick else None, mid, net,
+        return Check(req, clock, closing, tick.last_price if tick else None, mid, net,
                      contract.size if contract else 1.0, engine.get_all_active_orders())
 
     def _record(self, rule: str, req: OrderRequest, gateway_name: str, reason: str) -> None:

@@ -4,6 +4,7 @@ account. Each rule has a switch, parameters, and says whether it only limits ope
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -17,7 +18,6 @@ from lianghua_app.i18n import tr
 class Check:
     """One order request and the account around it, as the rules see it."""
     req: OrderRequest
-    gateway: str
     clock: float            # monotonic seconds
     closing: bool
     last_price: float | None
@@ -116,12 +116,11 @@ def duplicate(c: Check, p: dict, flow: Flow) -> str | None:
 
 def self_trade(c: Check, p: dict, flow: Flow) -> str | None:
     buy = c.req.direction == Direction.LONG
+    price = c.req.price or (math.inf if buy else -math.inf)        # a market order crosses everything
     for order in c.active_orders:
         if order.vt_symbol != c.req.vt_symbol or (order.direction == Direction.LONG) == buy:
             continue
-        crosses = (c.req.price or float("inf" if buy else "-inf")) >= order.price if buy \
-            else (c.req.price or float("-inf")) <= order.price
-        if crosses:
+        if (price >= order.price) if buy else (price <= order.price):
             return tr("会与自己的挂单 {orderid}（{price}）成交", orderid=order.vt_orderid, price=order.price)
     return None
 

@@ -14,7 +14,7 @@ from vnpy.trader.constant import Direction, Status
 from vnpy.trader.engine import MainEngine
 from vnpy.trader.event import EVENT_CONTRACT, EVENT_LOG, EVENT_ORDER
 from vnpy.trader.logger import WARNING
-from vnpy.trader.object import LogData, OrderData, OrderRequest
+from vnpy.trader.object import CancelRequest, LogData, OrderData, OrderRequest
 
 from . import markets
 from .events import EVENT_GATEWAY_STATUS, EVENT_ORDER_REJECTED, GatewayStatus
@@ -49,6 +49,7 @@ class TradingEngine(MainEngine):
         self.settings = settings or Settings()
         self.database = open_database(data_dir.database_file)
         self.guards: list[tuple[str, Guard]] = []
+        self.cancel_observers: list[Callable[[CancelRequest, str], None]] = []
         self.gateway_status: dict[str, GatewayStatus] = {}
         self._reject_ids = itertools.count(1)
         self.scheduler = Scheduler()
@@ -91,7 +92,16 @@ class TradingEngine(MainEngine):
             return 0.0
         return max(position.yd_volume - position.frozen, 0.0)
 
+    def add_cancel_observer(self, observer: Callable[[CancelRequest, str], None]) -> None:
+        """Told of every cancel request; cancels themselves are never blocked."""
+        self.cancel_observers.append(observer)
+
     # --- order pipeline ------------------------------------------------------------------
+    def cancel_order(self, req: CancelRequest, gateway_name: str) -> None:
+        for observer in self.cancel_observers:
+            observer(req, gateway_name)
+        super().cancel_order(req, gateway_name)
+
     def send_order(self, req: OrderRequest, gateway_name: str) -> str:
         gateway = self.gateways.get(gateway_name)
         if gateway is None:

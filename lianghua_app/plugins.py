@@ -26,6 +26,7 @@ BUILTIN: tuple[Plugin, ...] = (
     Plugin("History", "apps.history:HistoryApp", "app"),
     Plugin("DataManager", "apps.data_manager:DataManagerApp", "app"),
     Plugin("Backtester", "apps.backtester:BacktesterApp", "app"),
+    Plugin("RiskManager", "apps.risk_manager:RiskManagerApp", "app"),
 )
 
 

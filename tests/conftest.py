@@ -22,7 +22,7 @@ import keyring  # noqa: E402
 import pytest  # noqa: E402
 from keyrings.alt.file import PlaintextKeyring  # noqa: E402
 from vnpy.event import Event  # noqa: E402
-from vnpy.trader.constant import Direction, Exchange, Offset, OrderType  # noqa: E402
+from vnpy.trader.constant import Direction, Exchange, Offset, OrderType, Status  # noqa: E402
 from vnpy.trader.object import OrderRequest, TickData  # noqa: E402
 
 from lianghua_app.markets import CHINA_TZ  # noqa: E402
@@ -110,6 +110,38 @@ def order(vt_symbol: str, direction: Direction, volume: float, price: float = 0.
     if offset is None:
         offset = Offset.OPEN if direction is Direction.LONG else Offset.CLOSE
     return OrderRequest(symbol, Exchange(exchange), direction, order_type, volume, price, offset, reference)
+
+
+PINGAN = "000001.SZSE"
+
+
+@pytest.fixture
+def risk(engine, sim):
+    """The risk manager of a running engine, SIM connected."""
+    return engine.get_engine("RiskManager")
+
+
+def quote(sim, last: float = 10.0, when: datetime | None = None, vt_symbol: str = PINGAN,
+          depth: float = 10_000) -> None:
+    """A SIM quote one tick wide around `last`, with the day's limits at ±10%."""
+    sim.push_tick(make_tick(vt_symbol, last, bid=round(last - 0.01, 2), ask=last, limit_up=round(last * 1.1, 2),
+                            limit_down=round(last * 0.9, 2), pre_close=last, when=when, bid_volume=depth,
+                            ask_volume=depth))
+    drain(sim)
+
+
+def limits(risk, **params) -> None:
+    """Turn every rule off except the ones given, with their parameters."""
+    raw = {"enabled": {name: name in params for name in risk.config.enabled}, "params": params}
+    assert risk.apply(raw) == []
+
+
+def send(engine, req, gateway_name: str = "SIM") -> str | None:
+    """The refusal reason, or None when the order went to the gateway."""
+    vt_orderid = engine.send_order(req, gateway_name)
+    drain(engine)
+    sent = engine.get_order(vt_orderid)
+    return sent.extra["reason"] if sent.status is Status.REJECTED else None
 
 
 QMT_ACCOUNT = "55001234"

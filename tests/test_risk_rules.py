@@ -5,40 +5,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import pytest
-from conftest import drain, make_tick, order
+from conftest import PINGAN, drain, limits, order, quote, send
 from vnpy.trader.constant import Direction, Offset, Status
 
 from apps.risk_manager.engine import RiskEngine
 from lianghua_app.markets import CHINA_TZ
 
-PINGAN = "000001.SZSE"
 BTC = "BTCUSDT.GLOBAL"
-
-
-@pytest.fixture
-def risk(engine, sim):
-    return engine.add_engine(RiskEngine)
-
-
-def quote(sim, last: float = 10.0, when: datetime | None = None, vt_symbol: str = PINGAN) -> None:
-    sim.push_tick(make_tick(vt_symbol, last, bid=round(last - 0.01, 2), ask=last, limit_up=round(last * 1.1, 2),
-                            limit_down=round(last * 0.9, 2), pre_close=last, when=when))
-    drain(sim)
-
-
-def limits(risk, **params) -> None:
-    """Turn every rule off except the ones given, with their parameters."""
-    raw = {"enabled": {name: name in params for name in risk.config.enabled}, "params": params}
-    assert risk.apply(raw) == []
-
-
-def send(engine, req) -> str | None:
-    """The refusal reason, or None when the order went to the gateway."""
-    vt_orderid = engine.send_order(req, "SIM")
-    drain(engine)
-    sent = engine.get_order(vt_orderid)
-    return sent.extra["reason"] if sent.status is Status.REJECTED else None
 
 
 def test_an_order_inside_the_notional_limit_passes(engine, sim, risk):
@@ -100,10 +73,13 @@ def test_active_orders_per_symbol_are_capped(engine, sim, risk):
     assert send(engine, order(PINGAN, Direction.LONG, 100, 9.82)) == f"{PINGAN} 活动委托 2 笔已达上限 2"
 
 
-def test_a_blacklisted_symbol_is_refused_whatever_the_direction(engine, sim, risk):
+def test_a_blacklisted_symbol_cannot_be_bought_but_a_holding_can_be_sold(engine, sim, risk):
     quote(sim)
+    assert send(engine, order(PINGAN, Direction.LONG, 1000, 10.0)) is None
+    quote(sim, when=datetime(2024, 6, 4, 10, 0, tzinfo=CHINA_TZ))
     limits(risk, blacklist={"symbols": ["000001"]})
-    assert send(engine, order(PINGAN, Direction.LONG, 100, 10.0)) == f"{PINGAN} 在黑名单中"
+    assert send(engine, order(PINGAN, Direction.LONG, 100, 10.0)) == f"{PINGAN} 在黑名单中，只允许平仓"
+    assert send(engine, order(PINGAN, Direction.SHORT, 1000, 9.99)) is None
 
 
 def test_a_closing_sell_skips_opening_limits(engine, sim, risk):

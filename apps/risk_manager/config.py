@@ -10,14 +10,16 @@ from pathlib import Path
 
 from lianghua_app.i18n import tr
 
+from .day import DEFAULT_BOUNDARIES, parse_clock
 from .rules import RULES
 
 
 @dataclass
 class RiskConfig:
-    enabled: dict[str, bool] = field(default_factory=lambda: {name: True for name in RULES})
+    enabled: dict[str, bool] = field(default_factory=lambda: {name: False for name in RULES})  # opt in
     params: dict[str, dict] = field(default_factory=lambda: {n: copy.deepcopy(r.defaults) for n, r in RULES.items()})
     overrides: dict[str, dict[str, dict]] = field(default_factory=dict)  # "strategy:X" / "symbol:Y" -> rule -> params
+    boundaries: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_BOUNDARIES))  # market -> "HH:MM"
 
     def params_for(self, rule: str, vt_symbol: str, strategy: str) -> dict:
         """Base limits, then the strategy's override, then the symbol's (most specific wins)."""
@@ -31,7 +33,8 @@ class RiskConfig:
         return params
 
     def to_dict(self) -> dict:
-        return {"enabled": self.enabled, "params": self.params, "overrides": self.overrides}
+        return {"enabled": self.enabled, "params": self.params, "overrides": self.overrides,
+                "boundaries": self.boundaries}
 
 
 def _check_params(rule: str, params: object, where: str, errors: list[str]) -> None:
@@ -39,16 +42,26 @@ def _check_params(rule: str, params: object, where: str, errors: list[str]) -> N
         errors.append(tr("{where}{rule} 的参数应为字典", where=where, rule=rule))
         return
     defaults = RULES[rule].defaults
+    before = len(errors)
     for key, value in params.items():
+        default = defaults.get(key)
         if key not in defaults:
             errors.append(tr("{where}{rule} 没有参数 {key}；可用：{allowed}", where=where, rule=rule, key=key,
                              allowed=", ".join(defaults) or "-"))
-        elif isinstance(defaults[key], list):
+        elif isinstance(default, list):
             if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-                errors.append(tr("{where}{rule}.{key} 应为代码列表", where=where, rule=rule, key=key))
+                errors.append(tr("{where}{rule}.{key} 应为文字列表", where=where, rule=rule, key=key))
+        elif isinstance(default, bool):
+            if not isinstance(value, bool):
+                errors.append(tr("{where}{rule}.{key} 应为 true/false", where=where, rule=rule, key=key))
+        elif isinstance(default, str):
+            if not isinstance(value, str):
+                errors.append(tr("{where}{rule}.{key} 应为文字", where=where, rule=rule, key=key))
         elif isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
             errors.append(tr("{where}{rule}.{key} 应为不小于0的数，收到 {value!r}", where=where, rule=rule, key=key,
                              value=value))
+    if len(errors) == before:
+        errors.extend(where + problem for problem in RULES[rule].validate({**defaults, **params}))
 
 
 def parse(raw: dict) -> tuple[RiskConfig | None, list[str]]:
@@ -81,6 +94,15 @@ def parse(raw: dict) -> tuple[RiskConfig | None, list[str]]:
             else:
                 _check_params(name, params, f"{scope} ", errors)
         config.overrides[scope] = rules
+    for market, boundary in (raw.get("boundaries") or {}).items():
+        try:
+            if market not in DEFAULT_BOUNDARIES:
+                raise ValueError
+            parse_clock(boundary)
+            config.boundaries[market] = boundary
+        except (ValueError, TypeError, AttributeError):
+            errors.append(tr("日切时间 {market}={value!r} 应写成 HH:MM（市场：ashare、crypto）", market=market,
+                             value=boundary))
     return (None, errors) if errors else (config, [])
 
 

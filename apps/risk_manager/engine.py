@@ -1,27 +1,37 @@
 """The risk manager's headless side: one guard in the engine's order pipeline that runs the
-enabled rules against the OMS (positions, ticks, active orders) of whichever gateway the
-order goes to, journals every refusal, and takes a new configuration without a restart."""
+enabled rules against the OMS of whichever gateway the order goes to; loss circuit breakers
+and protective exits that watch the account from its events. Every refusal, trip and exit is
+journaled; a new configuration applies without a restart."""
 
 from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from logging import WARNING
 from time import monotonic
 
 from vnpy.event import Event, EventEngine
 from vnpy.trader.constant import Direction, Offset
 from vnpy.trader.engine import BaseEngine, MainEngine
-from vnpy.trader.event import EVENT_LOG
-from vnpy.trader.object import LogData, OrderRequest
+from vnpy.trader.event import (EVENT_ACCOUNT, EVENT_CONTRACT, EVENT_LOG, EVENT_ORDER, EVENT_POSITION, EVENT_TICK,
+                               EVENT_TIMER, EVENT_TRADE)
+from vnpy.trader.object import AccountData, CancelRequest, LogData, OrderRequest
 
 from lianghua_app.i18n import tr
+from lianghua_app.sectors import SectorFileError, read_sector_csv
 from lianghua_app.storage.models import RiskEventRecord
 
+from .book import Book, StrategyDay
+from .breaker import ACCOUNT, Trip, load_state, save_state
 from .config import RiskConfig, load, parse, save
-from .rules import RULES, Check, Flow, request_key
+from .context import Check, Flow, money
+from .day import market_of, market_of_currency, trading_day
+from .events_writer import EventWriter
+from .protection import Protection
+from .rules import RULES, request_key
 
 APP_NAME = "RiskManager"
 CLOSING = (Offset.CLOSE, Offset.CLOSETODAY, Offset.CLOSEYESTERDAY)
@@ -35,18 +45,41 @@ class RiskRejection:
     reason: str
 
 
+def strategy_of(reference: str) -> str:
+    """vnpy's CTA engine tags orders "CtaStrategy_<name>"; overrides and loss limits use <name>."""
+    return reference.removeprefix("CtaStrategy_")
+
+
 class RiskEngine(BaseEngine):
     def __init__(self, main_engine: MainEngine, event_engine: EventEngine) -> None:
         super().__init__(main_engine, event_engine, APP_NAME)
-        self.path = main_engine.data_dir.root / "risk.json"
+        root = main_engine.data_dir.root
+        self.path, self.state_path, self.sectors_path = root / "risk.json", root / "risk_state.json", root / "sectors.csv"
         self.config, problems = load(self.path)
-        for problem in problems:
-            self._warn(problem)
+        self.book = Book()
+        self.breaker, strategies = load_state(self.state_path)
+        self.book.strategies = {name: StrategyDay(**day) for name, day in strategies.items()}
         self.flow = Flow()
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
+        self.now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
         self.rejections: deque[RiskRejection] = deque(maxlen=500)
+        self.order_refs: dict[str, str] = {}
+        self.dirty = False
+        self.writer = EventWriter()
+        self.protection = Protection(self)
+        self._activate()
+        for problem in problems:
+            self.warn(problem)
+        if self.sectors_path.exists():
+            self.load_sectors(self.sectors_path, keep=False)
         main_engine.add_guard("risk", self.check)
+        main_engine.add_cancel_observer(self.on_cancel)
+        for kind, handler in ((EVENT_CONTRACT, self.on_contract), (EVENT_TICK, self.on_tick),
+                              (EVENT_POSITION, self.on_position), (EVENT_ACCOUNT, self.on_account),
+                              (EVENT_ORDER, self.on_order), (EVENT_TRADE, self.on_trade), (EVENT_TIMER, self.on_timer)):
+            event_engine.register(kind, handler)
 
+    # --- configuration ---------------------------------------------------------------------
     def apply(self, raw: dict) -> list[str]:
         """Validate, save and switch to a new configuration; on any error keep the current one
         and return what is wrong."""
@@ -56,52 +89,256 @@ class RiskEngine(BaseEngine):
         save(self.path, config)
         with self.lock:
             self.config = config
+            self._activate()
         return []
 
-    def check(self, req: OrderRequest, gateway_name: str) -> str | None:
-        clock = monotonic()
+    def _activate(self) -> None:
+        self.active = [(name, rule) for name, rule in RULES.items() if rule.check and self.config.enabled.get(name)]
+
+    def set_whitelisted(self, vt_symbol: str, allowed: bool) -> list[str]:
+        """The hotlist's approval: add or remove a symbol from the whitelist."""
+        raw = self.config.to_dict()
+        symbols = [s for s in raw["params"]["whitelist"]["symbols"] if s != vt_symbol]
+        raw["params"]["whitelist"]["symbols"] = symbols + [vt_symbol] if allowed else symbols
+        return self.apply(raw)
+
+    def load_sectors(self, path, keep: bool = True) -> str | None:
+        """Use a sector CSV (and keep a copy in the profile); the reason when it is unusable."""
+        try:
+            sectors = read_sector_csv(path)
+        except SectorFileError as error:
+            self.warn(str(error))
+            return str(error)
+        if keep and path != self.sectors_path:
+            self.sectors_path.write_bytes(path.read_bytes())
         with self.lock:
-            config: RiskConfig = self.config
-            self.flow.forget(clock)
-            check = self._context(req, gateway_name, clock)
-            for name, rule in RULES.items():
-                if not config.enabled.get(name) or (rule.opening_only and check.closing):
-                    continue
-                reason = rule.check(check, config.params_for(name, req.vt_symbol, req.reference), self.flow)
-                if reason:
-                    self._record(name, req, gateway_name, reason)
-                    return reason
-            self.flow.record(clock, request_key(req))
+            self.book.set_sectors(sectors)
         return None
 
-    def _context(self, req: OrderRequest, gateway_name: str, clock: float) -> Check:
+    # --- the pipeline guard ------------------------------------------------------------------
+    def check(self, req: OrderRequest, gateway_name: str) -> str | None:
+        clock, now = monotonic(), self.now()
+        with self.lock:
+            config: RiskConfig = self.config
+            market = market_of(req.exchange)
+            day = trading_day(market, now, config.boundaries[market])
+            self.flow.forget(clock)
+            check = self._context(req, gateway_name, clock, now, market, day)
+            strategy = strategy_of(req.reference)
+            trip = self.breaker.blocking(strategy)
+            if trip and not check.closing:
+                return self._refuse(trip.rule, req, gateway_name, self.breaker_words(trip))
+            for name, rule in self.active:
+                if rule.opening_only and check.closing:
+                    continue
+                reason = rule.check(check, config.params_for(name, req.vt_symbol, strategy))
+                if reason:
+                    return self._refuse(name, req, gateway_name, reason)
+            self.flow.record(clock, request_key(req), market, day)
+        return None
+
+    def _context(self, req: OrderRequest, gateway_name: str, clock: float, now: datetime, market: str,
+                 day: date) -> Check:
         engine = self.main_engine
         tick = engine.get_tick(req.vt_symbol)
         contract = engine.get_contract(req.vt_symbol)
         mid = None
         if tick and tick.bid_price_1 > 0 and tick.ask_price_1 > 0:
             mid = (tick.bid_price_1 + tick.ask_price_1) / 2
-        net = 0.0
-        for direction in (Direction.LONG, Direction.SHORT, Direction.NET):
-            position = engine.get_position(f"{gateway_name}.{req.vt_symbol}.{direction.value}")
-            if position is not None:
-                net += -position.volume if direction == Direction.SHORT else position.volume
+        net = self.book.nets.get((gateway_name, req.vt_symbol), 0.0)
         opposite = (req.direction == Direction.LONG and net < 0) or (req.direction == Direction.SHORT and net > 0)
         closing = req.offset in CLOSING or (opposite and req.volume <= abs(net))
-        return Check(req, clock, closing, tick.last_price if tick else None, mid, net,
-                     contract.size if contract else 1.0, engine.get_all_active_orders())
+        return Check(req, gateway_name, clock, now, market, day, closing, tick.last_price if tick else None, mid,
+                     net, contract.size if contract else 1.0, engine.get_all_active_orders(), self.book, self.flow,
+                     self.breaker)
 
-    def _record(self, rule: str, req: OrderRequest, gateway_name: str, reason: str) -> None:
+    def _refuse(self, rule: str, req: OrderRequest, gateway_name: str, reason: str) -> str:
+        self.record(rule, req.vt_symbol, reason, gateway_name, req.reference)
+        return reason
+
+    def record(self, rule: str, vt_symbol: str, reason: str, gateway_name: str = "", reference: str = "") -> None:
         now = datetime.now()
-        RiskEventRecord.create(created=now, rule=rule, gateway=gateway_name, vt_symbol=req.vt_symbol,
-                               reference=req.reference or "", reason=reason)
-        self.rejections.appendleft(RiskRejection(now, rule, req.vt_symbol, reason))
+        self.writer.put(dict(created=now, rule=rule, gateway=gateway_name, vt_symbol=vt_symbol,
+                             reference=reference or "", reason=reason))
+        self.rejections.appendleft(RiskRejection(now, rule, vt_symbol, reason))
+
+    def on_cancel(self, req: CancelRequest, gateway_name: str) -> None:
+        """Cancels always pass; they are counted for the cancel-rate rule."""
+        clock, now = monotonic(), self.now()
+        market = market_of(req.exchange)
+        with self.lock:
+            self.flow.forget(clock)
+            self.flow.record_cancel(clock, market, trading_day(market, now, self.config.boundaries[market]))
+
+    # --- the account, from events ------------------------------------------------------------
+    def on_contract(self, event: Event) -> None:
+        with self.lock:
+            self.book.on_contract(event.data)
+
+    def on_tick(self, event: Event) -> None:
+        with self.lock:
+            self.book.on_tick(event.data)
+        self.protection.on_tick(event.data)
+
+    def on_position(self, event: Event) -> None:
+        with self.lock:
+            self.book.on_position(event.data)
+        self.protection.on_position(event.data)
+
+    def on_account(self, event: Event) -> None:
+        with self.lock:
+            self.book.on_account(event.data)
+        self._judge_account(event.data)
+
+    def on_order(self, event: Event) -> None:
+        order = event.data
+        if order.reference:
+            self.order_refs[order.vt_orderid] = strategy_of(order.reference)
+        self.protection.on_order(order)
+
+    def on_trade(self, event: Event) -> None:
+        strategy = self.order_refs.get(event.data.vt_orderid)
+        if strategy:
+            with self.lock:
+                self.book.on_trade(event.data, strategy)
+                self.dirty = True
+
+    def on_timer(self, event: Event) -> None:
+        now = self.now()
+        for scope, trip in list(self.breaker.trips.items()):
+            if trading_day(trip.market, now, self.config.boundaries[trip.market]).isoformat() != trip.day:
+                self.reset_breaker(scope, tr("新交易日开始，熔断自动复位"))
+        self._start_strategy_day(now)
+        for account in list(self.book.accounts.values()):
+            self._judge_account(account)
+        self._judge_strategies(now)
+        if self.dirty:
+            self.save_state()
+
+    # --- loss rules and the breaker ----------------------------------------------------------
+    def _judge_account(self, account: AccountData) -> None:
+        if account.balance <= 0:
+            return
+        market = market_of_currency(account.accountid)
+        day = trading_day(market, self.now(), self.config.boundaries[market])
+        with self.lock:
+            marks = self.breaker.mark(account.vt_accountid, account.balance, day)
+            self.dirty = True
+            config = self.config
+        if config.enabled["daily_loss"]:
+            p = config.params["daily_loss"]
+            loss = marks.start - account.balance
+            limits = [v for v in (marks.start * p["percent"] / 100 if p["percent"] else 0, p["amount"]) if v]
+            if limits and loss > min(limits):
+                self.trip(ACCOUNT, "daily_loss", tr("账户 {account} 当日亏损 {loss}（{share:.2f}%），超过上限 {limit}",
+                                                    account=account.vt_accountid, loss=money(loss),
+                                                    share=loss / marks.start * 100, limit=money(min(limits))),
+                          market, day, account.gateway_name if p["flatten"] else "")
+        if config.enabled["drawdown"] and marks.peak > 0:
+            p = config.params["drawdown"]
+            drawdown = (marks.peak - account.balance) / marks.peak * 100
+            if drawdown > p["percent"]:
+                self.trip(ACCOUNT, "drawdown", tr("账户 {account} 自高点 {peak} 回撤 {value:.2f}%，超过上限 {limit}%",
+                                                  account=account.vt_accountid, peak=money(marks.peak),
+                                                  value=drawdown, limit=p["percent"]),
+                          market, day, account.gateway_name if p["flatten"] else "")
+
+    def _judge_strategies(self, now: datetime) -> None:
+        if not self.config.enabled["strategy_loss"]:
+            return
+        with self.lock:
+            losses = {name: -day.pnl(self.book) for name, day in self.book.strategies.items()}
+        for name, loss in losses.items():
+            limit = self.config.params_for("strategy_loss", "", name)["amount"]
+            if limit and loss > limit:
+                self.trip(f"strategy:{name}", "strategy_loss",
+                          tr("策略 {name} 当日亏损 {loss}，超过上限 {limit}", name=name, loss=money(loss),
+                             limit=money(limit)), "ashare", trading_day("ashare", now, self.config.boundaries["ashare"]))
+
+    def _start_strategy_day(self, now: datetime) -> None:
+        day = trading_day("ashare", now, self.config.boundaries["ashare"]).isoformat()
+        if day > self.breaker.strategy_day.setdefault("ashare", day):
+            with self.lock:
+                self.breaker.strategy_day["ashare"] = day
+                self.book.start_strategy_day()
+                self.dirty = True
+
+    def trip(self, scope: str, rule: str, reason: str, market: str, day: date, flatten: str = "") -> None:
+        with self.lock:
+            if not self.breaker.trip(scope, rule, reason, market, day):
+                return
+            self.dirty = True
+        self.warn(tr("熔断触发：{reason}。开仓委托将被拒绝，平仓和撤单照常。", reason=reason))
+        self.record(rule, "", tr("熔断触发：{reason}", reason=reason))
+        self.save_state()
+        if flatten:
+            self.protection.flatten(flatten, reason)
+
+    def reset_breaker(self, scope: str | None = None, why: str = "") -> list[Trip]:
+        """Clear the breaker (one scope, or all); the caller has asked the user to confirm."""
+        with self.lock:
+            cleared = self.breaker.reset(scope)
+        for trip in cleared:
+            words = why or tr("手动复位")
+            self.warn(tr("熔断已复位（{why}）：{reason}", why=words, reason=trip.reason))
+            self.record("breaker_reset", "", tr("熔断复位（{why}）：{reason}", why=words, reason=trip.reason))
+        if cleared:
+            self.save_state()
+        return cleared
+
+    def breaker_words(self, trip: Trip) -> str:
+        return tr("熔断中：{reason}（{time} 触发）。只允许平仓和撤单；风险处理后可在风控面板手动复位，或等下一交易日自动复位",
+                  reason=trip.reason, time=trip.time.replace("T", " "))
+
+    def save_state(self) -> None:
+        with self.lock:
+            self.dirty = False
+            strategies = {name: day.to_dict() for name, day in self.book.strategies.items()}
+            save_state(self.state_path, self.breaker, strategies)
+
+    # --- views ----------------------------------------------------------------------------------
+    def usage(self) -> dict[str, tuple[float, float]]:
+        """Live use of the limits that have a level to show: rule -> (value, limit)."""
+        with self.lock:
+            p, on = self.config.params, self.config.enabled
+            shown = {"order_rate": (len(self.flow.minute), p["order_rate"]["per_minute"]),
+                     "cancel_rate": (len(self.flow.cancels), p["cancel_rate"]["per_minute"]),
+                     "max_active_orders": (len(self.main_engine.get_all_active_orders()),
+                                           p["max_active_orders"]["total"])}
+            figures = self.figures()
+            if figures:
+                shown["daily_loss"] = (max(max(-f["day_pnl"], 0) / f["start"] * 100 for f in figures),
+                                       p["daily_loss"]["percent"])
+                shown["drawdown"] = (max(f["drawdown"] for f in figures), p["drawdown"]["percent"])
+            if self.book.strategies:
+                shown["strategy_loss"] = (max(max(-d.pnl(self.book), 0) for d in self.book.strategies.values()),
+                                          p["strategy_loss"]["amount"])
+        return {name: value for name, value in shown.items() if on.get(name)}
+
+    def figures(self) -> list[dict]:
+        """Equity, start of day, PnL today, peak and drawdown of every account."""
+        rows = []
+        with self.lock:
+            for vt_accountid, account in sorted(self.book.accounts.items()):
+                marks = self.breaker.equity.get(vt_accountid)
+                if marks is None or not marks.start:
+                    continue
+                rows.append({"account": vt_accountid, "equity": account.balance, "start": marks.start,
+                             "day_pnl": account.balance - marks.start, "peak": marks.peak,
+                             "drawdown": max(marks.peak - account.balance, 0) / marks.peak * 100})
+        return rows
 
     def events(self, day: date) -> list[RiskEventRecord]:
+        self.writer.flush()
         start = datetime.combine(day, time.min)
         return list(RiskEventRecord.select().where((RiskEventRecord.created >= start)
                                                    & (RiskEventRecord.created < start + timedelta(days=1)))
                     .order_by(RiskEventRecord.created))
 
-    def _warn(self, message: str) -> None:
+    def warn(self, message: str) -> None:
         self.event_engine.put(Event(EVENT_LOG, LogData(msg=message, gateway_name=tr("风控"), level=WARNING)))
+
+    def close(self) -> None:
+        self.writer.close()
+        if self.dirty:
+            self.save_state()

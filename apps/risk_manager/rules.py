@@ -1,77 +1,37 @@
-"""Pre-trade risk rules: pure checks over what one order request looks like against the
-account. Each rule has a switch, parameters, and says whether it only limits opening orders
-(closing orders and cancels must always be able to reduce risk)."""
+"""Order, flow and list rules, and the catalogue of every rule. A rule is a pure function of a
+`Check` and its parameters returning a reason to refuse, or None. Each rule says whether it
+only limits opening orders: closing orders and cancels must always be able to reduce risk."""
 
 from __future__ import annotations
 
 import math
-from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from vnpy.trader.constant import Direction
-from vnpy.trader.object import OrderData, OrderRequest
+from vnpy.trader.object import OrderRequest
 
 from lianghua_app.i18n import tr
 
-
-@dataclass(frozen=True)
-class Check:
-    """One order request and the account around it, as the rules see it."""
-    req: OrderRequest
-    clock: float            # monotonic seconds
-    closing: bool
-    last_price: float | None
-    mid_price: float | None
-    net_position: float
-    size: float
-    active_orders: list[OrderData]
+from . import limits
+from .context import Check, number
+from .day import MARKET_ZONES, parse_clock
 
 
-@dataclass
-class Flow:
-    """Rolling memory of accepted requests, on the monotonic clock (seconds)."""
-    second: deque = field(default_factory=deque)
-    minute: deque = field(default_factory=deque)
-    last_seen: dict = field(default_factory=dict)            # request key -> when it was last accepted
-    pruned: float = 0.0
-
-    def forget(self, clock: float) -> None:
-        while self.second and clock - self.second[0] >= 1:
-            self.second.popleft()
-        while self.minute and clock - self.minute[0] >= 60:
-            self.minute.popleft()
-        if clock - self.pruned >= 10:          # a duplicate window longer than a minute is not honoured
-            self.pruned = clock
-            self.last_seen = {key: seen for key, seen in self.last_seen.items() if clock - seen < 60}
-
-    def record(self, clock: float, key: tuple) -> None:
-        self.second.append(clock)
-        self.minute.append(clock)
-        self.last_seen[key] = clock
-
-
-def _number(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4f}".rstrip("0")
-
-
-def _price(c: Check) -> float:
-    return c.req.price or c.last_price or 0.0
-
-
-def max_volume(c: Check, p: dict, flow: Flow) -> str | None:
+def max_volume(c: Check, p: dict) -> str | None:
     if c.req.volume > p["limit"]:
-        return tr("单笔委托数量 {value} 超过上限 {limit}", value=_number(c.req.volume), limit=_number(p["limit"]))
+        return tr("单笔委托数量 {value} 超过上限 {limit}", value=number(c.req.volume), limit=number(p["limit"]))
     return None
 
 
-def max_notional(c: Check, p: dict, flow: Flow) -> str | None:
-    notional = _price(c) * c.req.volume * c.size
+def max_notional(c: Check, p: dict) -> str | None:
+    notional = c.notional
     if notional > p["limit"]:
-        return tr("单笔委托金额 {value} 超过上限 {limit}", value=_number(round(notional)), limit=_number(p["limit"]))
+        return tr("单笔委托金额 {value} 超过上限 {limit}", value=number(round(notional)), limit=number(p["limit"]))
     return None
 
 
-def price_deviation(c: Check, p: dict, flow: Flow) -> str | None:
+def price_deviation(c: Check, p: dict) -> str | None:
     reference = c.mid_price or c.last_price
     if not reference or not c.req.price:
         return None
@@ -82,23 +42,34 @@ def price_deviation(c: Check, p: dict, flow: Flow) -> str | None:
     return None
 
 
-def max_active_orders(c: Check, p: dict, flow: Flow) -> str | None:
+def max_active_orders(c: Check, p: dict) -> str | None:
     if len(c.active_orders) >= p["total"]:
-        return tr("活动委托 {value} 笔已达上限 {limit}", value=len(c.active_orders), limit=p["total"])
+        return tr("活动委托 {value} 笔已达上限 {limit}", value=len(c.active_orders), limit=number(p["total"]))
     same = sum(1 for order in c.active_orders if order.vt_symbol == c.req.vt_symbol)
     if same >= p["per_symbol"]:
         return tr("{symbol} 活动委托 {value} 笔已达上限 {limit}", symbol=c.req.vt_symbol, value=same,
-                  limit=p["per_symbol"])
+                  limit=number(p["per_symbol"]))
     return None
 
 
-def order_rate(c: Check, p: dict, flow: Flow) -> str | None:
-    second = len(flow.second)
+def order_rate(c: Check, p: dict) -> str | None:
+    second = len(c.flow.second)
     if second >= p["per_second"]:
-        return tr("每秒委托 {value} 笔已达上限 {limit}", value=second, limit=p["per_second"])
-    minute = len(flow.minute)
+        return tr("每秒委托 {value} 笔已达上限 {limit}", value=second, limit=number(p["per_second"]))
+    minute = len(c.flow.minute)
     if minute >= p["per_minute"]:
-        return tr("每分钟委托 {value} 笔已达上限 {limit}", value=minute, limit=p["per_minute"])
+        return tr("每分钟委托 {value} 笔已达上限 {limit}", value=minute, limit=number(p["per_minute"]))
+    return None
+
+
+def cancel_rate(c: Check, p: dict) -> str | None:
+    cancels = len(c.flow.cancels)
+    if p["per_minute"] and cancels >= p["per_minute"]:
+        return tr("每分钟撤单 {value} 笔已达上限 {limit}，暂停开仓", value=cancels, limit=number(p["per_minute"]))
+    today = c.flow.today(c.market, c.day)
+    if p["ratio"] and today.orders >= max(p["min_orders"], 1) and today.cancels / today.orders >= p["ratio"]:
+        return tr("当日撤单/委托比 {cancels}/{orders} = {value:.2f} 已达上限 {limit}，暂停开仓", cancels=today.cancels,
+                  orders=today.orders, value=today.cancels / today.orders, limit=p["ratio"])
     return None
 
 
@@ -106,15 +77,15 @@ def request_key(req: OrderRequest) -> tuple:
     return req.vt_symbol, req.direction, req.offset, req.price, req.volume
 
 
-def duplicate(c: Check, p: dict, flow: Flow) -> str | None:
-    seen = flow.last_seen.get(request_key(c.req))
+def duplicate(c: Check, p: dict) -> str | None:
+    seen = c.flow.last_seen.get(request_key(c.req))
     if seen is not None and c.clock - seen < p["seconds"]:
-        return tr("{seconds}秒内已有相同委托（{symbol} {volume}@{price}）", seconds=p["seconds"],
-                  symbol=c.req.vt_symbol, volume=_number(c.req.volume), price=c.req.price)
+        return tr("{seconds}秒内已有相同委托（{symbol} {volume}@{price}）", seconds=number(p["seconds"]),
+                  symbol=c.req.vt_symbol, volume=number(c.req.volume), price=c.req.price)
     return None
 
 
-def self_trade(c: Check, p: dict, flow: Flow) -> str | None:
+def self_trade(c: Check, p: dict) -> str | None:
     buy = c.req.direction == Direction.LONG
     price = c.req.price or (math.inf if buy else -math.inf)        # a market order crosses everything
     for order in c.active_orders:
@@ -125,42 +96,82 @@ def self_trade(c: Check, p: dict, flow: Flow) -> str | None:
     return None
 
 
-def max_position(c: Check, p: dict, flow: Flow) -> str | None:
-    change = c.req.volume if c.req.direction == Direction.LONG else -c.req.volume
-    after = abs(c.net_position + change)
-    if after > p["volume"]:
-        return tr("{symbol} 持仓将达 {value}，上限 {limit}", symbol=c.req.vt_symbol, value=_number(after),
-                  limit=_number(p["volume"]))
-    notional = after * _price(c) * c.size
-    if notional > p["notional"]:
-        return tr("{symbol} 持仓市值将达 {value}，上限 {limit}", symbol=c.req.vt_symbol, value=_number(round(notional)),
-                  limit=_number(p["notional"]))
+def _listed(c: Check, symbols: list[str]) -> bool:
+    return c.req.vt_symbol in symbols or c.req.symbol in symbols
+
+
+def blacklist(c: Check, p: dict) -> str | None:
+    if _listed(c, p["symbols"]):
+        return tr("{symbol} 在黑名单中，只允许平仓", symbol=c.req.vt_symbol)
     return None
 
 
-def blacklist(c: Check, p: dict, flow: Flow) -> str | None:
-    if c.req.vt_symbol in p["symbols"] or c.req.symbol in p["symbols"]:
-        return tr("{symbol} 在黑名单中", symbol=c.req.vt_symbol)
+def whitelist(c: Check, p: dict) -> str | None:
+    if c.gateway_name in p["gateways"] and not _listed(c, p["symbols"]):
+        return tr("{symbol} 不在白名单中（{gateway} 只允许交易白名单代码，请先在热点榜审批）", symbol=c.req.vt_symbol,
+                  gateway=c.gateway_name)
     return None
+
+
+def trading_hours(c: Check, p: dict) -> str | None:
+    local = c.now.astimezone(MARKET_ZONES[c.market])
+    sessions = p[c.market]
+    if c.market == "ashare" and local.weekday() >= 5:
+        return tr("A股周末休市，不接受委托")
+    clock = local.time()
+    for session in sessions:
+        start, _, end = session.partition("-")
+        if parse_clock(start) <= clock <= parse_clock(end):
+            return None
+    return tr("{time} 不在允许的交易时段（{sessions}）内", time=local.strftime("%H:%M:%S"), sessions="，".join(sessions))
+
+
+def check_sessions(params: dict) -> list[str]:
+    errors = []
+    for market in ("ashare", "crypto"):
+        for session in params.get(market, []):
+            start, _, end = session.partition("-")
+            try:
+                if parse_clock(start) >= parse_clock(end):
+                    raise ValueError
+            except ValueError:
+                errors.append(tr("交易时段 {session} 应写成 HH:MM-HH:MM，且开始早于结束", session=session))
+    return errors
 
 
 @dataclass(frozen=True)
 class Rule:
     name: str
     label: str
-    check: object            # callable(Check, params, Flow) -> reason | None
+    group: str
+    check: Callable[[Check, dict], str | None] | None    # None: watched outside the order pipeline
     defaults: dict
     opening_only: bool
+    validate: Callable[[dict], list[str]] = field(default=lambda params: [])
 
 
 RULES: dict[str, Rule] = {rule.name: rule for rule in (
-    Rule("blacklist", "黑名单", blacklist, {"symbols": []}, False),
-    Rule("max_volume", "单笔数量", max_volume, {"limit": 1_000_000}, True),
-    Rule("max_notional", "单笔金额", max_notional, {"limit": 1_000_000}, True),
-    Rule("price_deviation", "价格偏离", price_deviation, {"percent": 5.0}, False),
-    Rule("max_active_orders", "活动委托数", max_active_orders, {"total": 50, "per_symbol": 10}, True),
-    Rule("order_rate", "委托频率", order_rate, {"per_second": 10, "per_minute": 120}, False),
-    Rule("duplicate", "重复委托", duplicate, {"seconds": 2.0}, False),
-    Rule("self_trade", "自成交", self_trade, {}, False),
-    Rule("max_position", "单标的持仓", max_position, {"volume": 1_000_000, "notional": 10_000_000}, True),
+    Rule("blacklist", "黑名单", "名单", blacklist, {"symbols": []}, True),
+    Rule("whitelist", "白名单", "名单", whitelist, {"symbols": [], "gateways": []}, True),
+    Rule("trading_hours", "交易时段", "名单", trading_hours,
+         {"ashare": ["09:15-11:30", "13:00-15:00"], "crypto": ["00:00-24:00"]}, False, check_sessions),
+    Rule("max_volume", "单笔数量", "委托", max_volume, {"limit": 1_000_000}, True),
+    Rule("max_notional", "单笔金额", "委托", max_notional, {"limit": 1_000_000}, True),
+    Rule("price_deviation", "价格偏离", "委托", price_deviation, {"percent": 5.0}, False),
+    Rule("max_active_orders", "活动委托数", "委托", max_active_orders, {"total": 50, "per_symbol": 10}, True),
+    Rule("order_rate", "委托频率", "流量", order_rate, {"per_second": 10, "per_minute": 120}, False),
+    Rule("cancel_rate", "撤单频率", "流量", cancel_rate, {"per_minute": 60, "ratio": 0.9, "min_orders": 20}, True),
+    Rule("duplicate", "重复委托", "流量", duplicate, {"seconds": 2.0}, False),
+    Rule("self_trade", "自成交", "流量", self_trade, {}, False),
+    Rule("max_position", "单标的持仓", "持仓资金", limits.max_position,
+         {"volume": 1_000_000, "notional": 10_000_000, "equity_percent": 0.0}, True),
+    Rule("sector_concentration", "行业集中度", "持仓资金", limits.sector_concentration, {"percent": 40.0}, True),
+    Rule("gross_exposure", "总敞口与杠杆", "持仓资金", limits.gross_exposure, {"notional": 0.0, "leverage": 1.0}, True),
+    Rule("cash_reserve", "现金保留", "持仓资金", limits.cash_reserve, {"percent": 5.0}, True),
+    Rule("daily_loss", "当日亏损", "亏损熔断", None, {"percent": 3.0, "amount": 0.0, "flatten": False}, True),
+    Rule("drawdown", "最大回撤", "亏损熔断", None, {"percent": 10.0, "flatten": False}, True),
+    Rule("strategy_loss", "策略当日亏损", "亏损熔断", None, {"amount": 20_000.0}, True),
+    Rule("protective_exit", "止损止盈", "平仓保护", None,
+         {"stop_loss_pct": 0.0, "take_profit_pct": 0.0, "atr_window": 14, "atr_interval": "1m", "atr_stop": 0.0,
+          "atr_take": 0.0, "trailing_pct": 0.0, "chandelier_atr": 0.0}, False, limits.check_exit_params),
 )}

@@ -199,7 +199,14 @@ class SimVenue:
             changes.merge(self._check_liquidation(tick))
         for work in [w for w in self.working.values() if w.order.vt_symbol == tick.vt_symbol]:
             changes.merge(self._match(work, tick, tick.datetime, maker=True))
+        if self._holds(tick.vt_symbol):            # its value moved: the balance (total asset) did too
+            changes.currencies.add("CNY" if markets.is_ashare(tick.exchange) else "USDT")
         return changes
+
+    def _holds(self, vt_symbol: str) -> bool:
+        stock = self.ledger.stocks.get(vt_symbol)
+        perp = self.ledger.perps.get(vt_symbol)
+        return bool((stock and stock.volume) or (perp and perp.qty))
 
     def roll_day(self, day: date) -> Changes:
         """A new trading day: yesterday's shares become sellable; A-share day orders expire."""
@@ -362,9 +369,24 @@ class SimVenue:
         return position
 
     def account_data(self, currency: str) -> AccountData:
+        """Balance is the total asset at the latest prices (as QMT reports it): cash plus the
+        market value of shares, or wallet plus unrealised PnL for perpetuals."""
         frozen = self.ledger.frozen.get(currency, 0.0) + self.ledger.margin_in_use(currency)
-        return AccountData(accountid=currency, balance=self.ledger.cash.get(currency, 0.0), frozen=frozen,
-                           gateway_name=self.gateway_name)
+        value = self.holdings_value(currency)
+        account = AccountData(accountid=currency, balance=self.ledger.cash.get(currency, 0.0) + value, frozen=frozen,
+                              gateway_name=self.gateway_name)
+        account.available = self.ledger.available(currency)
+        account.extra = {"market_value": value}
+        return account
+
+    def holdings_value(self, currency: str) -> float:
+        def last(vt_symbol: str, fallback: float) -> float:
+            tick = self.ticks.get(vt_symbol)
+            return (tick.extra or {}).get("mark_price", tick.last_price) if tick else fallback
+
+        if currency == "CNY":
+            return sum(h.volume * last(k, h.cost) for k, h in self.ledger.stocks.items() if h.volume)
+        return sum(p.unrealised(last(k, p.entry)) for k, p in self.ledger.perps.items() if p.qty)
 
     def _day(self, moment: datetime | None) -> date:
         return (moment or datetime.now(CHINA_TZ)).astimezone(CHINA_TZ).date()

@@ -1,0 +1,37 @@
+"""Trading days per market: per-day counters and the circuit breaker roll over at a boundary
+that the user sets (A-share after the close in Beijing time, crypto at 00:00 UTC)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+from vnpy.trader.constant import Exchange
+
+from lianghua_app.markets import CHINA_TZ, is_ashare
+
+MARKET_ZONES = {"ashare": CHINA_TZ, "crypto": timezone.utc}
+DEFAULT_BOUNDARIES = {"ashare": "15:30", "crypto": "00:00"}
+
+
+def market_of(exchange: Exchange) -> str:
+    return "ashare" if is_ashare(exchange) else "crypto"
+
+
+def market_of_currency(currency: str) -> str:
+    return "crypto" if currency.upper() in ("USDT", "USDC", "BUSD") else "ashare"
+
+
+def parse_clock(text: str) -> time:
+    hours, _, minutes = text.partition(":")
+    if hours == "24" and minutes in ("00", "0"):
+        return time.max
+    return time(int(hours), int(minutes))
+
+
+def trading_day(market: str, now: datetime, boundary: str) -> date:
+    """The trading day `now` belongs to: it changes each time the market's local clock passes
+    the boundary. With 15:30 for A-shares, Monday 15:31 already counts toward Tuesday."""
+    local = now.astimezone(MARKET_ZONES[market])
+    cut = parse_clock(boundary)
+    shifted = local - timedelta(hours=cut.hour, minutes=cut.minute)
+    return shifted.date() + timedelta(days=1 if cut != time(0, 0) else 0)

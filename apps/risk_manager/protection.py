@@ -1,0 +1,110 @@
+"""Protective exits and flattening: watch each open position and, when an exit fires or the
+breaker asks, send the closing order through the same pipeline every order takes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from time import monotonic
+from typing import TYPE_CHECKING
+
+from vnpy.trader.constant import Direction, Exchange, Interval
+from vnpy.trader.database import get_database
+from vnpy.trader.object import OrderData, PositionData, TickData
+
+from lianghua_app.i18n import tr
+
+from .exits import Bars, Watch, closing_order, exit_reason, needs_atr
+
+if TYPE_CHECKING:
+    from .engine import RiskEngine
+
+REFERENCE = "RiskManager"
+RETRY_SECONDS = 5.0
+HISTORY = {"1m": (Interval.MINUTE, timedelta(days=5)), "d": (Interval.DAILY, timedelta(days=200))}
+
+
+class Protection:
+    def __init__(self, risk: RiskEngine) -> None:
+        self.risk = risk
+        self.watches: dict[str, Watch] = {}              # vt_positionid -> watch
+        self.by_symbol: dict[str, set[str]] = {}
+        self.bars: dict[tuple[str, str], Bars] = {}      # (vt_symbol, interval) -> recent bars
+
+    def on_position(self, position: PositionData) -> None:
+        key = position.vt_positionid
+        if not position.volume:
+            self.watches.pop(key, None)
+            self.by_symbol.get(position.vt_symbol, set()).discard(key)
+            return
+        long = position.direction is Direction.LONG or (position.direction is Direction.NET and position.volume > 0)
+        watch = self.watches.get(key)
+        if watch is None or watch.long != long:
+            self.watches[key] = Watch(long, position.price, position.price)
+            self.by_symbol.setdefault(position.vt_symbol, set()).add(key)
+        else:
+            watch.entry = position.price or watch.entry
+
+    def on_tick(self, tick: TickData) -> None:
+        bars = self.bars.get((tick.vt_symbol, "1m"))
+        if bars is not None:
+            bars.on_tick(tick)
+        keys = self.by_symbol.get(tick.vt_symbol)
+        if not keys or not self.risk.config.enabled["protective_exit"] or not tick.last_price:
+            return
+        p = self.risk.config.params_for("protective_exit", tick.vt_symbol, "")
+        for key in list(keys):
+            watch = self.watches[key]
+            watch.see(tick.last_price)
+            if watch.pending or monotonic() < watch.retry_after:
+                continue
+            atr = self._bars(tick.vt_symbol, p["atr_interval"]).atr(p["atr_window"]) if needs_atr(p) else None
+            reason = exit_reason(watch, p, tick.last_price, atr)
+            if reason:
+                self.close(key, reason, "protective_exit")
+
+    def on_order(self, order: OrderData) -> None:
+        if order.reference != REFERENCE or order.is_active():
+            return
+        for watch in self.watches.values():
+            if watch.pending == order.vt_orderid:
+                watch.pending = ""
+                if order.traded < order.volume:
+                    watch.retry_after = monotonic() + RETRY_SECONDS
+
+    def flatten(self, gateway_name: str, why: str) -> None:
+        for position in self.risk.main_engine.get_all_positions():
+            if position.gateway_name == gateway_name and position.volume:
+                self.close(position.vt_positionid, tr("熔断平仓：{why}", why=why), "flatten")
+
+    def close(self, vt_positionid: str, reason: str, rule: str) -> None:
+        engine = self.risk.main_engine
+        position = engine.get_position(vt_positionid)
+        if position is None or not position.volume:
+            return
+        watch = self.watches.setdefault(vt_positionid, Watch(position.volume > 0, position.price, position.price))
+        if watch.pending:
+            return
+        req = closing_order(position, engine.get_contract(position.vt_symbol), engine.get_tick(position.vt_symbol),
+                            engine.sellable_volume(position.vt_symbol, position.gateway_name), REFERENCE)
+        if isinstance(req, str):
+            if watch.told != req:
+                watch.told = req
+                self.risk.warn(tr("{reason}；但{why}", reason=reason, why=req))
+            watch.retry_after = monotonic() + RETRY_SECONDS
+            return
+        words = tr("{reason} → 平仓 {direction} {volume}@{price}", reason=reason, direction=req.direction.value,
+                   volume=req.volume, price=req.price)
+        self.risk.warn(words)
+        self.risk.record(rule, position.vt_symbol, words, position.gateway_name, REFERENCE)
+        watch.pending = engine.send_order(req, position.gateway_name) or ""
+
+    def _bars(self, vt_symbol: str, interval: str) -> Bars:
+        """Recent bars from the database, then (for 1m) completed from live ticks."""
+        bars = self.bars.get((vt_symbol, interval))
+        if bars is None:
+            symbol, exchange = vt_symbol.rsplit(".", 1)
+            kind, span = HISTORY[interval]
+            end = datetime.now()
+            stored = get_database().load_bar_data(symbol, Exchange(exchange), kind, end - span, end)
+            bars = self.bars[(vt_symbol, interval)] = Bars(stored)
+        return bars

@@ -1,0 +1,34 @@
+"""Sector / industry membership: from the gateway's contracts (`extra["sector"]`) or a user CSV
+with the columns `symbol,sector` (symbol as `600519` or `600519.SSE`)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from .i18n import tr
+
+
+class SectorFileError(ValueError):
+    pass
+
+
+def read_sector_csv(path: Path) -> dict[str, str]:
+    """Code (without exchange) -> sector. Raises SectorFileError naming the line at fault."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            columns = [name.strip().lower() for name in reader.fieldnames or []]
+            if "symbol" not in columns or "sector" not in columns:
+                raise SectorFileError(tr("行业文件 {path} 须有 symbol 和 sector 两列，实际为：{columns}", path=path,
+                                         columns=", ".join(columns) or "-"))
+            reader.fieldnames = columns
+            sectors: dict[str, str] = {}
+            for line, row in enumerate(reader, start=2):
+                symbol, sector = (row.get("symbol") or "").strip(), (row.get("sector") or "").strip()
+                if not symbol or not sector:
+                    raise SectorFileError(tr("行业文件 {path} 第{line}行缺少代码或行业", path=path, line=line))
+                sectors[symbol.split(".")[0]] = sector
+    except (OSError, UnicodeDecodeError) as error:
+        raise SectorFileError(tr("行业文件 {path} 无法读取：{error}", path=path, error=error)) from error
+    return sectors

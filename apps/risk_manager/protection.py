@@ -3,16 +3,17 @@ breaker asks, send the closing order through the same pipeline every order takes
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from time import monotonic
 from typing import TYPE_CHECKING
 
-from vnpy.trader.constant import Direction, Exchange, Interval
+from vnpy.trader.constant import Direction, Interval
 from vnpy.trader.database import get_database
 from vnpy.trader.object import OrderData, PositionData, TickData
 
 from lianghua_app.i18n import tr
 
+from .context import number
 from .exits import Bars, Watch, closing_order, exit_reason, needs_atr
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ class Protection:
             watch.see(tick.last_price)
             if watch.pending or monotonic() < watch.retry_after:
                 continue
-            atr = self._bars(tick.vt_symbol, p["atr_interval"]).atr(p["atr_window"]) if needs_atr(p) else None
+            atr = self._bars(tick, p["atr_interval"]).atr(p["atr_window"]) if needs_atr(p) else None
             reason = exit_reason(watch, p, tick.last_price, atr)
             if reason:
                 self.close(key, reason, "protective_exit")
@@ -93,18 +94,16 @@ class Protection:
             watch.retry_after = monotonic() + RETRY_SECONDS
             return
         words = tr("{reason} → 平仓 {direction} {volume}@{price}", reason=reason, direction=req.direction.value,
-                   volume=req.volume, price=req.price)
+                   volume=number(req.volume), price=req.price)
         self.risk.warn(words)
         self.risk.record(rule, position.vt_symbol, words, position.gateway_name, REFERENCE)
         watch.pending = engine.send_order(req, position.gateway_name) or ""
 
-    def _bars(self, vt_symbol: str, interval: str) -> Bars:
-        """Recent bars from the database, then (for 1m) completed from live ticks."""
-        bars = self.bars.get((vt_symbol, interval))
+    def _bars(self, tick: TickData, interval: str) -> Bars:
+        """The bars stored before this tick, then (for 1m) completed from live ticks."""
+        bars = self.bars.get((tick.vt_symbol, interval))
         if bars is None:
-            symbol, exchange = vt_symbol.rsplit(".", 1)
             kind, span = HISTORY[interval]
-            end = datetime.now()
-            stored = get_database().load_bar_data(symbol, Exchange(exchange), kind, end - span, end)
-            bars = self.bars[(vt_symbol, interval)] = Bars(stored)
+            stored = get_database().load_bar_data(tick.symbol, tick.exchange, kind, tick.datetime - span, tick.datetime)
+            bars = self.bars[(tick.vt_symbol, interval)] = Bars(stored)
         return bars

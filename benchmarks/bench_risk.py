@@ -30,8 +30,8 @@ def main() -> None:
     bind_vnpy(data_dir)
     from vnpy.event import Event
     from vnpy.trader.constant import Direction, Exchange, Offset, OrderType, Product
-    from vnpy.trader.event import EVENT_CONTRACT, EVENT_POSITION, EVENT_TICK
-    from vnpy.trader.object import ContractData, OrderRequest, PositionData, TickData
+    from vnpy.trader.event import EVENT_ACCOUNT, EVENT_CONTRACT, EVENT_POSITION, EVENT_TICK
+    from vnpy.trader.object import AccountData, ContractData, OrderRequest, PositionData, TickData
 
     from apps.risk_manager.engine import RiskEngine
     from apps.risk_manager.rules import RULES
@@ -40,12 +40,19 @@ def main() -> None:
     from lianghua_app.settings import Settings
 
     engine = build_engine(data_dir, Settings(), connect_sim=False)
-    risk = engine.add_engine(RiskEngine)
+    risk: RiskEngine = engine.get_engine("RiskManager")
     assert risk.apply({"enabled": {name: True for name in RULES},
                        "params": {"order_rate": {"per_second": 1e9, "per_minute": 1e9},
-                                  "max_active_orders": {"total": 1e9, "per_symbol": 1e9}}}) == []
+                                  "cancel_rate": {"per_minute": 1e9, "ratio": 0.9, "min_orders": 20},
+                                  "max_active_orders": {"total": 1e9, "per_symbol": 1e9},
+                                  "whitelist": {"symbols": [], "gateways": ["QMT"]},
+                                  "max_position": {"volume": 1e9, "notional": 1e12, "equity_percent": 50},
+                                  "gross_exposure": {"notional": 1e12, "leverage": 10}}}) == []
+    now = datetime(2024, 6, 3, 10, 30, tzinfo=CHINA_TZ)           # inside the A-share session, every run
+    risk.now = lambda: now
     symbols = [f"{600000 + i}" for i in range(SYMBOLS)]
-    now = datetime.now(CHINA_TZ)
+    risk.book.set_sectors({symbol: f"sector{i % 10}" for i, symbol in enumerate(symbols)})
+    engine.event_engine.put(Event(EVENT_ACCOUNT, AccountData("SIM", "CNY", balance=50_000_000)))
     for symbol in symbols:
         engine.event_engine.put(Event(EVENT_CONTRACT, ContractData("SIM", symbol, Exchange.SSE, symbol, Product.EQUITY,
                                                                    size=1, pricetick=0.01, min_volume=100)))
@@ -59,16 +66,18 @@ def main() -> None:
     loaded.wait(60)
     rng = random.Random(7)
     timings = []
+    refused = 0
     for i in range(CHECKS):
         symbol = rng.choice(symbols)
         direction = Direction.LONG if i % 2 else Direction.SHORT
         req = OrderRequest(symbol, Exchange.SSE, direction, OrderType.LIMIT, 100 * rng.randint(1, 9),
                            round(10 + rng.uniform(-0.05, 0.05), 2), Offset.OPEN if i % 2 else Offset.CLOSE)
         started = time.perf_counter_ns()
-        risk.check(req, "SIM")
+        refused += risk.check(req, "SIM") is not None
         timings.append((time.perf_counter_ns() - started) / 1000)
     engine.close()
     timings.sort()
+    print(f"refused {refused} of {CHECKS}", file=sys.stderr)
     print(json.dumps({"checks": CHECKS, "rules": sum(risk.config.enabled.values()),
                       "p50_us": round(timings[len(timings) // 2], 1),
                       "p99_us": round(timings[int(len(timings) * 0.99)], 1), "max_us": round(timings[-1], 1)}))

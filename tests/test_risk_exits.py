@@ -121,8 +121,9 @@ def test_an_exit_is_sent_once_while_its_order_is_working(engine, sim, holding):
 
 def test_an_atr_stop_reads_stored_daily_bars_through_talib(engine, sim, holding):
     start = datetime(2024, 3, 1, tzinfo=CHINA_TZ)
-    bars = [BarData("DB", "000001", Exchange.SZSE, start + timedelta(days=i), Interval.DAILY, high_price=10.2 + 0.01 * i,
-                    low_price=9.8, close_price=10.0, open_price=10.0, volume=1e6) for i in range(40)]
+    bars = [BarData("DB", "000001", Exchange.SZSE, start + timedelta(days=i), Interval.DAILY,
+                    high_price=10.2 + 0.01 * i, low_price=9.8, close_price=10.0, open_price=10.0, volume=1e6)
+            for i in range(40)]
     get_database().save_bar_data(bars)
     atr = talib.ATR(np.array([b.high_price for b in bars]), np.array([b.low_price for b in bars]),
                     np.array([b.close_price for b in bars]), timeperiod=14)[-1]

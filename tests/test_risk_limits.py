@@ -51,7 +51,8 @@ def test_orders_outside_the_ashare_sessions_are_refused(engine, sim, risk):
     risk.now = lambda: at(10, 0)
     assert send(engine, order(PINGAN, Direction.LONG, 100, 10.0)) is None
     risk.now = lambda: at(12, 0)
-    assert send(engine, order(PINGAN, Direction.LONG, 100, 9.99)) == "12:00:00 不在允许的交易时段（09:30-11:30，13:00-15:00）内"
+    assert send(engine, order(PINGAN, Direction.LONG, 100, 9.99)) == \
+        "12:00:00 不在允许的交易时段（09:30-11:30，13:00-15:00）内"
     risk.now = lambda: at(10, 0, day=8)                                 # a Saturday
     assert send(engine, order(PINGAN, Direction.LONG, 100, 9.98)) == "A股周末休市，不接受委托"
 
@@ -105,7 +106,8 @@ def test_a_sector_past_its_share_of_equity_is_refused(engine, sim, risk, tmp_pat
     limits(risk, sector_concentration={"percent": 25})
     assert send(engine, order(PINGAN, Direction.LONG, 4_900, 10.0)) is None        # 249,000: inside
     quote(sim)
-    assert send(engine, order(PINGAN, Direction.LONG, 200, 10.0)) == "行业「银行」持仓将达 251,000，占权益 25.1%，上限 25%"
+    assert send(engine, order(PINGAN, Direction.LONG, 200, 10.0)) == \
+        "行业「银行」持仓将达 251,000，占权益 25.1%，上限 25%"
     assert send(engine, order(CATL, Direction.LONG, 1000, 200.0)) is None          # another sector
 
 

@@ -52,14 +52,18 @@ class Breaker:
         scopes = [scope] if scope else list(self.trips)
         return [self.trips.pop(s) for s in scopes if s in self.trips]
 
-    def mark(self, vt_accountid: str, equity: float, day: date) -> EquityDay:
-        """Record the account's equity: a new trading day starts from it; the peak only rises."""
+    def mark(self, vt_accountid: str, equity: float, day: date) -> tuple[EquityDay, bool]:
+        """Record the account's equity: a new trading day starts from it; the peak only rises.
+        Also says whether the marks changed (and need saving)."""
         marks = self.equity.get(vt_accountid)
         if marks is None or marks.day != day.isoformat():
             peak = max(marks.peak, equity) if marks else equity
-            marks = self.equity[vt_accountid] = EquityDay(day.isoformat(), equity, peak)
-        marks.peak = max(marks.peak, equity)
-        return marks
+            self.equity[vt_accountid] = EquityDay(day.isoformat(), equity, peak)
+            return self.equity[vt_accountid], True
+        if equity > marks.peak:
+            marks.peak = equity
+            return marks, True
+        return marks, False
 
     def to_dict(self) -> dict:
         return {"trips": {k: asdict(v) for k, v in self.trips.items()},

@@ -122,3 +122,8 @@ def save(path: Path, config: RiskConfig) -> None:
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(config.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
     temporary.replace(path)
+
+
+RECOMMENDED = ("price_deviation", "max_notional", "max_active_orders", "order_rate", "cancel_rate", "duplicate",
+               "self_trade", "cash_reserve", "daily_loss", "drawdown")
+"""Rules a fresh profile is offered with one click: the ones that cannot refuse a sound order."""

@@ -4,10 +4,11 @@ requests and cancels (rolling windows on the monotonic clock, per-day counts per
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from vnpy.trader.object import OrderData, OrderRequest
+from vnpy.trader.object import AccountData, OrderData, OrderRequest
 
 from .book import Book
 from .breaker import Breaker
@@ -56,7 +57,7 @@ class Flow:
         self.today(market, day).cancels += 1
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Check:
     req: OrderRequest
     gateway_name: str
@@ -69,10 +70,12 @@ class Check:
     mid_price: float | None
     net_position: float
     size: float
-    active_orders: list[OrderData]
+    active_orders: Collection[OrderData]
     book: Book
     flow: Flow
     breaker: Breaker
+    currency: str
+    account: AccountData | None      # the account the order draws on
 
     @property
     def price(self) -> float:

@@ -4,6 +4,7 @@ that the user sets (A-share after the close in Beijing time, crypto at 00:00 UTC
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 
 from vnpy.trader.constant import Exchange
 
@@ -21,6 +22,7 @@ def market_of_currency(currency: str) -> str:
     return "crypto" if currency.upper() in ("USDT", "USDC", "BUSD") else "ashare"
 
 
+@lru_cache(maxsize=64)
 def parse_clock(text: str) -> time:
     hours, _, minutes = text.partition(":")
     if hours == "24" and minutes in ("00", "0"):
@@ -35,3 +37,18 @@ def trading_day(market: str, now: datetime, boundary: str) -> date:
     cut = parse_clock(boundary)
     shifted = local - timedelta(hours=cut.hour, minutes=cut.minute)
     return shifted.date() + timedelta(days=1 if cut != time(0, 0) else 0)
+
+
+class DayCache:
+    """`trading_day` for the current minute of each market, computed once per minute: the
+    pipeline asks on every order."""
+
+    def __init__(self) -> None:
+        self.cached: dict[tuple[str, str], tuple[int, date]] = {}
+
+    def day(self, market: str, now: datetime, boundary: str) -> date:
+        minute = int(now.timestamp() // 60)
+        hit = self.cached.get((market, boundary))
+        if hit is None or hit[0] != minute:
+            hit = self.cached[(market, boundary)] = (minute, trading_day(market, now, boundary))
+        return hit[1]

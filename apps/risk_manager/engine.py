@@ -16,20 +16,29 @@ from time import monotonic
 from vnpy.event import Event, EventEngine
 from vnpy.trader.constant import Direction, Offset
 from vnpy.trader.engine import BaseEngine, MainEngine
-from vnpy.trader.event import (EVENT_ACCOUNT, EVENT_CONTRACT, EVENT_LOG, EVENT_ORDER, EVENT_POSITION, EVENT_TICK,
-                               EVENT_TIMER, EVENT_TRADE)
-from vnpy.trader.object import AccountData, CancelRequest, LogData, OrderRequest
+from vnpy.trader.event import (
+    EVENT_ACCOUNT,
+    EVENT_CONTRACT,
+    EVENT_LOG,
+    EVENT_ORDER,
+    EVENT_POSITION,
+    EVENT_TICK,
+    EVENT_TIMER,
+    EVENT_TRADE,
+)
+from vnpy.trader.object import CancelRequest, LogData, OrderRequest
 
 from lianghua_app.i18n import tr
 from lianghua_app.sectors import SectorFileError, read_sector_csv
 from lianghua_app.storage.models import RiskEventRecord
 
-from .book import Book, StrategyDay
-from .breaker import ACCOUNT, Trip, load_state, save_state
+from .book import Book, StrategyDay, currency_of
+from .breaker import Trip, load_state, save_state
 from .config import RiskConfig, load, parse, save
-from .context import Check, Flow, money
-from .day import market_of, market_of_currency, trading_day
+from .context import Check, Flow
+from .day import DayCache, market_of
 from .events_writer import EventWriter
+from .losses import LossWatch
 from .protection import Protection
 from .rules import RULES, request_key
 
@@ -54,12 +63,15 @@ class RiskEngine(BaseEngine):
     def __init__(self, main_engine: MainEngine, event_engine: EventEngine) -> None:
         super().__init__(main_engine, event_engine, APP_NAME)
         root = main_engine.data_dir.root
-        self.path, self.state_path, self.sectors_path = root / "risk.json", root / "risk_state.json", root / "sectors.csv"
+        self.path, self.state_path = root / "risk.json", root / "risk_state.json"
+        self.sectors_path = root / "sectors.csv"
         self.config, problems = load(self.path)
         self.book = Book()
         self.breaker, strategies = load_state(self.state_path)
         self.book.strategies = {name: StrategyDay(**day) for name, day in strategies.items()}
         self.flow = Flow()
+        self.days = DayCache()
+        self.active_orders = main_engine.get_engine("oms").active_orders.values()    # a live view, no copy per check
         self.lock = threading.RLock()
         self.now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
         self.rejections: deque[RiskRejection] = deque(maxlen=500)
@@ -67,6 +79,7 @@ class RiskEngine(BaseEngine):
         self.dirty = False
         self.writer = EventWriter()
         self.protection = Protection(self)
+        self.losses = LossWatch(self)
         self._activate()
         for problem in problems:
             self.warn(problem)
@@ -93,7 +106,8 @@ class RiskEngine(BaseEngine):
         return []
 
     def _activate(self) -> None:
-        self.active = [(name, rule) for name, rule in RULES.items() if rule.check and self.config.enabled.get(name)]
+        self.active = [(name, rule, self.config.params[name]) for name, rule in RULES.items()
+                       if rule.check and self.config.enabled.get(name)]
 
     def set_whitelisted(self, vt_symbol: str, allowed: bool) -> list[str]:
         """The hotlist's approval: add or remove a symbol from the whitelist."""
@@ -121,17 +135,18 @@ class RiskEngine(BaseEngine):
         with self.lock:
             config: RiskConfig = self.config
             market = market_of(req.exchange)
-            day = trading_day(market, now, config.boundaries[market])
+            day = self.days.day(market, now, config.boundaries[market])
             self.flow.forget(clock)
             check = self._context(req, gateway_name, clock, now, market, day)
             strategy = strategy_of(req.reference)
             trip = self.breaker.blocking(strategy)
             if trip and not check.closing:
                 return self._refuse(trip.rule, req, gateway_name, self.breaker_words(trip))
-            for name, rule in self.active:
+            overrides = config.overrides
+            for name, rule, params in self.active:
                 if rule.opening_only and check.closing:
                     continue
-                reason = rule.check(check, config.params_for(name, req.vt_symbol, strategy))
+                reason = rule.check(check, config.params_for(name, req.vt_symbol, strategy) if overrides else params)
                 if reason:
                     return self._refuse(name, req, gateway_name, reason)
             self.flow.record(clock, request_key(req), market, day)
@@ -146,11 +161,12 @@ class RiskEngine(BaseEngine):
         if tick and tick.bid_price_1 > 0 and tick.ask_price_1 > 0:
             mid = (tick.bid_price_1 + tick.ask_price_1) / 2
         net = self.book.nets.get((gateway_name, req.vt_symbol), 0.0)
+        currency = currency_of(req.exchange)
         opposite = (req.direction == Direction.LONG and net < 0) or (req.direction == Direction.SHORT and net > 0)
         closing = req.offset in CLOSING or (opposite and req.volume <= abs(net))
         return Check(req, gateway_name, clock, now, market, day, closing, tick.last_price if tick else None, mid,
-                     net, contract.size if contract else 1.0, engine.get_all_active_orders(), self.book, self.flow,
-                     self.breaker)
+                     net, contract.size if contract else 1.0, self.active_orders, self.book, self.flow,
+                     self.breaker, currency, self.book.account(gateway_name, currency))
 
     def _refuse(self, rule: str, req: OrderRequest, gateway_name: str, reason: str) -> str:
         self.record(rule, req.vt_symbol, reason, gateway_name, req.reference)
@@ -158,8 +174,7 @@ class RiskEngine(BaseEngine):
 
     def record(self, rule: str, vt_symbol: str, reason: str, gateway_name: str = "", reference: str = "") -> None:
         now = datetime.now()
-        self.writer.put(dict(created=now, rule=rule, gateway=gateway_name, vt_symbol=vt_symbol,
-                             reference=reference or "", reason=reason))
+        self.writer.put(now, rule, gateway_name, vt_symbol, reference or "", reason)
         self.rejections.appendleft(RiskRejection(now, rule, vt_symbol, reason))
 
     def on_cancel(self, req: CancelRequest, gateway_name: str) -> None:
@@ -168,7 +183,7 @@ class RiskEngine(BaseEngine):
         market = market_of(req.exchange)
         with self.lock:
             self.flow.forget(clock)
-            self.flow.record_cancel(clock, market, trading_day(market, now, self.config.boundaries[market]))
+            self.flow.record_cancel(clock, market, self.days.day(market, now, self.config.boundaries[market]))
 
     # --- the account, from events ------------------------------------------------------------
     def on_contract(self, event: Event) -> None:
@@ -188,7 +203,7 @@ class RiskEngine(BaseEngine):
     def on_account(self, event: Event) -> None:
         with self.lock:
             self.book.on_account(event.data)
-        self._judge_account(event.data)
+        self.losses.judge_account(event.data)
 
     def on_order(self, event: Event) -> None:
         order = event.data
@@ -204,65 +219,11 @@ class RiskEngine(BaseEngine):
                 self.dirty = True
 
     def on_timer(self, event: Event) -> None:
-        now = self.now()
-        for scope, trip in list(self.breaker.trips.items()):
-            if trading_day(trip.market, now, self.config.boundaries[trip.market]).isoformat() != trip.day:
-                self.reset_breaker(scope, tr("新交易日开始，熔断自动复位"))
-        self._start_strategy_day(now)
-        for account in list(self.book.accounts.values()):
-            self._judge_account(account)
-        self._judge_strategies(now)
+        self.losses.on_timer(self.now())
         if self.dirty:
             self.save_state()
 
-    # --- loss rules and the breaker ----------------------------------------------------------
-    def _judge_account(self, account: AccountData) -> None:
-        if account.balance <= 0:
-            return
-        market = market_of_currency(account.accountid)
-        day = trading_day(market, self.now(), self.config.boundaries[market])
-        with self.lock:
-            marks = self.breaker.mark(account.vt_accountid, account.balance, day)
-            self.dirty = True
-            config = self.config
-        if config.enabled["daily_loss"]:
-            p = config.params["daily_loss"]
-            loss = marks.start - account.balance
-            limits = [v for v in (marks.start * p["percent"] / 100 if p["percent"] else 0, p["amount"]) if v]
-            if limits and loss > min(limits):
-                self.trip(ACCOUNT, "daily_loss", tr("账户 {account} 当日亏损 {loss}（{share:.2f}%），超过上限 {limit}",
-                                                    account=account.vt_accountid, loss=money(loss),
-                                                    share=loss / marks.start * 100, limit=money(min(limits))),
-                          market, day, account.gateway_name if p["flatten"] else "")
-        if config.enabled["drawdown"] and marks.peak > 0:
-            p = config.params["drawdown"]
-            drawdown = (marks.peak - account.balance) / marks.peak * 100
-            if drawdown > p["percent"]:
-                self.trip(ACCOUNT, "drawdown", tr("账户 {account} 自高点 {peak} 回撤 {value:.2f}%，超过上限 {limit}%",
-                                                  account=account.vt_accountid, peak=money(marks.peak),
-                                                  value=drawdown, limit=p["percent"]),
-                          market, day, account.gateway_name if p["flatten"] else "")
-
-    def _judge_strategies(self, now: datetime) -> None:
-        if not self.config.enabled["strategy_loss"]:
-            return
-        with self.lock:
-            losses = {name: -day.pnl(self.book) for name, day in self.book.strategies.items()}
-        for name, loss in losses.items():
-            limit = self.config.params_for("strategy_loss", "", name)["amount"]
-            if limit and loss > limit:
-                self.trip(f"strategy:{name}", "strategy_loss",
-                          tr("策略 {name} 当日亏损 {loss}，超过上限 {limit}", name=name, loss=money(loss),
-                             limit=money(limit)), "ashare", trading_day("ashare", now, self.config.boundaries["ashare"]))
-
-    def _start_strategy_day(self, now: datetime) -> None:
-        day = trading_day("ashare", now, self.config.boundaries["ashare"]).isoformat()
-        if day > self.breaker.strategy_day.setdefault("ashare", day):
-            with self.lock:
-                self.breaker.strategy_day["ashare"] = day
-                self.book.start_strategy_day()
-                self.dirty = True
-
+    # --- the breaker ---------------------------------------------------------------------------
     def trip(self, scope: str, rule: str, reason: str, market: str, day: date, flatten: str = "") -> None:
         with self.lock:
             if not self.breaker.trip(scope, rule, reason, market, day):
@@ -287,8 +248,8 @@ class RiskEngine(BaseEngine):
         return cleared
 
     def breaker_words(self, trip: Trip) -> str:
-        return tr("熔断中：{reason}（{time} 触发）。只允许平仓和撤单；风险处理后可在风控面板手动复位，或等下一交易日自动复位",
-                  reason=trip.reason, time=trip.time.replace("T", " "))
+        return tr("熔断中：{reason}（{time} 触发）。只允许平仓和撤单；风险处理后可在风控面板手动复位，"
+                  "或等下一交易日自动复位", reason=trip.reason, time=trip.time.replace("T", " "))
 
     def save_state(self) -> None:
         with self.lock:

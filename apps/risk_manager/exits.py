@@ -51,8 +51,9 @@ def exit_reason(w: Watch, p: dict, last: float, atr: float | None) -> str | None
         stops.append((w.entry - sign * p["atr_stop"] * atr, "ATR止损：最新价 {last} 触及 {level}（成本 {entry} ∓ "
                       "{multiple}×ATR {atr}）", {"entry": w.entry, "multiple": p["atr_stop"], "atr": round(atr, 4)}))
     if atr and p["chandelier_atr"]:
-        stops.append((w.best - sign * p["chandelier_atr"] * atr, "吊灯止损：最新价 {last} 触及 {level}（最优价 {best} ∓ "
-                      "{multiple}×ATR {atr}）", {"best": w.best, "multiple": p["chandelier_atr"], "atr": round(atr, 4)}))
+        stops.append((w.best - sign * p["chandelier_atr"] * atr,
+                      "吊灯止损：最新价 {last} 触及 {level}（最优价 {best} ∓ {multiple}×ATR {atr}）",
+                      {"best": w.best, "multiple": p["chandelier_atr"], "atr": round(atr, 4)}))
     for level, words, values in stops:
         if (last <= level) if w.long else (last >= level):
             return tr(words, last=last, level=round(level, 4), **values)

@@ -7,13 +7,12 @@ from vnpy.trader.constant import Direction
 
 from lianghua_app.i18n import tr
 
-from .book import UNCLASSIFIED, currency_of
+from .book import UNCLASSIFIED
 from .context import Check, number
 
 
 def _equity(c: Check) -> float | None:
-    account = c.book.account(c.gateway_name, currency_of(c.req.exchange))
-    return account.balance if account and account.balance > 0 else None
+    return c.account.balance if c.account and c.account.balance > 0 else None
 
 
 def _no_equity(c: Check) -> str:
@@ -47,7 +46,7 @@ def sector_concentration(c: Check, p: dict) -> str | None:
     equity = _equity(c)
     if equity is None:
         return _no_equity(c)
-    after = c.book.by_sector.get((c.gateway_name, currency_of(c.req.exchange), sector), 0.0) + c.notional
+    after = c.book.by_sector.get((c.gateway_name, c.currency, sector), 0.0) + c.notional
     if after > equity * p["percent"] / 100:
         return tr("行业「{sector}」持仓将达 {value}，占权益 {share:.1f}%，上限 {limit}%", sector=sector,
                   value=number(round(after)), share=after / equity * 100, limit=number(p["percent"]))
@@ -55,7 +54,7 @@ def sector_concentration(c: Check, p: dict) -> str | None:
 
 
 def gross_exposure(c: Check, p: dict) -> str | None:
-    after = c.book.gross.get((c.gateway_name, currency_of(c.req.exchange)), 0.0) + c.notional
+    after = c.book.gross.get((c.gateway_name, c.currency), 0.0) + c.notional
     if p["notional"] and after > p["notional"]:
         return tr("总持仓市值将达 {value}，上限 {limit}", value=number(round(after)), limit=number(p["notional"]))
     if p["leverage"]:
@@ -73,7 +72,7 @@ def cash_reserve(c: Check, p: dict) -> str | None:
     notional: a conservative stand-in for their margin)."""
     if not p["percent"] or (c.req.direction is not Direction.LONG and c.market == "ashare"):
         return None
-    account = c.book.account(c.gateway_name, currency_of(c.req.exchange))
+    account = c.account
     if account is None or account.balance <= 0:
         return _no_equity(c)
     reserve = account.balance * p["percent"] / 100

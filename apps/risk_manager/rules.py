@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from vnpy.trader.constant import Direction
 from vnpy.trader.object import OrderRequest
@@ -114,16 +115,27 @@ def whitelist(c: Check, p: dict) -> str | None:
 
 
 def trading_hours(c: Check, p: dict) -> str | None:
-    local = c.now.astimezone(MARKET_ZONES[c.market])
-    sessions = p[c.market]
-    if c.market == "ashare" and local.weekday() >= 5:
+    sessions = tuple(p[c.market])
+    key = (c.market, int(c.now.timestamp()), sessions)          # sessions are whole minutes: a second decides
+    if key not in _session_verdicts:
+        _session_verdicts.clear()
+        _session_verdicts[key] = _outside_sessions(c.now.astimezone(MARKET_ZONES[c.market]), c.market, sessions)
+    return _session_verdicts[key]
+
+
+_session_verdicts: dict[tuple, str | None] = {}
+
+
+def _outside_sessions(local: datetime, market: str, sessions: tuple[str, ...]) -> str | None:
+    if market == "ashare" and local.weekday() >= 5:
         return tr("A股周末休市，不接受委托")
     clock = local.time()
     for session in sessions:
         start, _, end = session.partition("-")
         if parse_clock(start) <= clock <= parse_clock(end):
             return None
-    return tr("{time} 不在允许的交易时段（{sessions}）内", time=local.strftime("%H:%M:%S"), sessions="，".join(sessions))
+    return tr("{time} 不在允许的交易时段（{sessions}）内", time=local.strftime("%H:%M:%S"),
+              sessions="，".join(sessions))
 
 
 def check_sessions(params: dict) -> list[str]:

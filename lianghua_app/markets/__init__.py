@@ -15,7 +15,7 @@ from ..i18n import tr
 from . import ashare, crypto
 
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
-ASHARE_EXCHANGES = frozenset({Exchange.SSE, Exchange.SZSE, Exchange.BSE})
+ASHARE_EXCHANGES = (Exchange.SSE, Exchange.SZSE, Exchange.BSE)   # a tuple: members match by identity, no enum hash
 
 
 def is_ashare(exchange: Exchange) -> bool:

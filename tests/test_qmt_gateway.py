@@ -221,6 +221,17 @@ def test_risk_guards_apply_to_qmt_orders(qmt, engine, terminal):
     assert not terminal.account(QMT_ACCOUNT).orders
 
 
+def test_the_risk_manager_judges_qmt_orders_against_the_qmt_account(qmt, engine, terminal):
+    risk = engine.get_engine("RiskManager")
+    assert risk.apply({"enabled": {"max_position": True},
+                       "params": {"max_position": {"volume": 1e9, "notional": 1e12, "equity_percent": 0.5}}}) == []
+    wait_until(lambda: risk.book.account("QMT", "CNY") is not None)
+    vt_orderid = place(engine, "600000.SSE", Direction.LONG, 1000, 10.0)
+    drain(engine)
+    assert engine.get_order(vt_orderid).extra["reason"] == "600000.SSE 持仓市值将达 10,000，占权益 1.0%，上限 0.5%"
+    assert not terminal.account(QMT_ACCOUNT).orders
+
+
 # --- cancels ---------------------------------------------------------------------------------------
 def rest(engine, terminal, vt_symbol: str = "600000.SSE", price: float = 9.5) -> str:
     vt_orderid = place(engine, vt_symbol, Direction.LONG, 1000, price)

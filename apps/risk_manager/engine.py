@@ -220,6 +220,9 @@ class RiskEngine(BaseEngine):
 
     def on_timer(self, event: Event) -> None:
         self.losses.on_timer(self.now())
+        if self.writer.error is not None:
+            error, self.writer.error = self.writer.error, None
+            self.warn(tr("风控事件写入数据库失败：{error}（拒单本身已记入委托流水）", error=error))
         if self.dirty:
             self.save_state()
 
@@ -246,6 +249,10 @@ class RiskEngine(BaseEngine):
         if cleared:
             self.save_state()
         return cleared
+
+    def trips(self) -> list[Trip]:
+        with self.lock:
+            return list(self.breaker.trips.values())
 
     def breaker_words(self, trip: Trip) -> str:
         return tr("熔断中：{reason}（{time} 触发）。只允许平仓和撤单；风险处理后可在风控面板手动复位，"

@@ -4,7 +4,7 @@ the breaker; a new trading day resets it and starts the strategies' day books af
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from vnpy.trader.object import AccountData
@@ -23,7 +23,7 @@ class LossWatch:
     def __init__(self, risk: RiskEngine) -> None:
         self.risk = risk
 
-    def day(self, market: str, now: datetime):
+    def day(self, market: str, now: datetime) -> date:
         return trading_day(market, now, self.risk.config.boundaries[market])
 
     def on_timer(self, now: datetime) -> None:

@@ -129,10 +129,10 @@ class RiskWidget(QtWidgets.QWidget):
 
     # --- the breaker ---------------------------------------------------------------------------------
     def ask_reset(self) -> None:
-        trips = self.engine.breaker.trips
+        trips = self.engine.trips()
         if not trips:
             return
-        reasons = "\n".join(trip.reason for trip in trips.values())
+        reasons = "\n".join(trip.reason for trip in trips)
         self.message_box = QtWidgets.QMessageBox(
             QtWidgets.QMessageBox.Icon.Question, tr("复位熔断"),
             tr("熔断原因：\n{reasons}\n\n复位后将恢复开仓。确认风险已经处理？", reasons=reasons),
@@ -152,9 +152,9 @@ class RiskWidget(QtWidgets.QWidget):
 
     # --- live figures ---------------------------------------------------------------------------------
     def refresh(self) -> None:
-        trips = self.engine.breaker.trips
+        trips = self.engine.trips()
         if trips:
-            reasons = "；".join(f"{t.reason}（{t.time[11:]}）" for t in trips.values())
+            reasons = "；".join(f"{t.reason}（{t.time[11:]}）" for t in trips)
             self.breaker_label.setText(tr("熔断中：") + reasons)
             self.breaker_label.setStyleSheet("color: white; background: #c0392b; padding: 4px;")
         else:

@@ -10,13 +10,9 @@ from dataclasses import dataclass, field
 from vnpy.trader.constant import Direction, Exchange
 from vnpy.trader.object import AccountData, ContractData, PositionData, TickData, TradeData
 
-from lianghua_app.markets import is_ashare
+from lianghua_app.markets import currency_of
 
 UNCLASSIFIED = ""
-
-
-def currency_of(exchange: Exchange) -> str:
-    return "CNY" if is_ashare(exchange) else "USDT"
 
 
 def currency_of_symbol(vt_symbol: str) -> str:

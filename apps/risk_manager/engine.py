@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from logging import WARNING
+from pathlib import Path
 from time import monotonic
 
 from vnpy.event import Event, EventEngine
@@ -29,10 +30,11 @@ from vnpy.trader.event import (
 from vnpy.trader.object import CancelRequest, LogData, OrderRequest
 
 from lianghua_app.i18n import tr
+from lianghua_app.markets import currency_of
 from lianghua_app.sectors import SectorFileError, read_sector_csv
 from lianghua_app.storage.models import RiskEventRecord
 
-from .book import Book, StrategyDay, currency_of
+from .book import Book, StrategyDay
 from .breaker import Trip, load_state, save_state
 from .config import RiskConfig, load, parse, save
 from .context import Check, Flow
@@ -116,7 +118,7 @@ class RiskEngine(BaseEngine):
         raw["params"]["whitelist"]["symbols"] = symbols + [vt_symbol] if allowed else symbols
         return self.apply(raw)
 
-    def load_sectors(self, path, keep: bool = True) -> str | None:
+    def load_sectors(self, path: Path, keep: bool = True) -> str | None:
         """Use a sector CSV (and keep a copy in the profile); the reason when it is unusable."""
         try:
             sectors = read_sector_csv(path)
@@ -271,7 +273,7 @@ class RiskEngine(BaseEngine):
             p, on = self.config.params, self.config.enabled
             shown = {"order_rate": (len(self.flow.minute), p["order_rate"]["per_minute"]),
                      "cancel_rate": (len(self.flow.cancels), p["cancel_rate"]["per_minute"]),
-                     "max_active_orders": (len(self.main_engine.get_all_active_orders()),
+                     "max_active_orders": (len(self.active_orders),
                                            p["max_active_orders"]["total"])}
             figures = self.figures()
             if figures:

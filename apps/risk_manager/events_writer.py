@@ -48,24 +48,25 @@ class EventWriter:
             database_proxy.execute_sql(INSERT, (json.dumps(rows, ensure_ascii=False),))
 
     def _run(self) -> None:
+        """Each turn takes everything queued: rows are written in one statement, then the flushes
+        waiting on them are released; a stop ends the thread after its batch."""
         try:
-            while (item := self.queue.get()) is not _STOP:
+            stopping = False
+            while not stopping:
+                batch = [self.queue.get()]
                 time.sleep(BATCH_SECONDS)          # gather a burst of refusals into one write
-                if isinstance(item, threading.Event):
-                    item.set()
-                    continue
-                rows = [item]
-                while not self.queue.empty() and len(rows) < 500:
-                    extra = self.queue.get()
-                    if isinstance(extra, tuple):
-                        rows.append(extra)
-                    else:
-                        self.queue.put(extra)      # a flush or stop marker: handled on the next turn
-                        break
-                try:
-                    self._write(rows)
-                except Exception as error:      # a locked or closed database must not stop the pipeline
-                    self.error = error
+                while not self.queue.empty():
+                    batch.append(self.queue.get())
+                rows = [item for item in batch if isinstance(item, tuple)]
+                if rows:
+                    try:
+                        self._write(rows)
+                    except Exception as error:      # a locked or closed database must not stop the pipeline
+                        self.error = error
+                for item in batch:
+                    if isinstance(item, threading.Event):
+                        item.set()
+                stopping = any(item is _STOP for item in batch)
         finally:
             if database_proxy.obj is not None:
                 database_proxy.obj.close()        # this thread's own connection

@@ -13,7 +13,7 @@ from lianghua_app.i18n import tr
 
 from .breaker import ACCOUNT
 from .context import money
-from .day import market_of_currency, trading_day
+from .day import market_of_currency
 
 if TYPE_CHECKING:
     from .engine import RiskEngine
@@ -24,7 +24,7 @@ class LossWatch:
         self.risk = risk
 
     def day(self, market: str, now: datetime) -> date:
-        return trading_day(market, now, self.risk.config.boundaries[market])
+        return self.risk.days.day(market, now, self.risk.config.boundaries[market])
 
     def on_timer(self, now: datetime) -> None:
         risk = self.risk

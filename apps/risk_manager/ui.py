@@ -59,6 +59,7 @@ class RiskWidget(QtWidgets.QWidget):
             self.rules_table.setItem(row, ENABLED, switch)
             self.rules_table.setItem(row, PARAMS, QtWidgets.QTableWidgetItem())
             bar = QtWidgets.QProgressBar()
+            bar.setRange(0, 1000)
             bar.setFormat("-")
             self.bars[name] = bar
             self.rules_table.setCellWidget(row, USAGE, bar)
@@ -166,7 +167,6 @@ class RiskWidget(QtWidgets.QWidget):
         usage = self.engine.usage()
         for name, bar in self.bars.items():
             value, limit = usage.get(name, (0, 0))
-            bar.setRange(0, 1000)
             bar.setValue(int(min(value / limit, 1) * 1000) if limit else 0)
             bar.setFormat(f"{value:,.4g}/{limit:,.4g}" if name in usage else "-")
         latest = self.engine.rejections[0] if self.engine.rejections else None

@@ -50,7 +50,7 @@ class Changes:
 
 
 def currency_of(contract: ContractData) -> str:
-    return "CNY" if markets.is_ashare(contract.exchange) else "USDT"
+    return markets.currency_of(contract.exchange)
 
 
 class SimVenue:
@@ -200,7 +200,7 @@ class SimVenue:
         for work in [w for w in self.working.values() if w.order.vt_symbol == tick.vt_symbol]:
             changes.merge(self._match(work, tick, tick.datetime, maker=True))
         if self._holds(tick.vt_symbol):            # its value moved: the balance (total asset) did too
-            changes.currencies.add("CNY" if markets.is_ashare(tick.exchange) else "USDT")
+            changes.currencies.add(markets.currency_of(tick.exchange))
         return changes
 
     def _holds(self, vt_symbol: str) -> bool:

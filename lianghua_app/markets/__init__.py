@@ -22,6 +22,11 @@ def is_ashare(exchange: Exchange) -> bool:
     return exchange in ASHARE_EXCHANGES
 
 
+def currency_of(exchange: Exchange) -> str:
+    """The currency an instrument settles in: CNY for A-shares, USDT for the perpetuals."""
+    return "CNY" if is_ashare(exchange) else "USDT"
+
+
 def perp_spec(contract: ContractData) -> crypto.PerpSpec:
     known = crypto.PERPETUALS.get(contract.symbol)
     if known:

@@ -1,4 +1,4 @@
-"""`lianghua` command line: gui, check, import-csv, download, backtest, data, settings, secret."""
+"""`lianghua` command line: gui, check, import-csv, download, backtest, optimize, data, settings, secret."""
 
 from __future__ import annotations
 
@@ -54,23 +54,39 @@ def _parser() -> argparse.ArgumentParser:
     down.add_argument("--interval", default="d", help="1m, 1h, d, w")
     down.add_argument("--start", required=True, help="YYYY-MM-DD")
     down.add_argument("--end", help="YYYY-MM-DD (default: today)")
-    bt = sub.add_parser("backtest", parents=[common], help="backtest a strategy on stored bars")
-    bt.add_argument("--strategy", required=True)
-    bt.add_argument("--symbol", required=True, help="e.g. 000001.SZSE")
-    bt.add_argument("--interval", default="d", help="1m, 1h, d, w")
-    bt.add_argument("--start", required=True, help="YYYY-MM-DD")
-    bt.add_argument("--end", help="YYYY-MM-DD (default: today)")
+    run = argparse.ArgumentParser(add_help=False)
+    run.add_argument("--strategy", required=True)
+    run.add_argument("--symbol", required=True, help="e.g. 000001.SZSE")
+    run.add_argument("--interval", default="d", help="1m, 1h, d, w")
+    run.add_argument("--start", required=True, help="YYYY-MM-DD")
+    run.add_argument("--end", help="YYYY-MM-DD (default: today)")
+    run.add_argument("--rules", choices=["ashare", "crypto", "none"], default="")
+    run.add_argument("--capital", type=float, default=1_000_000.0)
+    run.add_argument("--rate", type=float)
+    run.add_argument("--slippage", type=float, default=0.0)
+    run.add_argument("--size", type=float, default=1.0)
+    run.add_argument("--pricetick", type=float, default=0.01)
+    run.add_argument("--leverage", type=int, default=1, help="crypto rules: isolated-margin leverage")
+    bt = sub.add_parser("backtest", parents=[common, run], help="backtest a strategy on stored bars")
     bt.add_argument("--param", action="append", default=[], help="name=value, repeatable")
-    bt.add_argument("--rules", choices=["ashare", "crypto", "none"], default="")
-    bt.add_argument("--capital", type=float, default=1_000_000.0)
-    bt.add_argument("--rate", type=float)
-    bt.add_argument("--slippage", type=float, default=0.0)
-    bt.add_argument("--size", type=float, default=1.0)
-    bt.add_argument("--pricetick", type=float, default=0.01)
-    bt.add_argument("--leverage", type=int, default=1, help="crypto rules: isolated-margin leverage")
     bt.add_argument("--json", action="store_true", help="last line of stdout: the statistics as JSON")
     bt.add_argument("--trades", type=Path, help="write one row per fill to this CSV")
     bt.add_argument("--daily", type=Path, help="write one row per day to this CSV")
+    opt = sub.add_parser("optimize", parents=[common, run], help="search a strategy's parameters")
+    opt.add_argument("--param", action="append", default=[],
+                     help="name=start:stop:step (stop included when on the grid), name=a,b,c or name=value")
+    opt.add_argument("--method", choices=["grid", "random", "ga", "bayes"], default="grid")
+    opt.add_argument("--trials", type=int, default=50, help="random, ga, bayes: how many points to try")
+    opt.add_argument("--sampler", choices=["tpe", "cmaes"], default="tpe", help="bayes: optuna's sampler")
+    opt.add_argument("--target", default="sharpe_ratio", help="any statistic of a backtest")
+    opt.add_argument("--minimize", action="store_true")
+    opt.add_argument("--constraint", action="append", default=[], help='e.g. "trade_count>=10", repeatable')
+    opt.add_argument("--walk-forward", default="", help="IS_DAYS:OOS_DAYS[:STEP_DAYS]")
+    opt.add_argument("--anchored", action="store_true", help="walk-forward: every in-sample window starts at --start")
+    opt.add_argument("--workers", type=int, help="local processes (default: settings, else all cores)")
+    opt.add_argument("--dask", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    opt.add_argument("--seed", type=int, default=7)
+    opt.add_argument("--json", action="store_true", help="last line of stdout: the result as JSON")
     sub.add_parser("data", parents=[common], help="list the bars in the database")
     sub.add_parser("settings", parents=[common], help="show the settings and where they live")
     secret = sub.add_parser("secret", parents=[common], help="store credentials in the OS keyring")
@@ -269,6 +285,56 @@ def cmd_backtest(args: argparse.Namespace, data_dir: DataDir, store: SettingsSto
     return 0
 
 
+def cmd_optimize(args: argparse.Namespace, data_dir: DataDir, store: SettingsStore) -> int:
+    problem, interval, start, end = _download_range(args)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    _bind(data_dir, store)
+    from apps.backtester.engine import BacktestConfig
+    from apps.optimizer.engine import RequestText, build_request
+    from apps.optimizer.report import result_json, result_lines
+    from apps.optimizer.space import OptimizeError
+
+    engine = _headless_engine(data_dir, store)
+    try:
+        optimizer = engine.get_engine("Optimizer")
+        config = BacktestConfig(args.strategy, args.symbol, interval, start, end, {}, args.rules, args.capital,
+                                args.rate, args.slippage, args.size, args.pricetick, leverage=args.leverage)
+        text = RequestText(args.param, args.target, args.minimize, args.method, args.trials, args.constraint,
+                           args.walk_forward, args.anchored, args.sampler, args.seed)
+        request = build_request(config, text, optimizer.strategy_classes())
+        clock = _Eta()
+        result, run_id = optimizer.optimize(request, lambda trial, done, total: _print_progress(
+            done, total, clock.label(done, total)), workers=args.workers, dask_address=args.dask)
+    except OptimizeError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    finally:
+        engine.close()
+    print(file=sys.stderr)
+    if args.json:
+        import json
+
+        print(json.dumps(result_json(result, run_id), ensure_ascii=False))
+    else:
+        print("\n".join(result_lines(result, run_id)))
+    return 0
+
+
+class _Eta:
+    def __init__(self) -> None:
+        import time
+
+        self.began = time.monotonic()
+
+    def label(self, done: int, total: int) -> str:
+        import time
+
+        left = (time.monotonic() - self.began) / max(done, 1) * max(total - done, 0)
+        return f"ETA {left:4.0f}s"
+
+
 def cmd_data(args: argparse.Namespace, data_dir: DataDir, store: SettingsStore) -> int:
     _bind(data_dir, store)
     engine = _headless_engine(data_dir, store)
@@ -324,6 +390,7 @@ COMMANDS = {
     "import-csv": cmd_import_csv,
     "download": cmd_download,
     "backtest": cmd_backtest,
+    "optimize": cmd_optimize,
     "data": cmd_data,
     "settings": cmd_settings,
     "secret": cmd_secret,

@@ -27,6 +27,7 @@ BUILTIN: tuple[Plugin, ...] = (
     Plugin("DataManager", "apps.data_manager:DataManagerApp", "app"),
     Plugin("Backtester", "apps.backtester:BacktesterApp", "app"),
     Plugin("RiskManager", "apps.risk_manager:RiskManagerApp", "app"),
+    Plugin("Optimizer", "apps.optimizer:OptimizerApp", "app"),
 )
 
 

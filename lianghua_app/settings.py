@@ -51,6 +51,8 @@ SCHEMA: dict[str, Field] = {
     "qmt.autoconnect": Field(bool, False, "启动时连接QMT"),
     "strategies.folder": Field(str, "", "策略文件夹（留空为项目的 strategies/）"),
     "strategies.poll_seconds": Field(float, 1.0, "策略文件夹检查间隔（秒）", 0.2, 60),
+    "optimizer.workers": Field(int, 0, "参数优化的本机进程数（0为全部CPU核）", 0, 256),
+    "optimizer.dask_scheduler": Field(str, "", "Dask调度器地址，如 tcp://10.0.0.5:8786（留空为本机运行）"),
 }
 
 

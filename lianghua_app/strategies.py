@@ -96,6 +96,30 @@ class StrategyRegistry:
         return tr("已加载策略文件{name}：{classes}", name=path.name, classes=", ".join(names))
 
 
+def class_from_source(name: str, code: str, filename: str) -> type[CtaTemplate]:
+    """Strategy class `name` built from a file's text, in a process that cannot see the file
+    (an optimiser worker, maybe on another machine); "" for code means one vnpy ships."""
+    if not code:
+        import vnpy_ctastrategy.strategies as bundled
+
+        for info in pkgutil.iter_modules(bundled.__path__):
+            module = importlib.import_module(f"{bundled.__name__}.{info.name}")
+            found = next((cls for cls in _strategy_classes(module) if cls.__name__ == name), None)
+            if found:
+                return found
+        raise LookupError(name)
+    module_name = f"{MODULE_PREFIX}.{Path(filename).stem}"
+    if MODULE_PREFIX not in sys.modules:
+        package = ModuleType(MODULE_PREFIX)
+        package.__path__ = []
+        sys.modules[MODULE_PREFIX] = package
+    module = ModuleType(module_name)
+    module.__file__ = filename
+    sys.modules[module_name] = module
+    exec(compile(code, filename, "exec"), module.__dict__)
+    return next(cls for cls in _strategy_classes(module) if cls.__name__ == name)
+
+
 def _import_file(module_name: str, path: Path) -> ModuleType:
     if MODULE_PREFIX not in sys.modules:
         package = ModuleType(MODULE_PREFIX)

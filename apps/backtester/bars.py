@@ -36,6 +36,13 @@ class BarSeries(Sequence):
         template = bars[0] if bars else BarData("DB", "", Exchange.LOCAL, datetime.now(tz))
         return cls(template, data, tz)
 
+    def between(self, start: datetime, end: datetime, tz: ZoneInfo | None = None) -> BarSeries:
+        """The bars from `start` to `end` inclusive (as `load_bars` selects them), read in `tz`."""
+        times = self.data[:, 0]
+        first = int(np.searchsorted(times, _epoch(start), side="left"))
+        last = int(np.searchsorted(times, _epoch(end), side="right"))
+        return BarSeries(self.template, self.data[first:last], tz or self.tz)
+
     def __len__(self) -> int:
         return len(self.data)
 
@@ -106,6 +113,11 @@ def _utc_offsets(wall: np.ndarray) -> np.ndarray:
 def _in_zone(bar: BarData, tz: ZoneInfo) -> BarData:
     bar.datetime = bar.datetime.astimezone(tz)
     return bar
+
+
+def _epoch(moment: datetime) -> float:
+    """A naive time is a DB_TZ wall clock, as the database reads it."""
+    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=DB_TZ)).timestamp()
 
 
 def _db_time(moment: datetime) -> str:

@@ -21,7 +21,7 @@ from lianghua_app.i18n import tr
 from lianghua_app.markets import CHINA_TZ, ashare, crypto
 
 from .accel import accelerate
-from .bars import load_bars
+from .bars import BarSeries, load_bars
 from .books import AshareBook, Book, CryptoBook, Forced
 from .funding import load_funding
 
@@ -67,12 +67,16 @@ class Backtester(BacktestingEngine):
         self.progress: Callable[[int, int, str], None] | None = None    # (bars done, bars, label)
         self.cancel: Event | None = None
         self.bars_done = 0
+        self.preloaded: BarSeries | None = None      # bars already in memory (the optimizer's workers)
         self._rounded: dict[float, float] = {}      # price -> price on the tick grid (vnpy's Decimal rounding)
 
     def load_data(self) -> None:
         # A-share days are Beijing days whatever the database's time zone; "none" keeps vnpy's.
         tz = CHINA_TZ if self.rules == "ashare" else DB_TZ
-        self.history_data = load_bars(self.symbol, self.exchange, self.interval, self.start, self.end, tz)
+        if self.preloaded is not None:
+            self.history_data = self.preloaded.between(self.start, self.end, tz)
+        else:
+            self.history_data = load_bars(self.symbol, self.exchange, self.interval, self.start, self.end, tz)
         self.book = self._new_book()
         self.output(tr("历史数据加载完成，数据量：{count}", count=len(self.history_data)))
 

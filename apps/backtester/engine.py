@@ -90,9 +90,10 @@ def parse_setting(strategy_class: type, pairs: list[str]) -> dict:
 
 def run_backtest(config: BacktestConfig, classes: dict[str, type],
                  progress: Callable[[int, int, str], None] | None = None,
-                 cancel: Event | None = None) -> BacktestResult:
+                 cancel: Event | None = None, bars: BarSeries | None = None) -> BacktestResult:
     """Blocking; `progress(done, total, label)` is called from this thread, and setting
-    `cancel` stops the replay with BacktestError."""
+    `cancel` stops the replay with BacktestError. `bars` already in memory replace the
+    database read (they are cut to the run's dates)."""
     strategy_class = classes.get(config.strategy)
     if strategy_class is None:
         raise BacktestError(tr("未知策略“{name}”；可用策略：{known}", name=config.strategy,
@@ -112,6 +113,7 @@ def run_backtest(config: BacktestConfig, classes: dict[str, type],
                           end=config.end, rate=rate, slippage=config.slippage, size=config.size,
                           pricetick=config.pricetick, capital=config.capital)
     engine.add_strategy(strategy_class, config.setting)
+    engine.preloaded = bars
     engine.load_data()
     if not engine.history_data:
         raise BacktestError(tr("数据库中没有{symbol}在{start:%Y-%m-%d}至{end:%Y-%m-%d}的{interval}K线；"

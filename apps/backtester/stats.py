@@ -12,6 +12,17 @@ from pandas import DataFrame
 from vnpy.trader.constant import Direction
 from vnpy.trader.object import TradeData
 
+# Every number a backtest reports, by name: what an optimiser may target or constrain.
+NUMERIC_STATISTICS = (
+    "total_days", "profit_days", "loss_days", "end_balance", "max_drawdown", "max_ddpercent",
+    "max_drawdown_duration", "total_net_pnl", "daily_net_pnl", "total_commission", "daily_commission",
+    "total_slippage", "daily_slippage", "total_turnover", "daily_turnover", "total_trade_count",
+    "daily_trade_count", "trade_count", "total_return", "annual_return", "daily_return", "return_std",
+    "sharpe_ratio", "ewm_sharpe", "return_drawdown_ratio", "rgr_ratio", "volatility", "sortino_ratio",
+    "calmar_ratio", "var_95", "cvar_95", "exposure", "turnover_ratio", "round_trip_count", "win_rate",
+    "profit_factor", "average_win", "average_loss", "average_holding_days", "buy_and_hold_return",
+)
+
 
 @dataclass(frozen=True)
 class RoundTrip:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from peewee import (
     AutoField,
+    BooleanField,
     CharField,
     DateTimeField,
     FloatField,
+    ForeignKeyField,
+    IntegerField,
     Model,
     TextField,
 )
@@ -96,4 +99,54 @@ class RiskEventRecord(BaseModel):
     reason = TextField()
 
 
-ALL_MODELS = [OrderRequestRecord, OrderRecord, OrderUpdateRecord, TradeRecord, VenueState, RiskEventRecord]
+class OptimizationRun(BaseModel):
+    """One optimisation: what was asked (JSON), how it ended, the best point and the diagnostics."""
+
+    id = AutoField()
+    created = DateTimeField(index=True)
+    strategy = CharField(index=True)
+    vt_symbol = CharField()
+    interval = CharField()
+    start = DateTimeField()
+    end = DateTimeField()
+    method = CharField()
+    target = CharField()
+    minimize = BooleanField(default=False)
+    request = TextField()
+    status = CharField()                    # done or cancelled
+    best_params = TextField(default="{}")
+    best_target = FloatField(null=True)
+    diagnostics = TextField(default="{}")
+    walk_forward = TextField(default="{}")
+    trial_count = IntegerField(default=0)
+    elapsed_s = FloatField(default=0.0)
+
+
+class OptimizationTrial(BaseModel):
+    id = AutoField()
+    run = ForeignKeyField(OptimizationRun, backref="trials", on_delete="CASCADE", index=True)
+    number = IntegerField()
+    window = IntegerField(default=-1)
+    role = CharField(default="search")      # search, neighbour or oos
+    status = CharField()                    # ok, excluded or failed
+    params = TextField()
+    target = FloatField(null=True)
+    statistics = TextField(default="{}")
+    error = TextField(default="")
+
+
+class StrategySettingVersion(BaseModel):
+    """Parameters a user chose to keep for a strategy class, newest version first."""
+
+    id = AutoField()
+    class_name = CharField(index=True)
+    version = IntegerField()
+    setting = TextField()
+    run_id = IntegerField(null=True)
+    vt_symbol = CharField(default="")
+    note = TextField(default="")
+    created = DateTimeField()
+
+
+ALL_MODELS = [OrderRequestRecord, OrderRecord, OrderUpdateRecord, TradeRecord, VenueState, RiskEventRecord,
+              OptimizationRun, OptimizationTrial, StrategySettingVersion]

@@ -1,0 +1,108 @@
+"""One trial: a backtest of one parameter point, runnable in this process, a spawned worker
+or a Dask worker on another machine. Workers keep the run's bars and strategy class between
+trials, so the database is read once per worker, not once per trial."""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from apps.backtester.bars import BarSeries, load_bars
+from apps.backtester.engine import BacktestConfig, BacktestError, run_backtest
+from lianghua_app.strategies import class_from_source
+
+
+@dataclass(frozen=True)
+class StrategySource:
+    name: str
+    code: str = ""          # the user's file as text; "" for the strategies vnpy ships
+    filename: str = ""
+
+    @classmethod
+    def of(cls, name: str, origin: Path | None) -> StrategySource:
+        if origin is None:
+            return cls(name)
+        return cls(name, Path(origin).read_text(encoding="utf-8"), str(origin))
+
+
+@dataclass(frozen=True)
+class Job:
+    number: int
+    config: BacktestConfig           # the whole run's range and costs; `setting` is this trial's point
+    strategy: StrategySource
+    start: datetime                  # this trial's range (a walk-forward window, or the whole run)
+    end: datetime
+
+
+@dataclass
+class Trial:
+    number: int
+    params: dict
+    statistics: dict = field(default_factory=dict)
+    days: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))      # date ordinals
+    pnl: np.ndarray = field(default_factory=lambda: np.empty(0))                        # net PnL per day
+    error: str = ""
+    status: str = "ok"               # ok, excluded (a constraint failed), failed, cancelled
+    score: float = float("-inf")
+    window: int = -1                 # walk-forward window, -1 for a plain run
+    role: str = "search"             # search, neighbour (robustness check) or oos
+
+
+_cache: dict[str, object] = {}
+
+
+def _worker_bars(config: BacktestConfig) -> BarSeries:
+    """This worker's copy of the run's bars, read from the database on its first trial."""
+    key = ("bars", config.vt_symbol, config.interval.value, config.start, config.end)
+    if _cache.get("bars_key") != key:
+        _cache["bars"] = read_run_bars(config)
+        _cache["bars_key"] = key
+    return _cache["bars"]
+
+
+def read_run_bars(config: BacktestConfig) -> BarSeries:
+    from vnpy.trader.constant import Exchange
+
+    symbol, _, suffix = config.vt_symbol.rpartition(".")
+    return load_bars(symbol, Exchange(suffix), config.interval, config.start, config.end)
+
+
+def _strategy_class(source: StrategySource) -> type:
+    key = ("class", source.name, hash(source.code))
+    if key not in _cache:
+        _cache[key] = class_from_source(source.name, source.code, source.filename)
+    return _cache[key]
+
+
+def evaluate(job: Job, bars: BarSeries | None = None) -> Trial:
+    """Never raises: a failing trial comes back with its error, so one bad point cannot stop a run."""
+    trial = Trial(job.number, dict(job.config.setting))
+    try:
+        strategy_class = _strategy_class(job.strategy)
+        series = bars if bars is not None else _worker_bars(job.config)
+        config = replace(job.config, start=job.start, end=job.end)
+        result = run_backtest(config, {job.strategy.name: strategy_class}, bars=series)
+    except BacktestError as error:
+        trial.error, trial.status = str(error), "failed"
+        return trial
+    except Exception:       # a strategy's own bug at one point must not end the run
+        trial.error, trial.status = traceback.format_exc(limit=4), "failed"
+        return trial
+    trial.statistics = result.statistics
+    daily = result.daily
+    if not daily.empty:
+        trial.days = np.fromiter((d.toordinal() for d in daily.index), dtype=np.int64, count=len(daily))
+        trial.pnl = daily["net_pnl"].to_numpy(dtype=np.float64)
+    return trial
+
+
+def init_worker(data_root: str, language: str) -> None:
+    """Spawned pool workers: point vnpy at the profile's database."""
+    from lianghua_app.paths import DataDir
+    from lianghua_app.vnpy_env import bind_vnpy
+
+    bind_vnpy(DataDir(Path(data_root)), language)

@@ -117,6 +117,11 @@ class Backtester(BacktestingEngine):
             return [self.send_stop_order(direction, offset, rounded, volume)]
         return [self.send_limit_order(direction, offset, rounded, volume)]
 
+    def cancel_all(self, strategy) -> None:
+        # Many strategies cancel everything on every bar; most bars have nothing to cancel.
+        if self.active_limit_orders or self.active_stop_orders:
+            super().cancel_all(strategy)
+
     # --- replay -----------------------------------------------------------------------------------
     def new_bar(self, bar: BarData) -> None:
         """vnpy's order of work per bar, after the book's own trades (liquidations), and without

@@ -4,6 +4,7 @@ trials, so the database is read once per worker, not once per trial."""
 
 from __future__ import annotations
 
+import time
 import traceback
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -50,6 +51,7 @@ class Trial:
     score: float = float("-inf")
     window: int = -1                 # walk-forward window, -1 for a plain run
     role: str = "search"             # search, neighbour (robustness check) or oos
+    seconds: float = 0.0             # time the backtest took on its worker
 
 
 _cache: dict[str, object] = {}
@@ -81,6 +83,7 @@ def _strategy_class(source: StrategySource) -> type:
 def evaluate(job: Job, bars: BarSeries | None = None) -> Trial:
     """Never raises: a failing trial comes back with its error, so one bad point cannot stop a run."""
     trial = Trial(job.number, dict(job.config.setting))
+    began = time.perf_counter()
     try:
         strategy_class = _strategy_class(job.strategy)
         series = bars if bars is not None else _worker_bars(job.config)
@@ -93,6 +96,7 @@ def evaluate(job: Job, bars: BarSeries | None = None) -> Trial:
         trial.error, trial.status = traceback.format_exc(limit=4), "failed"
         return trial
     trial.statistics = result.statistics
+    trial.seconds = time.perf_counter() - began
     daily = result.daily
     if not daily.empty:
         trial.days = np.fromiter((d.toordinal() for d in daily.index), dtype=np.int64, count=len(daily))

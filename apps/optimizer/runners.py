@@ -61,7 +61,7 @@ class PoolRunner:
                 future.cancel()
 
     def close(self) -> None:
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _ready(_: int) -> bool:

@@ -69,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--leverage", type=int, default=1, help="crypto rules: isolated-margin leverage")
     bt = sub.add_parser("backtest", parents=[common, run], help="backtest a strategy on stored bars")
     bt.add_argument("--param", action="append", default=[], help="name=value, repeatable")
+    bt.add_argument("--setting-version", help="start from a saved parameter version: a number or 'latest'")
     bt.add_argument("--json", action="store_true", help="last line of stdout: the statistics as JSON")
     bt.add_argument("--trades", type=Path, help="write one row per fill to this CSV")
     bt.add_argument("--daily", type=Path, help="write one row per day to this CSV")
@@ -258,6 +259,8 @@ def cmd_backtest(args: argparse.Namespace, data_dir: DataDir, store: SettingsSto
     classes = StrategyRegistry(Path(folder).expanduser() if folder else None).classes
     try:
         setting = parse_setting(classes[args.strategy], args.param) if args.strategy in classes else {}
+        if args.setting_version:
+            setting = {**_saved_setting(data_dir, args.strategy, args.setting_version), **setting}
         config = BacktestConfig(args.strategy, args.symbol, interval, start, end, setting, args.rules, args.capital,
                                 args.rate, args.slippage, args.size, args.pricetick, leverage=args.leverage)
         result = run_backtest(config, classes, _print_progress)
@@ -283,6 +286,22 @@ def cmd_backtest(args: argparse.Namespace, data_dir: DataDir, store: SettingsSto
                     "buy_and_hold_return"):
             print(f"{key:<22}{stats.get(key)}")
     return 0
+
+
+def _saved_setting(data_dir: DataDir, strategy: str, wanted: str) -> dict:
+    from apps.backtester.engine import BacktestError
+
+    from .setting_versions import versions
+    from .storage import open_database
+
+    open_database(data_dir.database_file)
+    saved = versions(strategy)
+    chosen = saved[0] if saved and wanted == "latest" else next(
+        (v for v in saved if str(v.version) == wanted), None)
+    if chosen is None:
+        raise BacktestError(tr("策略{strategy}没有参数版本“{wanted}”；已有：{known}", strategy=strategy, wanted=wanted,
+                               known=", ".join(str(v.version) for v in saved) or tr("无")))
+    return chosen.setting
 
 
 def cmd_optimize(args: argparse.Namespace, data_dir: DataDir, store: SettingsStore) -> int:

@@ -173,3 +173,46 @@ def qmt(engine, terminal, monkeypatch):
     drain(engine)
     yield gateway
     assert terminal.deadlocks == [], "blocking xtquant calls on its callback thread"
+
+
+OPT_SYMBOL = "000001.SZSE"
+OPT_START = datetime(2020, 1, 2, 15, tzinfo=CHINA_TZ)
+
+
+def trending_closes(days: int, seed: int = 5) -> list[float]:
+    """Alternating up and down trends with noise, so moving-average strategies win in some
+    settings and lose in others."""
+    import math
+    import random
+
+    rng = random.Random(seed)
+    price, closes = 10.0, []
+    for i in range(days):
+        drift = 0.004 * math.sin(i / 23)
+        price = max(1.0, price * (1 + drift + rng.gauss(0, 0.012)))
+        closes.append(round(price, 2))
+    return closes
+
+
+@pytest.fixture
+def optimizer_bars(data_dir):
+    """About three years of daily bars of 000001.SZSE in the profile's database."""
+    from datetime import timedelta
+
+    from vnpy.trader.constant import Interval
+    from vnpy.trader.database import get_database
+    from vnpy.trader.object import BarData
+
+    bars, day, previous = [], OPT_START, None
+    for close in trending_closes(750):
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        open_ = previous or close
+        bars.append(BarData(gateway_name="DB", symbol="000001", exchange=Exchange.SZSE, datetime=day,
+                            interval=Interval.DAILY, open_price=open_, close_price=close,
+                            high_price=round(max(open_, close) * 1.005, 2),
+                            low_price=round(min(open_, close) * 0.995, 2), volume=1e6))
+        previous = close
+        day += timedelta(days=1)
+    get_database().save_bar_data(bars)
+    return OPT_SYMBOL

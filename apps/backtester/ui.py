@@ -14,6 +14,7 @@ from vnpy.trader.engine import MainEngine
 from lianghua_app.events import EVENT_STRATEGY_FILES
 from lianghua_app.i18n import tr
 from lianghua_app.markets import CHINA_TZ
+from lianghua_app.setting_versions import versions
 from lianghua_app.ui.tables import RecordTable
 from lianghua_app.ui.worker import ProgressRelay, run_in_background
 
@@ -72,6 +73,8 @@ class BacktesterWidget(QtWidgets.QWidget):
         self.strategy_combo = QtWidgets.QComboBox()
         self.strategy_combo.currentTextChanged.connect(self._strategy_chosen)
         self.params = ParameterForm()
+        self.version_combo = QtWidgets.QComboBox()
+        self.version_combo.activated.connect(self._version_chosen)
         self.symbol_combo = QtWidgets.QComboBox()
         self.symbol_combo.setEditable(True)
         self.symbol_combo.lineEdit().setPlaceholderText("000001.SZSE")
@@ -114,6 +117,7 @@ class BacktesterWidget(QtWidgets.QWidget):
         symbol_row.addWidget(refresh)
         form = QtWidgets.QFormLayout()
         form.addRow(tr("策略"), self.strategy_combo)
+        form.addRow(tr("参数版本"), self.version_combo)
         form.addRow(self.params)
         form.addRow(tr("代码"), symbol_row)
         for label, widget in ((tr("周期"), self.interval_combo), (tr("开始"), self.start_edit),
@@ -147,6 +151,20 @@ class BacktesterWidget(QtWidgets.QWidget):
 
     def _strategy_chosen(self, name: str) -> None:
         self.params.show_strategy(self.engine.strategy_classes().get(name))
+        self.version_combo.clear()
+        self.version_combo.addItem(tr("策略默认值"), None)
+        for saved in versions(name):
+            self.version_combo.addItem(saved.label, saved.setting)
+
+    def _version_chosen(self, index: int) -> None:
+        """A saved version (e.g. applied from an optimisation) fills the editors."""
+        setting = self.version_combo.itemData(index)
+        if setting is None:
+            self.params.show_strategy(self.engine.strategy_classes().get(self.strategy_combo.currentText()))
+            return
+        for name, value in setting.items():
+            if name in self.params.editors:
+                self.params.set_value(name, value)
 
     def refresh_symbols(self) -> None:
         text = self.symbol_combo.currentText()

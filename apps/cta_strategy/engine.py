@@ -6,6 +6,7 @@ from vnpy.event import EventEngine
 from vnpy.trader.engine import MainEngine
 from vnpy_ctastrategy.engine import CtaEngine
 
+from lianghua_app.setting_versions import latest
 from lianghua_app.strategies import StrategyRegistry
 
 
@@ -28,6 +29,14 @@ class LiveCtaEngine(CtaEngine):
         self.refresh_classes()
         for error in self.registry.errors.values():
             self.write_log(str(error))
+
+    def get_strategy_class_parameters(self, class_name: str) -> dict:
+        """The class defaults, overlaid with the latest saved version (an applied optimisation)."""
+        parameters = super().get_strategy_class_parameters(class_name)
+        saved = latest(class_name)
+        if saved is not None:
+            parameters.update({k: v for k, v in saved.setting.items() if k in parameters})
+        return parameters
 
     def refresh_classes(self) -> None:
         """Running strategies keep the class they started with; new ones get the latest."""

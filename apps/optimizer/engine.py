@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from threading import Event, Lock
 
 from vnpy.event import EventEngine
 from vnpy.trader.constant import Exchange
+from vnpy.trader.database import DB_TZ
 from vnpy.trader.engine import BaseEngine, MainEngine
 
 from apps.backtester.bars import BarSeries
@@ -80,6 +82,15 @@ def load_request_bars(request: OptimizeRequest) -> BarSeries:
     return bars
 
 
+def fit_to_bars(request: OptimizeRequest, bars: BarSeries) -> OptimizeRequest:
+    """Walk-forward windows are laid over the days that have bars, not the dates typed."""
+    config = request.config
+    first = datetime.fromtimestamp(float(bars.data[0, 0]), config.start.tzinfo or DB_TZ)
+    last = datetime.fromtimestamp(float(bars.data[-1, 0]), config.end.tzinfo or DB_TZ)
+    return replace(request, config=replace(config, start=max(config.start, first.replace(tzinfo=config.start.tzinfo)),
+                                           end=min(config.end, last.replace(tzinfo=config.end.tzinfo))))
+
+
 def with_funding(request: OptimizeRequest) -> OptimizeRequest:
     """Crypto runs read the funding rates here, so remote workers need no database."""
     config = request.config
@@ -135,7 +146,7 @@ class OptimizerEngine(BaseEngine):
         address = dask_address if dask_address is not None else (
             settings["optimizer.dask_scheduler"] if settings else "")
         bars = load_request_bars(request)
-        request = with_funding(request)
+        request = with_funding(fit_to_bars(request, bars))
         source = self.strategy_source(request.config.strategy)
         if address:
             runner = DaskRunner(address, bars)

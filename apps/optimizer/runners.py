@@ -48,17 +48,7 @@ class PoolRunner:
         list(self.pool.map(_ready, range(self.workers)))
 
     def run(self, jobs: list[Job], cancel: Event) -> Iterator[Trial]:
-        pending = {self.pool.submit(evaluate, job) for job in jobs}
-        try:
-            while pending:
-                done, pending = cf.wait(pending, timeout=_POLL_S, return_when=cf.FIRST_COMPLETED)
-                for future in done:
-                    yield future.result()
-                if cancel.is_set():
-                    return
-        finally:
-            for future in pending:
-                future.cancel()
+        return _stream({self.pool.submit(evaluate, job) for job in jobs}, cancel)
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -66,6 +56,20 @@ class PoolRunner:
 
 def _ready(_: int) -> bool:
     return True
+
+
+def _stream(pending: set, cancel: Event) -> Iterator[Trial]:
+    """Trials as their futures finish; on cancel, the ones not started are dropped."""
+    try:
+        while pending:
+            done, pending = cf.wait(pending, timeout=_POLL_S, return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
+            if cancel.is_set():
+                return
+    finally:
+        for future in pending:
+            future.cancel()
 
 
 class DaskRunner:
@@ -87,19 +91,8 @@ class DaskRunner:
         self.bars = self.client.scatter(bars, broadcast=True)
 
     def run(self, jobs: list[Job], cancel: Event) -> Iterator[Trial]:
-        from distributed import as_completed
-
-        futures = [self.client.submit(evaluate, job, self.bars, pure=False) for job in jobs]
-        iterator = as_completed(futures)
-        try:
-            for future in iterator:
-                yield future.result()
-                if cancel.is_set():
-                    return
-        finally:
-            for future in futures:
-                if not future.done():
-                    future.cancel()
+        executor = self.client.get_executor(pure=False)
+        return _stream({executor.submit(evaluate, job, self.bars) for job in jobs}, cancel)
 
     def close(self) -> None:
         self.client.close()

@@ -150,11 +150,11 @@ class Constraint:
 def parse_constraint(text: str) -> Constraint:
     match = re.fullmatch(r"\s*([a-z_0-9]+)\s*(>=|<=|==|>|<)\s*(-?[0-9.eE+-]+)\s*", text)
     if not match:
-        raise OptimizeError(tr("约束应写成 指标>=数值，例如 trade_count>=10，收到“{text}”", text=text))
+        raise OptimizeError(tr("约束应写成 指标>=数值，例如 trade_count>=10，收到“{value}”", value=text))
     try:
         limit = float(match.group(3))
     except ValueError as error:
-        raise OptimizeError(tr("约束“{text}”的数值无法识别", text=text)) from error
+        raise OptimizeError(tr("约束“{value}”的数值无法识别", value=text)) from error
     return Constraint(check_statistic(match.group(1)), match.group(2), limit)
 
 

@@ -42,7 +42,8 @@ def parse_walk_forward(text: str, anchored: bool = False) -> WalkForward:
     except ValueError:
         numbers = []
     if len(numbers) not in (2, 3) or min(numbers) <= 0:
-        raise OptimizeError(tr("滚动窗口应写成 样本内天数:样本外天数[:步长天数]，均为正整数，收到“{text}”", text=text))
+        raise OptimizeError(tr("滚动窗口应写成 样本内天数:样本外天数[:步长天数]，均为正整数，收到“{value}”",
+                               value=text))
     return WalkForward(*numbers, anchored=anchored)
 
 

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
 from pathlib import Path
 from threading import Event
 
 from PySide6 import QtCore, QtGui, QtWidgets
 from vnpy.event import EventEngine
-from vnpy.trader.constant import Interval
 from vnpy.trader.engine import MainEngine
 
 from lianghua_app.events import EVENT_STRATEGY_FILES
 from lianghua_app.i18n import tr
-from lianghua_app.markets import CHINA_TZ
 from lianghua_app.setting_versions import versions
 from lianghua_app.ui.tables import RecordTable
 from lianghua_app.ui.worker import ProgressRelay, run_in_background
@@ -22,17 +19,7 @@ from .charts import CandleChart, ResultCharts
 from .engine import APP_NAME, BacktestConfig, BacktesterEngine, BacktestResult, write_daily, write_trades
 from .params import ParameterForm
 from .report import write_html
-
-RULE_CHOICES = (("自动（按交易所）", ""), ("A股", "ashare"), ("加密货币永续", "crypto"), ("无（与vnpy一致）", "none"))
-INTERVALS = (Interval.MINUTE, Interval.HOUR, Interval.DAILY, Interval.WEEKLY)
-
-
-def _spin(low: float, high: float, value: float, decimals: int = 2) -> QtWidgets.QDoubleSpinBox:
-    spin = QtWidgets.QDoubleSpinBox()
-    spin.setRange(low, high)
-    spin.setDecimals(decimals)
-    spin.setValue(value)
-    return spin
+from .setup_form import RunSetupForm
 
 
 def _png(widget: QtWidgets.QWidget) -> bytes:
@@ -75,35 +62,9 @@ class BacktesterWidget(QtWidgets.QWidget):
         self.params = ParameterForm()
         self.version_combo = QtWidgets.QComboBox()
         self.version_combo.activated.connect(self._version_chosen)
-        self.symbol_combo = QtWidgets.QComboBox()
-        self.symbol_combo.setEditable(True)
-        self.symbol_combo.lineEdit().setPlaceholderText("000001.SZSE")
-        self.symbol_combo.activated.connect(self._symbol_chosen)
-        refresh = QtWidgets.QPushButton(tr("刷新"))
-        refresh.clicked.connect(self.refresh_symbols)
-        self.interval_combo = QtWidgets.QComboBox()
-        for interval in INTERVALS:
-            self.interval_combo.addItem(interval.value, interval)
-        self.interval_combo.setCurrentIndex(INTERVALS.index(Interval.DAILY))
-        today = QtCore.QDate.currentDate()
-        self.start_edit = QtWidgets.QDateEdit(today.addYears(-3))
-        self.end_edit = QtWidgets.QDateEdit(today)
-        for edit in (self.start_edit, self.end_edit):
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
-        self.capital_spin = _spin(1, 1e12, 1_000_000)
-        self.rules_combo = QtWidgets.QComboBox()
-        for label, value in RULE_CHOICES:
-            self.rules_combo.addItem(tr(label), value)
-        self.rate_spin = _spin(-0.000001, 0.1, -0.000001, 6)
-        self.rate_spin.setSpecialValueText(tr("默认"))
-        self.rate_spin.setSingleStep(0.0001)
-        self.slippage_spin = _spin(0, 1e6, 0, 4)
-        self.size_spin = _spin(0.0001, 1e6, 1, 4)
-        self.pricetick_spin = _spin(0.000001, 1e4, 0.01, 6)
-        self.min_commission_spin = _spin(0, 1000, 5)
-        self.leverage_spin = QtWidgets.QSpinBox()
-        self.leverage_spin.setRange(1, 125)
+        self.setup = RunSetupForm()
+        self.setup.refresh_button.clicked.connect(self.refresh_symbols)
+        self.symbol_combo, self.rules_combo = self.setup.symbol_combo, self.setup.rules_combo
         self.run_button = QtWidgets.QPushButton(tr("开始回测"))
         self.run_button.clicked.connect(self.start)
         self.cancel_button = QtWidgets.QPushButton(tr("取消"))
@@ -112,21 +73,11 @@ class BacktesterWidget(QtWidgets.QWidget):
         self.progress_bar = QtWidgets.QProgressBar()
         self.status_label = QtWidgets.QLabel()
         self.status_label.setWordWrap(True)
-        symbol_row = QtWidgets.QHBoxLayout()
-        symbol_row.addWidget(self.symbol_combo, 1)
-        symbol_row.addWidget(refresh)
         form = QtWidgets.QFormLayout()
         form.addRow(tr("策略"), self.strategy_combo)
         form.addRow(tr("参数版本"), self.version_combo)
         form.addRow(self.params)
-        form.addRow(tr("代码"), symbol_row)
-        for label, widget in ((tr("周期"), self.interval_combo), (tr("开始"), self.start_edit),
-                              (tr("结束"), self.end_edit), (tr("资金"), self.capital_spin),
-                              (tr("规则"), self.rules_combo), (tr("费率"), self.rate_spin),
-                              (tr("滑点"), self.slippage_spin), (tr("合约乘数"), self.size_spin),
-                              (tr("价格跳动"), self.pricetick_spin), (tr("最低佣金"), self.min_commission_spin),
-                              (tr("杠杆"), self.leverage_spin)):
-            form.addRow(label, widget)
+        form.addRow(self.setup)
         buttons = QtWidgets.QHBoxLayout()
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.cancel_button)
@@ -167,32 +118,13 @@ class BacktesterWidget(QtWidgets.QWidget):
                 self.params.set_value(name, value)
 
     def refresh_symbols(self) -> None:
-        text = self.symbol_combo.currentText()
-        self.symbol_combo.clear()
-        for item in self.engine.overview():
-            vt_symbol = f"{item.symbol}.{item.exchange.value}"
-            label = f"{vt_symbol}  {item.interval.value}  {item.start:%Y-%m-%d}~{item.end:%Y-%m-%d}  ({item.count})"
-            self.symbol_combo.addItem(label, (vt_symbol, item.interval, item.start, item.end))
-        self.symbol_combo.setEditText(text)
+        self.setup.show_overview(self.engine.overview())
 
     def _symbol_chosen(self, index: int) -> None:
-        vt_symbol, interval, start, end = self.symbol_combo.itemData(index)
-        self.symbol_combo.setEditText(vt_symbol)
-        self.interval_combo.setCurrentIndex(INTERVALS.index(interval) if interval in INTERVALS else 0)
-        self.start_edit.setDate(QtCore.QDate(start.year, start.month, start.day))
-        self.end_edit.setDate(QtCore.QDate(end.year, end.month, end.day))
+        self.setup.symbol_chosen(index)
 
     def current_config(self) -> BacktestConfig:
-        start, end = self.start_edit.date().toPython(), self.end_edit.date().toPython()
-        rate = self.rate_spin.value()
-        return BacktestConfig(
-            strategy=self.strategy_combo.currentText(), vt_symbol=self.symbol_combo.currentText().split()[0]
-            if self.symbol_combo.currentText().strip() else "", interval=self.interval_combo.currentData(),
-            start=datetime.combine(start, time.min, CHINA_TZ), end=datetime.combine(end, time(23, 59), CHINA_TZ),
-            setting=self.params.values(), rules=self.rules_combo.currentData(), capital=self.capital_spin.value(),
-            rate=None if rate <= self.rate_spin.minimum() else rate, slippage=self.slippage_spin.value(),
-            size=self.size_spin.value(), pricetick=self.pricetick_spin.value(),
-            min_commission=self.min_commission_spin.value(), leverage=self.leverage_spin.value())
+        return self.setup.config(self.strategy_combo.currentText(), self.params.values())
 
     # --- running -----------------------------------------------------------------------------------
     def start(self) -> None:

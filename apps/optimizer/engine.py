@@ -12,12 +12,13 @@ from threading import Event, Lock
 
 from vnpy.event import EventEngine
 from vnpy.trader.constant import Exchange
-from vnpy.trader.database import DB_TZ
+from vnpy.trader.database import DB_TZ, BarOverview
 from vnpy.trader.engine import BaseEngine, MainEngine
 
 from apps.backtester.bars import BarSeries
 from apps.backtester.engine import BacktestConfig
 from apps.backtester.funding import load_funding
+from apps.data_manager.engine import bar_overview
 from lianghua_app.i18n import tr
 from lianghua_app.markets import is_ashare
 from lianghua_app.setting_versions import SettingVersion, save_version
@@ -120,6 +121,9 @@ class OptimizerEngine(BaseEngine):
     def strategy_classes(self) -> dict[str, type]:
         registry = getattr(self.main_engine, "strategy_registry", None)
         return dict(registry.classes) if registry else {}
+
+    def overview(self) -> list[BarOverview]:
+        return bar_overview()
 
     def strategy_source(self, name: str) -> StrategySource:
         registry = getattr(self.main_engine, "strategy_registry", None)

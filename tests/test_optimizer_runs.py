@@ -9,11 +9,13 @@ from datetime import datetime
 from threading import Event
 
 import pytest
-from vnpy.trader.constant import Interval
+from conftest import trending_closes
+from vnpy.trader.constant import Exchange, Interval
+from vnpy.trader.database import get_database
 
 from apps.backtester.engine import BacktestConfig, run_backtest
 from apps.optimizer.engine import RequestText, build_request, fit_to_bars, load_request_bars
-from apps.optimizer.evaluate import StrategySource
+from apps.optimizer.evaluate import StrategySource, data_stamp
 from apps.optimizer.run import Optimizer
 from apps.optimizer.runners import DaskRunner, PoolRunner, SerialRunner
 from apps.optimizer.space import OptimizeError
@@ -38,7 +40,7 @@ def optimise(symbol: str, runner=None, on_trial=None, cancel=None, **text):
     bars = load_request_bars(request)
     request = fit_to_bars(request, bars)
     runner = runner or SerialRunner(bars)
-    return Optimizer(request, StrategySource("DoubleMaStrategy"), runner, on_trial, cancel).run()
+    return Optimizer(request, StrategySource("DoubleMaStrategy"), runner, on_trial, cancel, data_stamp(bars)).run()
 
 
 def points(result) -> list[tuple]:
@@ -112,15 +114,21 @@ def test_a_cancel_stops_handing_out_trials(optimizer_bars):
     assert result.cancelled and len(result.trials) == 3
 
 
-def test_a_process_pool_gives_the_serial_results(optimizer_bars, data_dir):
+def test_a_process_pool_gives_the_serial_results_and_rereads_changed_bars(optimizer_bars, data_dir):
     pool = PoolRunner(2, str(data_dir.root))
     try:
         parallel = optimise(optimizer_bars, runner=pool, method="bayes", trials=8)
+        serial = optimise(optimizer_bars, method="bayes", trials=8)
+        assert points(parallel) == points(serial)
+        assert parallel.best.params == serial.best.params
+        bars = get_database().load_bar_data("000001", Exchange.SZSE, Interval.DAILY, datetime(2020, 1, 1),
+                                            datetime(2030, 1, 1))
+        for bar, close in zip(bars, reversed(trending_closes(len(bars))), strict=True):
+            bar.open_price = bar.high_price = bar.low_price = bar.close_price = close
+        get_database().save_bar_data(bars)          # same dates, new prices: a warm worker must notice
+        assert points(optimise(optimizer_bars, runner=pool)) == points(optimise(optimizer_bars))
     finally:
         pool.close()
-    serial = optimise(optimizer_bars, method="bayes", trials=8)
-    assert points(parallel) == points(serial)
-    assert parallel.best.params == serial.best.params
 
 
 def test_a_dask_cluster_gives_the_serial_results(optimizer_bars):

@@ -23,7 +23,7 @@ from lianghua_app.i18n import tr
 from lianghua_app.markets import is_ashare
 from lianghua_app.setting_versions import SettingVersion, save_version
 
-from .evaluate import StrategySource, read_run_bars
+from .evaluate import StrategySource, data_stamp, read_run_bars
 from .run import Optimizer, OptimizeRequest, OptimizeResult, TrialCallback
 from .runners import DaskRunner, PoolRunner, SerialRunner
 from .search import METHODS
@@ -159,7 +159,7 @@ class OptimizerEngine(BaseEngine):
         else:
             runner = SerialRunner(bars)
         try:
-            result = Optimizer(request, source, runner, on_trial, cancel).run()
+            result = Optimizer(request, source, runner, on_trial, cancel, data_stamp(bars)).run()
         finally:
             if isinstance(runner, DaskRunner):
                 runner.close()

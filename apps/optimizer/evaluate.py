@@ -4,6 +4,7 @@ trials, so the database is read once per worker, not once per trial."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 import traceback
 from dataclasses import dataclass, field, replace
@@ -37,6 +38,7 @@ class Job:
     strategy: StrategySource
     start: datetime                  # this trial's range (a walk-forward window, or the whole run)
     end: datetime
+    data_stamp: str = ""             # changes when the stored bars do, so a warm worker rereads them
 
 
 @dataclass
@@ -57,9 +59,13 @@ class Trial:
 _cache: dict[str, object] = {}
 
 
-def _worker_bars(config: BacktestConfig) -> BarSeries:
+def data_stamp(bars: BarSeries) -> str:
+    return hashlib.blake2b(bars.data.tobytes(), digest_size=12).hexdigest()
+
+
+def _worker_bars(config: BacktestConfig, stamp: str) -> BarSeries:
     """This worker's copy of the run's bars, read from the database on its first trial."""
-    key = ("bars", config.vt_symbol, config.interval.value, config.start, config.end)
+    key = ("bars", config.vt_symbol, config.interval.value, config.start, config.end, stamp)
     if _cache.get("bars_key") != key:
         _cache["bars"] = read_run_bars(config)
         _cache["bars_key"] = key
@@ -86,7 +92,7 @@ def evaluate(job: Job, bars: BarSeries | None = None) -> Trial:
     began = time.perf_counter()
     try:
         strategy_class = _strategy_class(job.strategy)
-        series = bars if bars is not None else _worker_bars(job.config)
+        series = bars if bars is not None else _worker_bars(job.config, job.data_stamp)
         config = replace(job.config, start=job.start, end=job.end)
         result = run_backtest(config, {job.strategy.name: strategy_class}, bars=series)
     except BacktestError as error:

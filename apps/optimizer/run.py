@@ -65,8 +65,9 @@ TrialCallback = Callable[[Trial, int, int], None]       # (trial, done, expected
 
 class Optimizer:
     def __init__(self, request: OptimizeRequest, source: StrategySource, runner,
-                 on_trial: TrialCallback | None = None, cancel: Event | None = None) -> None:
+                 on_trial: TrialCallback | None = None, cancel: Event | None = None, data_stamp: str = "") -> None:
         self.request = request
+        self.data_stamp = data_stamp
         self.source = source
         self.runner = runner
         self.on_trial = on_trial
@@ -158,7 +159,8 @@ class Optimizer:
         jobs = []
         for point in points:
             self.numbers += 1
-            jobs.append(Job(self.numbers, replace(config, setting={**fixed, **point}), self.source, start, end))
+            jobs.append(Job(self.numbers, replace(config, setting={**fixed, **point}), self.source, start, end,
+                            self.data_stamp))
         finished: dict[int, Trial] = {}
         for trial in self.runner.run(jobs, self.cancel):
             trial.window, trial.role = window, role

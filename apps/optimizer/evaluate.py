@@ -59,6 +59,24 @@ class Trial:
 _cache: dict[str, object] = {}
 
 
+class KeptBars(BarSeries):
+    """A worker replays the same bars for every trial: their `BarData` objects are built once
+    per time zone and each trial's range is a slice of them."""
+
+    def __init__(self, series: BarSeries) -> None:
+        super().__init__(series.template, series.data, series.tz)
+        self.objects: dict = {}
+
+    def between(self, start: datetime, end: datetime, tz=None) -> list:
+        zone = tz or self.tz
+        objects = self.objects.get(zone)
+        if objects is None:
+            objects = self.objects[zone] = list(BarSeries(self.template, self.data, zone))
+        part = super().between(start, end, zone)
+        first = int(np.searchsorted(self.data[:, 0], part.data[0, 0])) if len(part) else 0
+        return objects[first:first + len(part)]
+
+
 def data_stamp(bars: BarSeries) -> str:
     return hashlib.blake2b(bars.data.tobytes(), digest_size=12).hexdigest()
 
@@ -67,7 +85,7 @@ def _worker_bars(config: BacktestConfig, stamp: str) -> BarSeries:
     """This worker's copy of the run's bars, read from the database on its first trial."""
     key = ("bars", config.vt_symbol, config.interval.value, config.start, config.end, stamp)
     if _cache.get("bars_key") != key:
-        _cache["bars"] = read_run_bars(config)
+        _cache["bars"] = KeptBars(read_run_bars(config))
         _cache["bars_key"] = key
     return _cache["bars"]
 

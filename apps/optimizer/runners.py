@@ -12,7 +12,7 @@ from threading import Event
 from apps.backtester.bars import BarSeries
 from lianghua_app.i18n import tr
 
-from .evaluate import Job, Trial, evaluate, init_worker
+from .evaluate import Job, KeptBars, Trial, evaluate, init_worker
 from .space import OptimizeError
 
 _POLL_S = 0.2
@@ -22,7 +22,7 @@ class SerialRunner:
     workers = 1
 
     def __init__(self, bars: BarSeries) -> None:
-        self.bars = bars
+        self.bars = KeptBars(bars)
 
     def run(self, jobs: list[Job], cancel: Event) -> Iterator[Trial]:
         for job in jobs:
@@ -88,7 +88,7 @@ class DaskRunner:
             raise OptimizeError(tr("Dask调度器{address}无应答（{error}）；检查地址和端口，并确认 dask scheduler 已启动",
                                    address=address, error=error)) from error
         self.workers = max(1, sum(self.client.nthreads().values()))
-        self.bars = self.client.scatter(bars, broadcast=True)
+        self.bars = self.client.scatter(KeptBars(bars), broadcast=True)
 
     def run(self, jobs: list[Job], cancel: Event) -> Iterator[Trial]:
         executor = self.client.get_executor(pure=False)

@@ -99,3 +99,21 @@ class RunSetupForm(QtWidgets.QWidget):
             rate=None if rate <= self.rate_spin.minimum() else rate, slippage=self.slippage_spin.value(),
             size=self.size_spin.value(), pricetick=self.pricetick_spin.value(),
             min_commission=self.min_commission_spin.value(), leverage=self.leverage_spin.value())
+
+
+def scroll_panel(form: QtWidgets.QFormLayout, run_button: QtWidgets.QPushButton,
+                 cancel_button: QtWidgets.QPushButton, progress_bar: QtWidgets.QProgressBar,
+                 status_label: QtWidgets.QLabel) -> QtWidgets.QScrollArea:
+    """A dock's set-up column: the form, run and cancel side by side, progress, status; scrollable."""
+    buttons = QtWidgets.QHBoxLayout()
+    buttons.addWidget(run_button)
+    buttons.addWidget(cancel_button)
+    form.addRow(buttons)
+    form.addRow(progress_bar)
+    form.addRow(status_label)
+    inner = QtWidgets.QWidget()
+    inner.setLayout(form)
+    panel = QtWidgets.QScrollArea()
+    panel.setWidgetResizable(True)
+    panel.setWidget(inner)
+    return panel

@@ -19,7 +19,7 @@ from .charts import CandleChart, ResultCharts
 from .engine import APP_NAME, BacktestConfig, BacktesterEngine, BacktestResult, write_daily, write_trades
 from .params import ParameterForm
 from .report import write_html
-from .setup_form import RunSetupForm
+from .setup_form import RunSetupForm, scroll_panel
 
 
 def _png(widget: QtWidgets.QWidget) -> bytes:
@@ -78,17 +78,8 @@ class BacktesterWidget(QtWidgets.QWidget):
         form.addRow(tr("参数版本"), self.version_combo)
         form.addRow(self.params)
         form.addRow(self.setup)
-        buttons = QtWidgets.QHBoxLayout()
-        buttons.addWidget(self.run_button)
-        buttons.addWidget(self.cancel_button)
-        form.addRow(buttons)
-        form.addRow(self.progress_bar)
-        form.addRow(self.status_label)
-        inner = QtWidgets.QWidget()
-        inner.setLayout(form)
-        self.form_panel = QtWidgets.QScrollArea()
-        self.form_panel.setWidgetResizable(True)
-        self.form_panel.setWidget(inner)
+        self.form_panel = scroll_panel(form, self.run_button, self.cancel_button, self.progress_bar,
+                                       self.status_label)
 
     def refresh_strategies(self) -> None:
         current = self.strategy_combo.currentText()

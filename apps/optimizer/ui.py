@@ -11,7 +11,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from vnpy.event import EventEngine
 from vnpy.trader.engine import MainEngine
 
-from apps.backtester.setup_form import RunSetupForm
+from apps.backtester.setup_form import RunSetupForm, scroll_panel
 from apps.backtester.stats import NUMERIC_STATISTICS
 from lianghua_app.events import EVENT_STRATEGY_FILES
 from lianghua_app.i18n import tr
@@ -125,17 +125,8 @@ class OptimizerWidget(QtWidgets.QWidget):
                               (tr("滚动窗口"), self.walk_edit), ("", self.anchored_check),
                               (tr("本机进程"), self.workers_spin), (tr("Dask调度器"), self.dask_edit)):
             form.addRow(label, widget)
-        buttons = QtWidgets.QHBoxLayout()
-        buttons.addWidget(self.run_button)
-        buttons.addWidget(self.cancel_button)
-        form.addRow(buttons)
-        form.addRow(self.progress_bar)
-        form.addRow(self.status_label)
-        inner = QtWidgets.QWidget()
-        inner.setLayout(form)
-        self.form_panel = QtWidgets.QScrollArea()
-        self.form_panel.setWidgetResizable(True)
-        self.form_panel.setWidget(inner)
+        self.form_panel = scroll_panel(form, self.run_button, self.cancel_button, self.progress_bar,
+                                       self.status_label)
 
     def refresh_strategies(self) -> None:
         current = self.strategy_combo.currentText()

@@ -313,6 +313,7 @@ def cmd_optimize(args: argparse.Namespace, data_dir: DataDir, store: SettingsSto
     from apps.backtester.engine import BacktestConfig
     from apps.optimizer.engine import RequestText, build_request
     from apps.optimizer.report import result_json, result_lines
+    from apps.optimizer.run import Eta
     from apps.optimizer.space import OptimizeError
 
     engine = _headless_engine(data_dir, store)
@@ -323,9 +324,9 @@ def cmd_optimize(args: argparse.Namespace, data_dir: DataDir, store: SettingsSto
         text = RequestText(args.param, args.target, args.minimize, args.method, args.trials, args.constraint,
                            args.walk_forward, args.anchored, args.sampler, args.seed)
         request = build_request(config, text, optimizer.strategy_classes())
-        clock = _Eta()
+        eta = Eta()
         result, run_id = optimizer.optimize(request, lambda trial, done, total: _print_progress(
-            done, total, clock.label(done, total)), workers=args.workers, dask_address=args.dask)
+            done, total, f"ETA {eta.left(done, total):4.0f}s"), workers=args.workers, dask_address=args.dask)
     except OptimizeError as error:
         print(str(error), file=sys.stderr)
         return 1
@@ -339,19 +340,6 @@ def cmd_optimize(args: argparse.Namespace, data_dir: DataDir, store: SettingsSto
     else:
         print("\n".join(result_lines(result, run_id)))
     return 0
-
-
-class _Eta:
-    def __init__(self) -> None:
-        import time
-
-        self.began = time.monotonic()
-
-    def label(self, done: int, total: int) -> str:
-        import time
-
-        left = (time.monotonic() - self.began) / max(done, 1) * max(total - done, 0)
-        return f"ETA {left:4.0f}s"
 
 
 def cmd_data(args: argparse.Namespace, data_dir: DataDir, store: SettingsStore) -> int:

@@ -9,6 +9,7 @@ import importlib.util
 import pkgutil
 import sys
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -45,13 +46,9 @@ class StrategyRegistry:
         self.poll()
 
     def _load_bundled(self) -> None:
-        import vnpy_ctastrategy.strategies as bundled
-
-        for info in pkgutil.iter_modules(bundled.__path__):
-            module = importlib.import_module(f"{bundled.__name__}.{info.name}")
-            for cls in _strategy_classes(module):
-                self.classes[cls.__name__] = cls
-                self.origins[cls.__name__] = None
+        for cls in _bundled_classes():
+            self.classes[cls.__name__] = cls
+            self.origins[cls.__name__] = None
 
     def poll(self) -> list[str]:
         """Load new or edited files and drop deleted ones; returns what happened, for the log."""
@@ -100,19 +97,12 @@ def class_from_source(name: str, code: str, filename: str) -> type[CtaTemplate]:
     """Strategy class `name` built from a file's text, in a process that cannot see the file
     (an optimiser worker, maybe on another machine); "" for code means one vnpy ships."""
     if not code:
-        import vnpy_ctastrategy.strategies as bundled
-
-        for info in pkgutil.iter_modules(bundled.__path__):
-            module = importlib.import_module(f"{bundled.__name__}.{info.name}")
-            found = next((cls for cls in _strategy_classes(module) if cls.__name__ == name), None)
-            if found:
-                return found
-        raise LookupError(name)
+        found = next((cls for cls in _bundled_classes() if cls.__name__ == name), None)
+        if found is None:
+            raise LookupError(name)
+        return found
     module_name = f"{MODULE_PREFIX}.{Path(filename).stem}"
-    if MODULE_PREFIX not in sys.modules:
-        package = ModuleType(MODULE_PREFIX)
-        package.__path__ = []
-        sys.modules[MODULE_PREFIX] = package
+    _ensure_package()
     module = ModuleType(module_name)
     module.__file__ = filename
     sys.modules[module_name] = module
@@ -120,11 +110,23 @@ def class_from_source(name: str, code: str, filename: str) -> type[CtaTemplate]:
     return next(cls for cls in _strategy_classes(module) if cls.__name__ == name)
 
 
-def _import_file(module_name: str, path: Path) -> ModuleType:
+def _bundled_classes() -> Iterator[type[CtaTemplate]]:
+    import vnpy_ctastrategy.strategies as bundled
+
+    for info in pkgutil.iter_modules(bundled.__path__):
+        yield from _strategy_classes(importlib.import_module(f"{bundled.__name__}.{info.name}"))
+
+
+def _ensure_package() -> None:
+    """The parent package of user strategy modules, so they can be pickled and imported by name."""
     if MODULE_PREFIX not in sys.modules:
         package = ModuleType(MODULE_PREFIX)
         package.__path__ = []
         sys.modules[MODULE_PREFIX] = package
+
+
+def _import_file(module_name: str, path: Path) -> ModuleType:
+    _ensure_package()
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
     previous = sys.modules.get(module_name)

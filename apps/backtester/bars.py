@@ -36,11 +36,16 @@ class BarSeries(Sequence):
         template = bars[0] if bars else BarData("DB", "", Exchange.LOCAL, datetime.now(tz))
         return cls(template, data, tz)
 
-    def between(self, start: datetime, end: datetime, tz: ZoneInfo | None = None) -> BarSeries:
-        """The bars from `start` to `end` inclusive (as `load_bars` selects them), read in `tz`."""
+    def span(self, start: datetime, end: datetime) -> tuple[int, int]:
+        """Row indexes [first, last) of the bars from `start` to `end` inclusive, as `load_bars`
+        selects them."""
         times = self.data[:, 0]
-        first = int(np.searchsorted(times, _epoch(start), side="left"))
-        last = int(np.searchsorted(times, _epoch(end), side="right"))
+        return (int(np.searchsorted(times, _epoch(start), side="left")),
+                int(np.searchsorted(times, _epoch(end), side="right")))
+
+    def between(self, start: datetime, end: datetime, tz: ZoneInfo | None = None) -> BarSeries:
+        """Those bars, read in `tz`."""
+        first, last = self.span(start, end)
         return BarSeries(self.template, self.data[first:last], tz or self.tz)
 
     def __len__(self) -> int:

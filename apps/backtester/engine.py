@@ -160,11 +160,9 @@ def write_daily(result: BacktestResult, path: Path) -> None:
             writer.writerow([day.isoformat(), row["close_price"], round(row["net_pnl"], 4), round(balance, 4)])
 
 
-class BacktesterEngine(BaseEngine):
-    """The app's headless side: strategies from the registry, symbols from the data overview."""
-
-    def __init__(self, main_engine: MainEngine, event_engine: EventEngine) -> None:
-        super().__init__(main_engine, event_engine, APP_NAME)
+class StrategyDataEngine(BaseEngine):
+    """Strategies from the main engine's registry, symbols from the data overview: what the
+    backtester and the optimiser both offer."""
 
     def strategy_classes(self) -> dict[str, type]:
         registry = getattr(self.main_engine, "strategy_registry", None)
@@ -172,6 +170,13 @@ class BacktesterEngine(BaseEngine):
 
     def overview(self) -> list[BarOverview]:
         return bar_overview()
+
+
+class BacktesterEngine(StrategyDataEngine):
+    """The app's headless side."""
+
+    def __init__(self, main_engine: MainEngine, event_engine: EventEngine) -> None:
+        super().__init__(main_engine, event_engine, APP_NAME)
 
     def run(self, config: BacktestConfig, progress: Callable[[int, int, str], None] | None = None,
             cancel: Event | None = None) -> BacktestResult:

@@ -1,5 +1,6 @@
-"""The fields that set a backtest up (symbol, interval, dates, capital, rules, costs), shared by
-the backtest and optimiser docks."""
+"""What the backtest and optimiser docks share: the fields that set a backtest up (symbol,
+interval, dates, capital, rules, costs), the scrollable set-up column, and the strategy list,
+idle state and error dialog of a dock that runs work off the GUI thread."""
 
 from __future__ import annotations
 
@@ -117,3 +118,36 @@ def scroll_panel(form: QtWidgets.QFormLayout, run_button: QtWidgets.QPushButton,
     panel.setWidgetResizable(True)
     panel.setWidget(inner)
     return panel
+
+
+class RunDock:
+    """Mixed into a dock widget that has `engine.strategy_classes()`, `strategy_combo`,
+    `_strategy_chosen`, the run/cancel buttons, `status_label`, `cancel_event` and `finished`."""
+
+    title = ""
+
+    def refresh_strategies(self) -> None:
+        current = self.strategy_combo.currentText()
+        self.strategy_combo.blockSignals(True)
+        self.strategy_combo.clear()
+        self.strategy_combo.addItems(sorted(self.engine.strategy_classes()))
+        self.strategy_combo.blockSignals(False)
+        index = self.strategy_combo.findText(current)
+        self.strategy_combo.setCurrentIndex(max(index, 0))
+        self._strategy_chosen(self.strategy_combo.currentText())
+
+    def _failed(self, message: str) -> None:
+        self._idle()
+        self.status_label.setText(message)
+        if self.cancel_event is None or not self.cancel_event.is_set():
+            self._show_error(message)
+        self.finished.emit()
+
+    def _idle(self) -> None:
+        self.run_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+
+    def _show_error(self, message: str) -> None:
+        self.error_box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, tr(self.title), message,
+                                               QtWidgets.QMessageBox.StandardButton.Ok, self)
+        self.error_box.open()

@@ -19,7 +19,7 @@ from .charts import CandleChart, ResultCharts
 from .engine import APP_NAME, BacktestConfig, BacktesterEngine, BacktestResult, write_daily, write_trades
 from .params import ParameterForm
 from .report import write_html
-from .setup_form import RunSetupForm, scroll_panel
+from .setup_form import RunDock, RunSetupForm, scroll_panel
 
 
 def _png(widget: QtWidgets.QWidget) -> bytes:
@@ -29,7 +29,8 @@ def _png(widget: QtWidgets.QWidget) -> bytes:
     return bytes(buffer.data())
 
 
-class BacktesterWidget(QtWidgets.QWidget):
+class BacktesterWidget(RunDock, QtWidgets.QWidget):
+    title = "回测"
     finished = QtCore.Signal()                  # a run ended: result, error or cancel
     strategies_changed = QtCore.Signal(object)
 
@@ -80,16 +81,6 @@ class BacktesterWidget(QtWidgets.QWidget):
         form.addRow(self.setup)
         self.form_panel = scroll_panel(form, self.run_button, self.cancel_button, self.progress_bar,
                                        self.status_label)
-
-    def refresh_strategies(self) -> None:
-        current = self.strategy_combo.currentText()
-        self.strategy_combo.blockSignals(True)
-        self.strategy_combo.clear()
-        self.strategy_combo.addItems(sorted(self.engine.strategy_classes()))
-        self.strategy_combo.blockSignals(False)
-        index = self.strategy_combo.findText(current)
-        self.strategy_combo.setCurrentIndex(max(index, 0))
-        self._strategy_chosen(self.strategy_combo.currentText())
 
     def _strategy_chosen(self, name: str) -> None:
         self.params.show_strategy(self.engine.strategy_classes().get(name))
@@ -159,22 +150,6 @@ class BacktesterWidget(QtWidgets.QWidget):
                                      trades=len(result.trades), ret=stats.get("total_return", 0.0)))
         self.show_result(result)
         self.finished.emit()
-
-    def _failed(self, message: str) -> None:
-        self._idle()
-        self.status_label.setText(message)
-        if self.cancel_event is None or not self.cancel_event.is_set():
-            self._show_error(message)
-        self.finished.emit()
-
-    def _idle(self) -> None:
-        self.run_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
-
-    def _show_error(self, message: str) -> None:
-        self.error_box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, tr("回测"), message,
-                                               QtWidgets.QMessageBox.StandardButton.Ok, self)
-        self.error_box.open()
 
     # --- results -----------------------------------------------------------------------------------
     def _build_results(self) -> None:

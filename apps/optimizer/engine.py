@@ -12,13 +12,12 @@ from threading import Event, Lock
 
 from vnpy.event import EventEngine
 from vnpy.trader.constant import Exchange
-from vnpy.trader.database import DB_TZ, BarOverview
-from vnpy.trader.engine import BaseEngine, MainEngine
+from vnpy.trader.database import DB_TZ
+from vnpy.trader.engine import MainEngine
 
 from apps.backtester.bars import BarSeries
-from apps.backtester.engine import BacktestConfig
+from apps.backtester.engine import BacktestConfig, StrategyDataEngine
 from apps.backtester.funding import load_funding
-from apps.data_manager.engine import bar_overview
 from lianghua_app.i18n import tr
 from lianghua_app.markets import is_ashare
 from lianghua_app.setting_versions import SettingVersion, save_version
@@ -86,10 +85,15 @@ def load_request_bars(request: OptimizeRequest) -> BarSeries:
 def fit_to_bars(request: OptimizeRequest, bars: BarSeries) -> OptimizeRequest:
     """Walk-forward windows are laid over the days that have bars, not the dates typed."""
     config = request.config
-    first = datetime.fromtimestamp(float(bars.data[0, 0]), config.start.tzinfo or DB_TZ)
-    last = datetime.fromtimestamp(float(bars.data[-1, 0]), config.end.tzinfo or DB_TZ)
-    return replace(request, config=replace(config, start=max(config.start, first.replace(tzinfo=config.start.tzinfo)),
-                                           end=min(config.end, last.replace(tzinfo=config.end.tzinfo))))
+    first, last = (_moment(float(bars.data[row, 0]), config.start) for row in (0, -1))
+    return replace(request, config=replace(config, start=max(config.start, first), end=min(config.end, last)))
+
+
+def _moment(epoch: float, like: datetime) -> datetime:
+    """An epoch time in the same kind as `like`: aware in its zone, or a naive DB_TZ wall clock."""
+    if like.tzinfo is not None:
+        return datetime.fromtimestamp(epoch, like.tzinfo)
+    return datetime.fromtimestamp(epoch, DB_TZ).replace(tzinfo=None)
 
 
 def with_funding(request: OptimizeRequest) -> OptimizeRequest:
@@ -108,7 +112,7 @@ def local_workers(setting: int = 0) -> int:
     return setting if setting > 0 else max(1, os.cpu_count() or 1)
 
 
-class OptimizerEngine(BaseEngine):
+class OptimizerEngine(StrategyDataEngine):
     def __init__(self, main_engine: MainEngine, event_engine: EventEngine) -> None:
         super().__init__(main_engine, event_engine, APP_NAME)
         self.pool: PoolRunner | None = None
@@ -117,13 +121,6 @@ class OptimizerEngine(BaseEngine):
     @property
     def settings(self):
         return getattr(self.main_engine, "settings", None)
-
-    def strategy_classes(self) -> dict[str, type]:
-        registry = getattr(self.main_engine, "strategy_registry", None)
-        return dict(registry.classes) if registry else {}
-
-    def overview(self) -> list[BarOverview]:
-        return bar_overview()
 
     def strategy_source(self, name: str) -> StrategySource:
         registry = getattr(self.main_engine, "strategy_registry", None)

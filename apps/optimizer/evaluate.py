@@ -72,9 +72,8 @@ class KeptBars(BarSeries):
         objects = self.objects.get(zone)
         if objects is None:
             objects = self.objects[zone] = list(BarSeries(self.template, self.data, zone))
-        part = super().between(start, end, zone)
-        first = int(np.searchsorted(self.data[:, 0], part.data[0, 0])) if len(part) else 0
-        return objects[first:first + len(part)]
+        first, last = self.span(start, end)
+        return objects[first:last]
 
 
 def data_stamp(bars: BarSeries) -> str:

@@ -21,7 +21,7 @@ def result_json(result: OptimizeResult, run_id: int) -> dict:
     data = {
         "run_id": run_id,
         "best_params": searched_params(result, best.params) if best else {},
-        "best_target": _number(best.statistics.get(target)) if best else None,
+        "best_target": finite(best.statistics.get(target)) if best else None,
         "target": target,
         "trials": len(result.search_trials),
         "evaluations": len(result.trials),
@@ -32,9 +32,9 @@ def result_json(result: OptimizeResult, run_id: int) -> dict:
         "cancelled": result.cancelled,
     }
     if result.request.walk_forward is not None:
-        data["oos_total_return"] = _number(result.oos_statistics.get("total_return"))
+        data["oos_total_return"] = finite(result.oos_statistics.get("total_return"))
         data["wf_efficiency"] = result.wf_efficiency
-        data["oos_statistics"] = {k: _number(v) for k, v in result.oos_statistics.items()}
+        data["oos_statistics"] = {k: finite(v) for k, v in result.oos_statistics.items()}
         data["windows"] = len(result.windows)
     return data
 
@@ -61,7 +61,8 @@ def result_lines(result: OptimizeResult, run_id: int, top: int = 10) -> list[str
     return lines
 
 
-def _number(value):
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value) if math.isfinite(value) else None
-    return value
+def finite(value) -> float | None:
+    """A number JSON and the database can hold: None for NaN, infinity or anything not a number."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None

@@ -15,7 +15,7 @@ import numpy as np
 from apps.backtester.engine import BacktestConfig
 from lianghua_app.i18n import tr
 
-from .diagnostics import Diagnostics, align, diagnose
+from .diagnostics import Diagnostics, align, diagnose, readings
 from .evaluate import Job, StrategySource, Trial
 from .search import make_search
 from .space import Constraint, Param, Space, Target
@@ -61,6 +61,19 @@ class OptimizeResult:
 
 
 TrialCallback = Callable[[Trial, int, int], None]       # (trial, done, expected total)
+
+
+class Eta:
+    """Seconds spent since the start, and left at the pace of the trials done so far."""
+
+    def __init__(self) -> None:
+        self.began = time.monotonic()
+
+    def spent(self) -> float:
+        return time.monotonic() - self.began
+
+    def left(self, done: int, total: int) -> float:
+        return self.spent() / max(done, 1) * max(total - done, 0)
 
 
 class Optimizer:
@@ -187,8 +200,6 @@ class Optimizer:
 
 
 def _mean_diagnostics(parts: list[Diagnostics], trials: int) -> Diagnostics | None:
-    from .diagnostics import readings
-
     if not parts:
         return None
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict
 from datetime import datetime
 
@@ -11,6 +10,7 @@ from lianghua_app.storage import database_proxy
 from lianghua_app.storage.models import OptimizationRun, OptimizationTrial
 
 from .evaluate import Trial
+from .report import finite
 from .run import OptimizeResult
 
 
@@ -33,11 +33,11 @@ def save_run(result: OptimizeResult) -> int:
             target=request.target.statistic, minimize=request.target.minimize, request=json.dumps(describe(result)),
             status="cancelled" if result.cancelled else "done",
             best_params=json.dumps(best.params if best else {}),
-            best_target=_finite(best.statistics.get(request.target.statistic)) if best else None,
+            best_target=finite(best.statistics.get(request.target.statistic)) if best else None,
             diagnostics=json.dumps(result.diagnostics.as_dict() if result.diagnostics else {}),
             walk_forward=json.dumps(walk), trial_count=len(result.trials), elapsed_s=result.elapsed_s)
         rows = [{"run": run.id, "number": t.number, "window": t.window, "role": t.role, "status": t.status,
-                 "params": json.dumps(t.params), "target": _finite(t.statistics.get(request.target.statistic)),
+                 "params": json.dumps(t.params), "target": finite(t.statistics.get(request.target.statistic)),
                  "statistics": json.dumps(t.statistics, default=str), "error": t.error}
                 for t in sorted(result.trials, key=lambda t: t.number)]
         for start in range(0, len(rows), 500):
@@ -69,11 +69,3 @@ def stored_trials(run_id: int) -> list[Trial]:
                       status=row.status, window=row.window, role=row.role)
         trials.append(trial)
     return trials
-
-
-def _finite(value) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None

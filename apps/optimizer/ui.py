@@ -4,14 +4,13 @@ sortable results, heatmap, sensitivity, history, diagnostics, past runs and "app
 from __future__ import annotations
 
 import json
-import time
 from threading import Event
 
 from PySide6 import QtCore, QtGui, QtWidgets
 from vnpy.event import EventEngine
 from vnpy.trader.engine import MainEngine
 
-from apps.backtester.setup_form import RunSetupForm, scroll_panel
+from apps.backtester.setup_form import RunDock, RunSetupForm, scroll_panel
 from apps.backtester.stats import NUMERIC_STATISTICS
 from lianghua_app.events import EVENT_STRATEGY_FILES
 from lianghua_app.i18n import tr
@@ -22,7 +21,7 @@ from .charts import HeatMap, LinePlots
 from .engine import APP_NAME, OptimizerEngine, RequestText, build_request
 from .evaluate import Trial
 from .report import result_lines
-from .run import OptimizeResult
+from .run import Eta, OptimizeResult
 from .search import METHODS, SAMPLERS
 from .space import OptimizeError
 from .store import runs, stored_trials
@@ -43,7 +42,8 @@ def _cell(value) -> QtGui.QStandardItem:
     return item
 
 
-class OptimizerWidget(QtWidgets.QWidget):
+class OptimizerWidget(RunDock, QtWidgets.QWidget):
+    title = "参数优化"
     trial_arrived = QtCore.Signal(object, int, int)
     finished = QtCore.Signal()
     strategies_changed = QtCore.Signal(object)
@@ -56,7 +56,7 @@ class OptimizerWidget(QtWidgets.QWidget):
         self.target, self.minimize = "sharpe_ratio", False
         self.run_id: int | None = None
         self.cancel_event: Event | None = None
-        self.began = 0.0
+        self.eta = Eta()
         self.error_box: QtWidgets.QMessageBox | None = None
         self._build_form()
         self._build_results()
@@ -128,13 +128,6 @@ class OptimizerWidget(QtWidgets.QWidget):
         self.form_panel = scroll_panel(form, self.run_button, self.cancel_button, self.progress_bar,
                                        self.status_label)
 
-    def refresh_strategies(self) -> None:
-        current = self.strategy_combo.currentText()
-        self.strategy_combo.clear()
-        self.strategy_combo.addItems(sorted(self.engine.strategy_classes()))
-        if current:
-            self.strategy_combo.setCurrentText(current)
-
     def _strategy_chosen(self, name: str) -> None:
         while self.ranges.rowCount():
             self.ranges.removeRow(0)
@@ -174,7 +167,7 @@ class OptimizerWidget(QtWidgets.QWidget):
         self.cancel_button.setEnabled(True)
         self.progress_bar.setValue(0)
         self.status_label.setText(tr("正在准备…"))
-        self.began = time.monotonic()
+        self.eta = Eta()
         run_in_background(lambda: self.engine.optimize(request, self.trial_arrived.emit, cancel, workers, address),
                           self._done, self._failed)
 
@@ -188,10 +181,8 @@ class OptimizerWidget(QtWidgets.QWidget):
         self._append_row(trial)
         self.progress_bar.setMaximum(max(total, 1))
         self.progress_bar.setValue(done)
-        spent = time.monotonic() - self.began
-        left = spent / done * max(total - done, 0)
-        self.status_label.setText(tr("已完成{done}/{total}，用时{spent:.0f}秒，预计还需{left:.0f}秒",
-                                     done=done, total=total, spent=spent, left=left))
+        self.status_label.setText(tr("已完成{done}/{total}，用时{spent:.0f}秒，预计还需{left:.0f}秒", done=done,
+                                     total=total, spent=self.eta.spent(), left=self.eta.left(done, total)))
         if done % 10 == 0:
             self.lines.draw(self.trials, self.target, self.minimize)
 
@@ -205,21 +196,6 @@ class OptimizerWidget(QtWidgets.QWidget):
         self._draw()
         self.refresh_runs()
         self.finished.emit()
-
-    def _failed(self, message: str) -> None:
-        self._idle()
-        self.status_label.setText(message)
-        self._show_error(message)
-        self.finished.emit()
-
-    def _idle(self) -> None:
-        self.run_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
-
-    def _show_error(self, message: str) -> None:
-        self.error_box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, tr("参数优化"), message,
-                                               QtWidgets.QMessageBox.StandardButton.Ok, self)
-        self.error_box.open()
 
     # --- results -----------------------------------------------------------------------------------
     def _build_results(self) -> None:

@@ -44,13 +44,15 @@ def _assemble(engine: TradingEngine, settings: Settings, connect_sim: bool | Non
         connect_sim_gateway(engine)
 
 
-def connect_sim_gateway(engine: TradingEngine, autostart: bool = True) -> None:
+def connect_sim_gateway(engine: TradingEngine, autostart: bool = True, whole_market: bool | None = None) -> None:
     s = engine.settings
     engine.connect({
         "seed": s["sim.seed"], "tick_interval": s["sim.tick_interval"], "capital_cny": s["sim.capital_cny"],
         "capital_usdt": s["sim.capital_usdt"], "leverage": s["sim.leverage"],
         "commission_rate": s["fees.commission_rate"], "min_commission": s["fees.min_commission"],
         "enforce_sessions": s["sim.enforce_sessions"], "autostart": autostart,
+        "whole_market": s["sim.whole_market"] if whole_market is None else whole_market,
+        "market_interval": s["sim.market_interval"],
     }, "SIM")
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
-from vnpy.trader.object import TickData
+from .quotes import Level2Trade, QuoteFrame
 
 EVENT_ORDER_REJECTED = "eLhOrderRejected"
 EVENT_GATEWAY_STATUS = "eLhGatewayStatus"
 EVENT_STRATEGY_FILES = "eLhStrategyFiles"
 EVENT_MARKET_SNAPSHOT = "eLhMarketSnapshot"
+EVENT_LEVEL2_TRADES = "eLhLevel2Trades"
+EVENT_OPEN_SYMBOL = "eLhOpenSymbol"          # data: vt_symbol to show in the trading panel
+EVENT_MONITOR_ALERTS = "eLhMonitorAlerts"    # data: list of monitor alerts, newest last
 
 
 @dataclass(frozen=True)
@@ -23,7 +25,12 @@ class GatewayStatus:
 
 @dataclass(frozen=True)
 class MarketSnapshot:
-    """One whole-market push from a gateway, as a batch (the monitor app consumes it)."""
+    """One whole-market push from a gateway, as columns (the monitor app consumes it)."""
     gateway_name: str
-    time: datetime
-    ticks: list[TickData]
+    frame: QuoteFrame
+
+
+@dataclass(frozen=True)
+class Level2Trades:
+    gateway_name: str
+    trades: list[Level2Trade]

@@ -28,6 +28,7 @@ BUILTIN: tuple[Plugin, ...] = (
     Plugin("Backtester", "apps.backtester:BacktesterApp", "app"),
     Plugin("RiskManager", "apps.risk_manager:RiskManagerApp", "app"),
     Plugin("Optimizer", "apps.optimizer:OptimizerApp", "app"),
+    Plugin("Monitor", "apps.monitor:MonitorApp", "app"),
 )
 
 

@@ -61,7 +61,7 @@ def sim(engine):
     """SIM connected, its feed not running: tests push the quotes they need."""
     from lianghua_app.bootstrap import connect_sim_gateway
 
-    connect_sim_gateway(engine, autostart=False)
+    connect_sim_gateway(engine, autostart=False, whole_market=False)
     drain(engine)
     return engine.gateways["SIM"]
 
@@ -216,3 +216,17 @@ def optimizer_bars(data_dir):
         day += timedelta(days=1)
     get_database().save_bar_data(bars)
     return OPT_SYMBOL
+
+
+def quote_frame(moment: datetime, quotes: dict[str, dict]):
+    """A whole-market frame from {vt_symbol: {last, volume, pre_close, limit_up, ...}}; missing
+    fields default to a quiet main-board stock at 10.00 with depth on both sides."""
+    import numpy as np
+
+    from lianghua_app.quotes import QuoteFrame
+
+    defaults = {"last": 10.0, "volume": 0.0, "turnover": 0.0, "pre_close": 10.0, "limit_up": 11.0,
+                "limit_down": 9.0, "bid_volume": 5_000.0, "ask_volume": 5_000.0}
+    rows = [{**defaults, **q} for q in quotes.values()]
+    columns = {name: np.array([r[name] for r in rows], dtype=float) for name in defaults}
+    return QuoteFrame(moment, list(quotes), **columns, names=[s.split(".")[0] for s in quotes])

@@ -14,7 +14,7 @@ PINGAN = "000001.SZSE"
 
 def start(data_dir):
     engine = build_engine(data_dir, Settings(), connect_sim=False)
-    connect_sim_gateway(engine, autostart=False)
+    connect_sim_gateway(engine, autostart=False, whole_market=False)
     drain(engine)
     return engine
 

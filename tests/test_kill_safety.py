@@ -21,7 +21,7 @@ from lianghua_app.bootstrap import build_engine, connect_sim_gateway
 from lianghua_app.settings import Settings
 
 engine = build_engine(data_dir, Settings(), connect_sim=False)
-connect_sim_gateway(engine, autostart=False)
+connect_sim_gateway(engine, autostart=False, whole_market=False)
 
 def shown(event):  # a view receiving the trade: die right there, like a crash or a kill
     print("SHOWN", event.data.vt_tradeid, flush=True)

@@ -19,7 +19,7 @@ def window(qtbot, engine, sim, data_dir):
 
 def test_every_panel_and_app_is_a_dock(window):
     assert PANEL_KEYS | {"app:CtaStrategy", "app:History", "app:DataManager", "app:Backtester",
-                         "app:RiskManager", "app:Optimizer"} == set(window.docks)
+                         "app:RiskManager", "app:Optimizer", "app:Monitor"} == set(window.docks)
 
 
 def test_every_dock_can_be_reopened_from_the_view_menu(window):
@@ -121,3 +121,13 @@ def test_data_dock_replays_a_stored_series_on_sim(window, sim, tmp_path, qtbot):
     dock.replay_button.click()
     qtbot.waitUntil(lambda: "开始回放1根K线" in dock.report.toPlainText())
     assert sim.replay is not None
+
+
+def test_a_symbol_double_clicked_in_the_monitor_opens_in_the_trading_panel(window, qtbot):
+    from lianghua_app.events import EVENT_OPEN_SYMBOL
+    from vnpy.event import Event
+
+    window.engine.event_engine.put(Event(EVENT_OPEN_SYMBOL, "000001.SZSE"))
+    trading = window.widgets["trading"]
+    qtbot.waitUntil(lambda: trading.vt_symbol == "000001.SZSE")
+    assert trading.symbol_line.text() == "000001" and trading.exchange_combo.currentText() == "SZSE"

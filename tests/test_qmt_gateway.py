@@ -122,10 +122,14 @@ def test_whole_market_mode_delivers_each_snapshot_as_one_batch(qmt, engine, term
     batches = collect(engine, EVENT_MARKET_SNAPSHOT)
     qmt.subscribe_whole_market()
     wait_until(lambda: (drain(engine), batches)[1])
-    assert {t.vt_symbol for t in batches[0].ticks} >= {"600000.SSE", "430047.BSE", "159915.SZSE"}
+    first = batches[0].frame
+    assert set(first.vt_symbols) >= {"600000.SSE", "430047.BSE", "159915.SZSE"}
+    row = first.vt_symbols.index("600000.SSE")
+    assert (first.limit_up[row], first.limit_down[row]) == (11.0, 9.0) and first.names[row] == "浦发银行"
+    assert first.volume[row] % 100 == 0 and first.last[row] > 0
     terminal.push_quotes()
     wait_until(lambda: (drain(engine), len(batches))[1] >= 2)
-    assert len(batches[1].ticks) == len(terminal.instruments)
+    assert len(batches[1].frame) == len(terminal.instruments)
 
 
 def test_history_reads_daily_and_minute_bars_in_vnpy_time(qmt):

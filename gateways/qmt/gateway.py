@@ -291,8 +291,10 @@ class QmtGateway(BaseGateway):
             self.on_tick(tick)
 
     def handle_snapshot(self, payload: dict) -> None:
-        ticks = self._ticks(payload)
-        self.on_event(EVENT_MARKET_SNAPSHOT, MarketSnapshot(self.gateway_name, datetime.now(CHINA_TZ), ticks))
+        with self.lock:
+            frame = m.frame_from_quotes(payload, self.contracts)
+        if frame is not None:
+            self.on_event(EVENT_MARKET_SNAPSHOT, MarketSnapshot(self.gateway_name, frame))
 
     def _ticks(self, payload: dict) -> list[TickData]:
         ticks = []

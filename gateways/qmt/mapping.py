@@ -7,11 +7,13 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import numpy as np
 from vnpy.trader.constant import Direction, Exchange, Interval, Offset, OrderType, Product, Status
 from vnpy.trader.object import AccountData, BarData, ContractData, OrderData, PositionData, TickData, TradeData
 
 from lianghua_app.i18n import tr
 from lianghua_app.markets import CHINA_TZ, ashare
+from lianghua_app.quotes import QuoteFrame
 
 from .sdk import load_pure_modules
 
@@ -178,6 +180,30 @@ def tick_from_quote(code: str, data: dict, gateway_name: str, name: str = "",
     # For A-shares QMT puts the trading phase in openInt, not open interest (§4.2).
     tick.extra = {"status": data.get("openInt"), "stockStatus": data.get("stockStatus")}
     return tick
+
+
+def frame_from_quotes(payload: dict, contracts: dict[str, ContractData]) -> QuoteFrame | None:
+    """A whole-quote push as columns, straight from QMT's dicts (no TickData per code): prices,
+    day volume in shares, best bid/offer size in shares, limits from the day's contract."""
+    symbols, names, rows = [], [], []
+    latest = 0
+    for code, data in iter_quotes(payload):
+        parsed = from_xt_code(code)
+        if parsed is None:
+            continue
+        contract = contracts.get(code)
+        extra = contract.extra or {} if contract else {}
+        symbols.append(f"{parsed[0]}.{parsed[1].value}")
+        names.append(contract.name if contract else "")
+        rows.append((float(data.get("lastPrice", 0) or 0), shares_traded(data), float(data.get("amount", 0) or 0),
+                     float(data.get("lastClose", 0) or 0), extra.get("limit_up", 0.0), extra.get("limit_down", 0.0),
+                     _level(data.get("bidVol"), 0) * SHARES_PER_LOT, _level(data.get("askVol"), 0) * SHARES_PER_LOT))
+        latest = max(latest, data.get("time") or 0)
+    moment = to_datetime(latest)
+    if not rows or moment is None:
+        return None
+    columns = np.array(rows, dtype=np.float64).T
+    return QuoteFrame(moment, symbols, *columns, names=names)
 
 
 # --- contracts (§4.4, §4.5) --------------------------------------------------------------------

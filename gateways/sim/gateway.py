@@ -24,13 +24,21 @@ from vnpy.trader.object import (
     TradeData,
 )
 
-from lianghua_app.events import EVENT_GATEWAY_STATUS, GatewayStatus
+from lianghua_app.events import (
+    EVENT_GATEWAY_STATUS,
+    EVENT_LEVEL2_TRADES,
+    EVENT_MARKET_SNAPSHOT,
+    GatewayStatus,
+    Level2Trades,
+    MarketSnapshot,
+)
 from lianghua_app.i18n import tr
 from lianghua_app.markets import CHINA_TZ, ashare
 from lianghua_app.storage.models import VenueState
 
 from .feed import SyntheticFeed, replay_bars
 from .instruments import DEFAULT_INSTRUMENTS, SIM_LABEL, make_contract
+from .market import SyntheticMarket, market_contracts, market_tick
 from .venue import Changes, SimVenue
 
 
@@ -46,6 +54,8 @@ class SimGateway(BaseGateway):
         "min_commission": 5.0,
         "enforce_sessions": False,
         "autostart": True,
+        "whole_market": False,
+        "market_interval": 3.0,
     }
     exchanges = [Exchange.SSE, Exchange.SZSE, Exchange.BSE, Exchange.GLOBAL]
 
@@ -60,17 +70,27 @@ class SimGateway(BaseGateway):
         self.stop_event = threading.Event()
         self.thread: threading.Thread | None = None
         self.connected = False
+        self.market: SyntheticMarket | None = None
+        self.market_interval = 3.0
+        self.market_thread: threading.Thread | None = None
+        self.market_watch: set[int] = set()        # rows of market symbols someone subscribed to
+        self.autostart = True
 
     # --- connection --------------------------------------------------------------------
     def connect(self, setting: dict) -> None:
         options = {**self.default_setting, **setting}
         contracts = [make_contract(i.symbol, i.exchange, i.name, self.gateway_name) for i in DEFAULT_INSTRUMENTS]
+        if options["whole_market"]:
+            self.market = SyntheticMarket(int(options["seed"]), datetime.now(CHINA_TZ).date())
+            self.market_interval = float(options["market_interval"])
+            contracts += market_contracts(self.market, self.gateway_name)
         fees = ashare.AshareFeeSchedule(float(options["commission_rate"]), float(options["min_commission"]))
         self.venue = SimVenue(self.gateway_name, contracts, float(options["capital_cny"]),
                               float(options["capital_usdt"]), int(options["leverage"]), fees,
                               bool(options["enforce_sessions"]))
         self.feed = SyntheticFeed(DEFAULT_INSTRUMENTS, int(options["seed"]))
         self.interval = float(options["tick_interval"])
+        self.autostart = bool(options["autostart"])
         restored = self._restore()
         for contract in contracts:
             self.on_contract(contract)
@@ -98,8 +118,9 @@ class SimGateway(BaseGateway):
 
     def close(self) -> None:
         self.stop_event.set()
-        if self.thread:
-            self.thread.join(timeout=5)
+        for thread in (self.thread, self.market_thread):
+            if thread:
+                thread.join(timeout=5)
         if self.venue:
             self._save()
         if self.connected:
@@ -146,9 +167,34 @@ class SimGateway(BaseGateway):
         self.write_log(tr("开始回放{symbol}：{count}根K线", symbol=symbol, count=len(bars)))
         return len(bars)
 
+    # --- the synthetic whole market ----------------------------------------------------------
+    def subscribe_whole_market(self) -> None:
+        """Whole-market snapshots every `market_interval` seconds (when `whole_market` is on)."""
+        if self.market is None or not self.autostart or (self.market_thread and self.market_thread.is_alive()):
+            return
+        self.market_thread = threading.Thread(target=self._run_market, name=f"{self.gateway_name}-market",
+                                              daemon=True)
+        self.market_thread.start()
+
+    def _run_market(self) -> None:
+        while not self.stop_event.wait(self.market_interval):
+            self.step_market(datetime.now(CHINA_TZ))
+
+    def step_market(self, now: datetime) -> None:
+        """One whole-market snapshot; symbols someone subscribed to also get a tick, which the
+        venue matches orders against."""
+        frame, prints = self.market.step(now)
+        self.on_event(EVENT_MARKET_SNAPSHOT, MarketSnapshot(self.gateway_name, frame))
+        if prints:
+            self.on_event(EVENT_LEVEL2_TRADES, Level2Trades(self.gateway_name, prints))
+        for row in sorted(self.market_watch):
+            self.push_tick(market_tick(self.market, frame, row))
+
     # --- trading ------------------------------------------------------------------------
     def subscribe(self, req: SubscribeRequest) -> None:
-        """Every SIM instrument is always streamed."""
+        """The listed instruments are always streamed; a whole-market symbol from now on."""
+        if self.market is not None and req.vt_symbol in self.market.rows:
+            self.market_watch.add(self.market.rows[req.vt_symbol])
 
     def send_order(self, req: OrderRequest) -> str:
         if self.venue is None:

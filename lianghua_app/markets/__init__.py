@@ -22,6 +22,25 @@ def is_ashare(exchange: Exchange) -> bool:
     return exchange in ASHARE_EXCHANGES
 
 
+_SUFFIXES = {"SH": Exchange.SSE, "SSE": Exchange.SSE, "SZ": Exchange.SZSE, "SZSE": Exchange.SZSE,
+             "BJ": Exchange.BSE, "BSE": Exchange.BSE}
+
+
+def ashare_vt_symbol(text: str) -> str | None:
+    """`600519`, `600519.SH` or `600519.SSE` -> `600519.SSE`; None when it is not an A-share
+    code. A bare code takes its exchange from its first digits."""
+    code, _, suffix = text.strip().upper().partition(".")
+    if len(code) != 6 or not code.isdigit():
+        return None
+    if suffix:
+        exchange = _SUFFIXES.get(suffix)
+    elif ashare.board_of(code) is ashare.Board.BEIJING:
+        exchange = Exchange.BSE
+    else:
+        exchange = Exchange.SSE if code.startswith(("5", "6", "9")) else Exchange.SZSE
+    return f"{code}.{exchange.value}" if exchange else None
+
+
 def currency_of(exchange: Exchange) -> str:
     """The currency an instrument settles in: CNY for A-shares, USDT for the perpetuals."""
     return "CNY" if is_ashare(exchange) else "USDT"

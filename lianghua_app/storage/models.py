@@ -148,5 +148,47 @@ class StrategySettingVersion(BaseModel):
     created = DateTimeField()
 
 
+class AlertRecord(BaseModel):
+    """A monitor alert, stored before it is shown or pushed."""
+
+    id = AutoField()
+    created = DateTimeField(index=True)
+    vt_symbol = CharField(index=True)
+    name = CharField(default="")
+    rule = CharField()
+    value = FloatField()
+    message = TextField()
+
+
+class AlertDelivery(BaseModel):
+    """One alert on one push channel: queued, sent, retrying or failed, with the last error."""
+
+    id = AutoField()
+    alert = ForeignKeyField(AlertRecord, backref="deliveries", on_delete="CASCADE")
+    channel = CharField()
+    status = CharField()
+    attempts = IntegerField(default=0)
+    error = TextField(default="")
+    updated = DateTimeField()
+
+
+class Watchlist(BaseModel):
+    id = AutoField()
+    name = CharField(unique=True)
+    created = DateTimeField()
+
+
+class WatchlistMember(BaseModel):
+    id = AutoField()
+    watchlist = ForeignKeyField(Watchlist, backref="members", on_delete="CASCADE")
+    vt_symbol = CharField()
+    note = TextField(default="")
+    position = IntegerField()
+
+    class Meta:
+        indexes = ((("watchlist", "vt_symbol"), True),)
+
+
 ALL_MODELS = [OrderRequestRecord, OrderRecord, OrderUpdateRecord, TradeRecord, VenueState, RiskEventRecord,
-              OptimizationRun, OptimizationTrial, StrategySettingVersion]
+              OptimizationRun, OptimizationTrial, StrategySettingVersion, AlertRecord, AlertDelivery, Watchlist,
+              WatchlistMember]

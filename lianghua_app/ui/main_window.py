@@ -19,7 +19,7 @@ from vnpy.trader.ui.widget import (
 )
 
 from ..engine import TradingEngine
-from ..events import EVENT_GATEWAY_STATUS, EVENT_STRATEGY_FILES, GatewayStatus
+from ..events import EVENT_GATEWAY_STATUS, EVENT_OPEN_SYMBOL, EVENT_STRATEGY_FILES, GatewayStatus
 from ..i18n import tr
 from .monitors import ExplainedActiveOrderMonitor, ExplainedOrderMonitor
 
@@ -41,6 +41,7 @@ PANELS = (
 class MainWindow(QtWidgets.QMainWindow):
     status_signal = QtCore.Signal(Event)
     strategies_signal = QtCore.Signal(Event)
+    open_symbol_signal = QtCore.Signal(Event)
 
     def __init__(self, engine: TradingEngine, layout_file: Path, confirm_exit: bool = True) -> None:
         super().__init__()
@@ -127,6 +128,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.engine.event_engine.register(EVENT_GATEWAY_STATUS, self.status_signal.emit)
         self.strategies_signal.connect(self.refresh_strategy_classes)
         self.engine.event_engine.register(EVENT_STRATEGY_FILES, self.strategies_signal.emit)
+        self.open_symbol_signal.connect(lambda event: self.open_symbol(event.data))
+        self.engine.event_engine.register(EVENT_OPEN_SYMBOL, self.open_symbol_signal.emit)
 
     def show_status(self, status: GatewayStatus) -> None:
         label = self.status_labels.get(status.gateway_name)
@@ -137,6 +140,18 @@ class MainWindow(QtWidgets.QMainWindow):
         label.setText(f"● {status.gateway_name} {state}")
         label.setStyleSheet(f"color: {color}; padding: 0 8px;")
         label.setToolTip(status.message)
+
+    def open_symbol(self, vt_symbol: str) -> None:
+        """Show `vt_symbol` in the trading panel (from a double-click in an app's table)."""
+        symbol, _, exchange = vt_symbol.rpartition(".")
+        trading = self.widgets.get("trading")
+        if trading is None or not symbol:
+            return
+        trading.symbol_line.setText(symbol)
+        trading.exchange_combo.setCurrentIndex(trading.exchange_combo.findText(exchange))
+        trading.set_vt_symbol()
+        self.docks["trading"].show()
+        self.docks["trading"].raise_()
 
     def refresh_strategy_classes(self, event: Event) -> None:
         manager = self.widgets.get("app:CtaStrategy")

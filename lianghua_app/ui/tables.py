@@ -8,11 +8,12 @@ from PySide6 import QtWidgets
 
 
 class RecordTable(QtWidgets.QTableWidget):
-    def __init__(self, headers: Sequence[str]) -> None:
+    def __init__(self, headers: Sequence[str], sortable: bool = True) -> None:
         super().__init__(0, len(headers))
+        self.sortable = sortable
         self.setHorizontalHeaderLabels(list(headers))
         self.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setSortingEnabled(True)
+        self.setSortingEnabled(sortable)
         self.verticalHeader().setVisible(False)
         self.horizontalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Stretch)
 
@@ -22,7 +23,7 @@ class RecordTable(QtWidgets.QTableWidget):
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
                 self.setItem(r, c, QtWidgets.QTableWidgetItem(str(value)))
-        self.setSortingEnabled(True)
+        self.setSortingEnabled(self.sortable)
 
     def cell_text(self, row: int, column: int) -> str:
         item = self.item(row, column)

@@ -124,8 +124,9 @@ def test_data_dock_replays_a_stored_series_on_sim(window, sim, tmp_path, qtbot):
 
 
 def test_a_symbol_double_clicked_in_the_monitor_opens_in_the_trading_panel(window, qtbot):
-    from lianghua_app.events import EVENT_OPEN_SYMBOL
     from vnpy.event import Event
+
+    from lianghua_app.events import EVENT_OPEN_SYMBOL
 
     window.engine.event_engine.put(Event(EVENT_OPEN_SYMBOL, "000001.SZSE"))
     trading = window.widgets["trading"]

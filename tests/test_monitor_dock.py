@@ -121,3 +121,12 @@ def test_a_trader_can_subscribe_to_a_whole_market_symbol_and_get_ticks(engine, m
     tick = engine.get_tick(vt_symbol)
     assert tick is not None and tick.last_price > 0 and tick.bid_price_1 > 0
     engine.event_engine.put(Event("noop"))
+
+
+def test_sector_rotation_is_sampled_every_minute_even_with_no_dock_open(market):
+    from vnpy.trader.event import EVENT_TIMER
+
+    assert not market.rotation.samples
+    market.on_timer(Event(EVENT_TIMER))
+    checkpoints, rows = market.rotation.ranks()
+    assert len(checkpoints) == 1 and len(rows) == 30

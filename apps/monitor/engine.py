@@ -64,6 +64,7 @@ class MonitorEngine(BaseEngine):
         self.changes = 0
         self.cached: tuple[int, int, MarketView] | None = None
         self.reference_day = None
+        self.rotation_minute: int | None = None
         for problem in problems:
             self.warn(problem)
         if self.sectors_path.exists():
@@ -149,6 +150,10 @@ class MonitorEngine(BaseEngine):
     def on_timer(self, event: Event) -> None:
         with self.lock:
             self._flush()
+            new_minute = self.detector.minute != self.rotation_minute
+            self.rotation_minute = self.detector.minute
+        if new_minute:
+            self.view()     # samples the sectors for the rotation table even while no dock is open
         today = datetime.now(CHINA_TZ).date()
         if self.reference_day != today:
             self.reference_day = today

@@ -13,6 +13,15 @@ class SectorFileError(ValueError):
     pass
 
 
+def adopt_sector_csv(path: Path, profile_copy: Path, keep: bool = True) -> dict[str, str]:
+    """Read a sector CSV and, with `keep`, copy it into the profile (the risk manager and the
+    monitor share that copy). Raises SectorFileError before anything is copied."""
+    sectors = read_sector_csv(path)
+    if keep and path != profile_copy:
+        profile_copy.write_bytes(path.read_bytes())
+    return sectors
+
+
 def read_sector_csv(path: Path) -> dict[str, str]:
     """Code (without exchange) -> sector. Raises SectorFileError naming the line at fault."""
     try:

@@ -122,9 +122,20 @@ def scroll_panel(form: QtWidgets.QFormLayout, run_button: QtWidgets.QPushButton,
 
 class RunDock:
     """Mixed into a dock widget that has `engine.strategy_classes()`, `strategy_combo`,
-    `_strategy_chosen`, the run/cancel buttons, `status_label`, `cancel_event` and `finished`."""
+    `_strategy_chosen`, `start`, `cancel`, `cancel_event` and `finished`."""
 
     title = ""
+
+    def _build_run_controls(self, run_label: str) -> None:
+        """The run and cancel buttons, the progress bar and the status line."""
+        self.run_button = QtWidgets.QPushButton(run_label)
+        self.run_button.clicked.connect(self.start)
+        self.cancel_button = QtWidgets.QPushButton(tr("取消"))
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.progress_bar = QtWidgets.QProgressBar()
+        self.status_label = QtWidgets.QLabel()
+        self.status_label.setWordWrap(True)
 
     def refresh_strategies(self) -> None:
         current = self.strategy_combo.currentText()

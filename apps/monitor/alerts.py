@@ -15,14 +15,9 @@ from .detector import Signal
 
 
 @dataclass(frozen=True)
-class Alert:
-    id: int
-    time: datetime
-    vt_symbol: str
-    name: str
-    rule: str
-    value: float
-    text: str
+class Alert(Signal):
+    """A signal that passed the cooldown and was stored under `id`."""
+    id: int = 0
 
     @property
     def label(self) -> str:
@@ -64,7 +59,7 @@ class AlertCenter:
         with database_proxy.atomic():
             last_id = AlertRecord.insert_many(rows).execute()
         first = last_id - len(rows) + 1     # one writer, one transaction: the ids are consecutive
-        return [Alert(first + i, s.time, s.vt_symbol, s.name, s.rule, s.value, s.text) for i, s in enumerate(signals)]
+        return [Alert(**vars(s), id=first + i) for i, s in enumerate(signals)]
 
     def _queue(self, alerts: list[Alert]) -> None:
         now = datetime.now()
@@ -83,4 +78,4 @@ class AlertCenter:
 
 def recent_alerts(limit: int = 500) -> list[Alert]:
     query = AlertRecord.select().order_by(AlertRecord.id.desc()).limit(limit)
-    return [Alert(r.id, r.created, r.vt_symbol, r.name, r.rule, r.value, r.message) for r in reversed(list(query))]
+    return [Alert(r.created, r.vt_symbol, r.name, r.rule, r.value, r.message, id=r.id) for r in reversed(list(query))]

@@ -5,11 +5,11 @@ error is refused whole and the previous one stays in force."""
 from __future__ import annotations
 
 import copy
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lianghua_app.i18n import tr
+from lianghua_app.json_config import load_config, save_config
 
 
 @dataclass(frozen=True)
@@ -127,17 +127,8 @@ def parse(raw: dict) -> tuple[MonitorConfig | None, list[str]]:
 
 
 def load(path: Path) -> tuple[MonitorConfig, list[str]]:
-    if not path.exists():
-        return MonitorConfig(), []
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        return MonitorConfig(), [tr("监控配置 {path} 无法读取（{error}），已使用默认值", path=path, error=error)]
-    config, errors = parse(raw if isinstance(raw, dict) else {})
-    return (config, []) if config else (MonitorConfig(), errors)
+    return load_config(path, parse, MonitorConfig, tr("监控配置"))
 
 
 def save(path: Path, config: MonitorConfig) -> None:
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(config.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
-    temporary.replace(path)
+    save_config(path, config.to_dict())

@@ -28,7 +28,7 @@ from lianghua_app.markets import CHINA_TZ
 from lianghua_app.notify import Notifier, channels_from_settings
 from lianghua_app.quotes import QuoteFrame
 from lianghua_app.secrets import SecretStoreError, get_secret
-from lianghua_app.sectors import SectorFileError, read_sector_csv
+from lianghua_app.sectors import SectorFileError, adopt_sector_csv
 
 from . import watchlists
 from .alerts import Alert, AlertCenter, recent_alerts
@@ -208,12 +208,10 @@ class MonitorEngine(BaseEngine):
         """Use a sector CSV (kept in the profile, shared with the risk manager); the reason when
         it is unusable."""
         try:
-            sectors = read_sector_csv(path)
+            sectors = adopt_sector_csv(path, self.sectors_path, keep)
         except SectorFileError as error:
             self.warn(str(error))
             return str(error)
-        if keep and path != self.sectors_path:
-            self.sectors_path.write_bytes(path.read_bytes())
         with self.lock:
             self.csv_sectors, self.sectors = sectors, None
         return None

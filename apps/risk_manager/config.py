@@ -4,11 +4,11 @@ overrides. Kept as JSON in the profile; a configuration with any error is refuse
 from __future__ import annotations
 
 import copy
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lianghua_app.i18n import tr
+from lianghua_app.json_config import load_config, save_config
 
 from .day import DEFAULT_BOUNDARIES, parse_clock
 from .rules import RULES
@@ -107,21 +107,11 @@ def parse(raw: dict) -> tuple[RiskConfig | None, list[str]]:
 
 
 def load(path: Path) -> tuple[RiskConfig, list[str]]:
-    """The stored configuration; defaults (with the reason) when it is missing or broken."""
-    if not path.exists():
-        return RiskConfig(), []
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        return RiskConfig(), [tr("风控配置 {path} 无法读取（{error}），已使用默认值", path=path, error=error)]
-    config, errors = parse(raw if isinstance(raw, dict) else {})
-    return (config, []) if config else (RiskConfig(), errors)
+    return load_config(path, parse, RiskConfig, tr("风控配置"))
 
 
 def save(path: Path, config: RiskConfig) -> None:
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(config.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
-    temporary.replace(path)
+    save_config(path, config.to_dict())
 
 
 RECOMMENDED = ("price_deviation", "max_notional", "max_active_orders", "order_rate", "cancel_rate", "duplicate",

@@ -31,7 +31,7 @@ from vnpy.trader.object import CancelRequest, LogData, OrderRequest
 
 from lianghua_app.i18n import tr
 from lianghua_app.markets import currency_of
-from lianghua_app.sectors import SectorFileError, read_sector_csv
+from lianghua_app.sectors import SectorFileError, adopt_sector_csv
 from lianghua_app.storage.models import RiskEventRecord
 
 from .book import Book, StrategyDay
@@ -121,12 +121,10 @@ class RiskEngine(BaseEngine):
     def load_sectors(self, path: Path, keep: bool = True) -> str | None:
         """Use a sector CSV (and keep a copy in the profile); the reason when it is unusable."""
         try:
-            sectors = read_sector_csv(path)
+            sectors = adopt_sector_csv(path, self.sectors_path, keep)
         except SectorFileError as error:
             self.warn(str(error))
             return str(error)
-        if keep and path != self.sectors_path:
-            self.sectors_path.write_bytes(path.read_bytes())
         with self.lock:
             self.book.set_sectors(sectors)
         return None

@@ -62,7 +62,8 @@ def connect_qmt_gateway(engine: TradingEngine, data_only: bool = False) -> None:
     engine.connect({
         "userdata_path": s["qmt.userdata_path"], "account_id": s["qmt.account_id"],
         "account_type": s["qmt.account_type"], "data_host": s["qmt.data_host"], "data_port": s["qmt.data_port"],
-        "backend": s["qmt.backend"], "data_only": data_only,
+        "backend": s["qmt.backend"], "data_only": data_only, "industry_prefix": s["qmt.industry_prefix"],
+        "level2": "on" if s["qmt.level2"] else "off",
     }, "QMT")
 
 

@@ -51,7 +51,7 @@ class QuoteFrame:
 @dataclass(frozen=True)
 class Level2Trade:
     """One transaction from Level-2 data: `side` "B" when the buyer took the offer, "S" when the
-    seller hit the bid."""
+    seller hit the bid, "" when the exchange does not say."""
     vt_symbol: str
     time: datetime
     price: float

@@ -49,6 +49,8 @@ SCHEMA: dict[str, Field] = {
     "qmt.data_port": Field(int, 0, "xtdata行情服务端口（0为自动查找）", 0, 65535),
     "qmt.backend": Field(str, "xtquant", "QMT后端：xtquant为真实终端，demo为演示", choices=("xtquant", "demo")),
     "qmt.autoconnect": Field(bool, False, "启动时连接QMT"),
+    "qmt.industry_prefix": Field(str, "SW1", "行业板块前缀：SW1为申万一级行业，也可填SW2、CSRC1等"),
+    "qmt.level2": Field(bool, False, "订阅自选股的Level-2逐笔成交（需券商开通Level-2权限），用于大单预警"),
     "strategies.folder": Field(str, "", "策略文件夹（留空为项目的 strategies/）"),
     "strategies.poll_seconds": Field(float, 1.0, "策略文件夹检查间隔（秒）", 0.2, 60),
     "optimizer.workers": Field(int, 0, "参数优化的本机进程数（0为全部CPU核）", 0, 256),

@@ -116,6 +116,11 @@ PINGAN = "000001.SZSE"
 
 
 @pytest.fixture
+def monitor(engine):
+    return engine.get_engine("Monitor")
+
+
+@pytest.fixture
 def risk(engine, sim):
     """The risk manager of a running engine, SIM connected."""
     return engine.get_engine("RiskManager")
@@ -159,7 +164,13 @@ def terminal():
 
 
 @pytest.fixture
-def qmt(engine, terminal, monkeypatch):
+def qmt_setting() -> dict:
+    """Extra QMT connect settings; a test overrides it with `@pytest.mark.parametrize`."""
+    return {}
+
+
+@pytest.fixture
+def qmt(engine, terminal, monkeypatch, qmt_setting):
     """The QMT gateway of a running engine, connected to the fake terminal. Fails the test if
     the gateway ever made a blocking xtquant call on a callback thread."""
     from gateways.qmt import gateway as qmt_gateway
@@ -167,7 +178,8 @@ def qmt(engine, terminal, monkeypatch):
 
     monkeypatch.setattr(qmt_gateway, "RECONNECT_DELAYS", (0.05, 0.1, 0.2))
     register_backend("fake", terminal.backend)
-    engine.connect({"userdata_path": terminal.userdata_path, "account_id": QMT_ACCOUNT, "backend": "fake"}, "QMT")
+    engine.connect({"userdata_path": terminal.userdata_path, "account_id": QMT_ACCOUNT, "backend": "fake",
+                    **qmt_setting}, "QMT")
     gateway = engine.gateways["QMT"]
     wait_until(lambda: gateway.connected)
     drain(engine)

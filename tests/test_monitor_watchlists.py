@@ -7,11 +7,6 @@ import pytest
 from apps.monitor.watchlists import WatchlistError
 
 
-@pytest.fixture
-def monitor(engine):
-    return engine.get_engine("Monitor")
-
-
 def test_a_watchlist_survives_a_csv_round_trip_with_order_and_notes(monitor, tmp_path):
     monitor.save_watchlist("核心", [("600519", "白酒龙头"), ("000001.SZ", ""), ("430047.BSE", "北交所")])
     path = tmp_path / "core.csv"

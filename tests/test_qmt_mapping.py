@@ -186,3 +186,34 @@ def test_request_times_are_sent_as_beijing_wall_clock():
     from zoneinfo import ZoneInfo
 
     assert m.xt_time(datetime(2024, 6, 3, 1, 30, tzinfo=ZoneInfo("UTC"))) == "20240603093000"
+
+
+def test_only_the_chosen_industry_family_names_an_industry():
+    assert m.industry_of("SW1银行") == "银行"
+    assert m.industry_of("1000SW1银行") == "" and m.industry_of("GN上海") == "" and m.industry_of("沪深A股") == ""
+    assert m.industry_of("CSRC1金融业", "CSRC1") == "金融业"
+
+
+def l2(code: str, flag: int, buy_no: int, sell_no: int, price: float = 10.0, volume: int = 500,
+       amount: float | None = None) -> dict:
+    return {code: [{"time": 1733118954000, "price": price, "volume": volume,
+                    "amount": price * volume if amount is None else amount, "tradeIndex": 1, "buyNo": buy_no,
+                    "sellNo": sell_no, "tradeType": 1, "tradeFlag": flag}]}
+
+
+@pytest.mark.parametrize("payload, side", [
+    (l2("600000.SH", 1, 5, 9), "B"),      # 外盘, whatever the order numbers say
+    (l2("600000.SH", 2, 9, 5), "S"),      # 内盘
+    (l2("000001.SZ", 0, 9, 5), "B"),      # SZSE: the later order took liquidity
+    (l2("000001.SZ", 0, 5, 9), "S"),
+    (l2("000001.SZ", 0, 0, 0), ""),       # nothing says
+])
+def test_a_level2_print_takes_its_side_from_the_flag_or_the_later_order(payload, side):
+    (trade,) = m.level2_trades(payload)
+    assert trade.side == side and trade.time == datetime(2024, 12, 2, 13, 55, 54, tzinfo=CHINA_TZ)
+
+
+def test_a_level2_print_counts_shares_from_its_amount_and_drops_szse_cancels():
+    (trade,) = m.level2_trades(l2("000001.SZ", 0, 9, 5, price=12.0, volume=30, amount=36_000.0))
+    assert (trade.vt_symbol, trade.volume) == ("000001.SZSE", 3_000)
+    assert m.level2_trades(l2("000001.SZ", 3, 7, 0, price=0.0)) == []

@@ -128,7 +128,7 @@ class Detector:
             row = self.universe.rows.get(trade.vt_symbol)
             if amount >= floor and (self.scope is None or trade.vt_symbol in self.scope):
                 name = self.universe.names[row] if row is not None else trade.vt_symbol
-                side = tr("买入") if trade.side == "B" else tr("卖出")
+                side = {"B": tr("买入"), "S": tr("卖出")}.get(trade.side, tr("成交"))
                 signals.append(Signal(trade.time, trade.vt_symbol, name, "big_order", amount,
                                       tr("大单{side} {amount:,.0f}元 @ {price}", side=side, amount=amount,
                                          price=trade.price)))

@@ -117,14 +117,28 @@ class MonitorEngine(BaseEngine):
         with self.lock:
             self.detector.set_scope(scope)
             self.changes += 1
+        for name in self.main_engine.get_all_gateway_names():
+            self._request_level2(self.main_engine.get_gateway(name))
+
+    def level2_symbols(self) -> list[str]:
+        """Level-2 prints come per code (QMT has no whole-market Level-2), so the big-order rule
+        watches the chosen watchlists, or every watchlist while the whole market is watched."""
+        chosen = self.config.watchlists or list(self.watchlists)
+        return sorted({s for name in chosen for s, _ in self.watchlists.get(name, [])})
+
+    def _request_level2(self, gateway: object) -> None:
+        if self.config.enabled.get("big_order") and hasattr(gateway, "subscribe_level2"):
+            gateway.subscribe_level2(self.level2_symbols())
 
     # --- market data -------------------------------------------------------------------------
     def on_gateway_status(self, event: Event) -> None:
         """Whole-market quotes from every gateway that offers them (QMT, SIM)."""
         status = event.data
         gateway = self.main_engine.get_gateway(status.gateway_name)
-        if status.connected and not status.busy and hasattr(gateway, "subscribe_whole_market"):
-            gateway.subscribe_whole_market()
+        if status.connected and not status.busy:
+            if hasattr(gateway, "subscribe_whole_market"):
+                gateway.subscribe_whole_market()
+            self._request_level2(gateway)
 
     def on_snapshot(self, event: Event) -> None:
         with self.lock:

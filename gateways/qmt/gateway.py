@@ -28,7 +28,14 @@ from vnpy.trader.object import (
     TradeData,
 )
 
-from lianghua_app.events import EVENT_GATEWAY_STATUS, EVENT_MARKET_SNAPSHOT, GatewayStatus, MarketSnapshot
+from lianghua_app.events import (
+    EVENT_GATEWAY_STATUS,
+    EVENT_LEVEL2_TRADES,
+    EVENT_MARKET_SNAPSHOT,
+    GatewayStatus,
+    Level2Trades,
+    MarketSnapshot,
+)
 from lianghua_app.i18n import tr
 from lianghua_app.markets import CHINA_TZ
 
@@ -48,6 +55,8 @@ class QmtGateway(BaseGateway):
         "data_host": "",
         "data_port": 0,
         "backend": ["xtquant", "demo"],
+        "industry_prefix": m.INDUSTRY_PREFIX,
+        "level2": ["off", "on"],
     }
     exchanges = [Exchange.SSE, Exchange.SZSE, Exchange.BSE]
 
@@ -68,6 +77,7 @@ class QmtGateway(BaseGateway):
         self.limits_day: date | None = None
         self.subscribed: dict[str, int] = {}            # xt code -> xtdata seq (0 until subscribed)
         self.whole_market_seq = 0
+        self.level2: dict[str, int] = {}                # xt code -> l2transaction seq (0 until subscribed)
         self.last_volume: dict[str, float] = {}
         self.orders: dict[str, OrderData] = {}
         self.xt_ids: dict[str, int] = {}
@@ -137,6 +147,12 @@ class QmtGateway(BaseGateway):
             if seq > 0:
                 xtdata.unsubscribe_quote(seq)
             self._subscribe_code(code)
+        with self.lock:
+            previous = dict(self.level2)
+        for code, seq in previous.items():
+            if seq > 0:
+                xtdata.unsubscribe_quote(seq)
+            self._subscribe_level2(code)
         if self.whole_market_seq:
             self.whole_market_seq = 0
             self._subscribe_whole_market()
@@ -146,6 +162,7 @@ class QmtGateway(BaseGateway):
         xtdata = self.backend.xtdata
         self.write_log(tr("正在读取QMT合约列表……"))
         xtdata.download_sector_data()
+        industries = self._industries()
         count = 0
         for sector, product in m.SECTORS.items():
             for code in xtdata.get_stock_list_in_sector(sector) or []:
@@ -153,11 +170,27 @@ class QmtGateway(BaseGateway):
                                                   self.gateway_name)
                 if contract is None:
                     continue
+                if code in industries:
+                    contract.extra["sector"] = industries[code]
                 self.contracts[code] = contract
                 self.on_contract(contract)
                 count += 1
         self.limits_day = datetime.now(CHINA_TZ).date()
         self.write_log(tr("QMT合约读取完成：{count}个（股票、ETF），含今日涨跌停价", count=count))
+
+    def _industries(self) -> dict[str, str]:
+        """Code -> industry from QMT's industry sector lists (Shenwan level 1 unless the
+        `industry_prefix` setting names another family, e.g. SW2 or CSRC1)."""
+        xtdata, prefix = self.backend.xtdata, str(self.setting.get("industry_prefix") or "")
+        industries: dict[str, str] = {}
+        for sector in xtdata.get_sector_list() or []:
+            industry = m.industry_of(sector, prefix)
+            if industry:
+                for code in xtdata.get_stock_list_in_sector(sector) or []:
+                    industries.setdefault(code, industry)
+        if not industries:
+            self.write_log(tr("QMT没有提供以“{prefix}”开头的行业板块，行业统计需导入行业CSV", prefix=prefix))
+        return industries
 
     def _connect_trader(self) -> bool:
         session = new_session_id()
@@ -226,7 +259,7 @@ class QmtGateway(BaseGateway):
             self.trader.stop()
             self.trader = None
         if self.backend is not None and self.data_ready:
-            for seq in list(self.subscribed.values()) + [self.whole_market_seq]:
+            for seq in [*self.subscribed.values(), *self.level2.values(), self.whole_market_seq]:
                 if seq > 0:
                     self.backend.xtdata.unsubscribe_quote(seq)
         if self.connected:
@@ -265,6 +298,41 @@ class QmtGateway(BaseGateway):
             self.subscribed[code] = 0
         if self.data_ready:
             self.worker.submit(self._guarded, self._subscribe_code, code)
+        self.subscribe_level2([req.vt_symbol])
+
+    def subscribe_level2(self, vt_symbols: list[str]) -> None:
+        """Level-2 transactions (QMT's per-code `l2transaction`) for these symbols when the
+        `level2` setting is on; they arrive as EVENT_LEVEL2_TRADES. Needs the broker's Level-2
+        permission: without it QMT accepts the subscription and sends nothing."""
+        if self.setting.get("level2") != "on":
+            return
+        codes = []
+        with self.lock:
+            for code in filter(None, map(m.xt_code_of, vt_symbols)):
+                if code not in self.level2:
+                    self.level2[code] = 0
+                    codes.append(code)
+        if codes and self.data_ready:
+            self.worker.submit(self._guarded, self._subscribe_level2_codes, codes)
+
+    def _subscribe_level2_codes(self, codes: list[str]) -> None:
+        for code in codes:
+            self._subscribe_level2(code)
+        self.write_log(tr("已订阅{count}只股票的逐笔成交（需Level-2权限，无权限时收不到数据）", count=len(codes)))
+
+    def _subscribe_level2(self, code: str) -> None:
+        seq = self.backend.xtdata.subscribe_quote(code, period=m.L2_PERIOD, count=0,
+                                                  callback=self.handle_transactions)
+        if seq is None or seq <= 0:
+            self.write_log(tr("订阅{code}逐笔成交失败（返回{seq}）", code=code, seq=seq))
+            seq = 0
+        with self.lock:
+            self.level2[code] = seq
+
+    def handle_transactions(self, payload: dict) -> None:
+        trades = m.level2_trades(payload)
+        if trades:
+            self.on_event(EVENT_LEVEL2_TRADES, Level2Trades(self.gateway_name, trades))
 
     def _subscribe_code(self, code: str) -> None:
         # One subscribe_whole_quote per code (not subscribe_quote): the docs cap single-code

@@ -13,7 +13,7 @@ from vnpy.trader.object import AccountData, BarData, ContractData, OrderData, Po
 
 from lianghua_app.i18n import tr
 from lianghua_app.markets import CHINA_TZ, ashare
-from lianghua_app.quotes import QuoteFrame
+from lianghua_app.quotes import Level2Trade, QuoteFrame
 
 from .sdk import load_pure_modules
 
@@ -27,6 +27,13 @@ WHOLE_MARKETS = ("SH", "SZ", "BJ")
 
 def to_xt_code(symbol: str, exchange: Exchange) -> str:
     return f"{symbol}.{EXCHANGE_TO_SUFFIX[exchange]}"
+
+
+def xt_code_of(vt_symbol: str) -> str | None:
+    """"600000.SSE" -> "600000.SH"; None for symbols of other exchanges."""
+    symbol, _, exchange = vt_symbol.rpartition(".")
+    suffix = next((s for e, s in EXCHANGE_TO_SUFFIX.items() if e.value == exchange), None)
+    return f"{symbol}.{suffix}" if symbol and suffix else None
 
 
 def from_xt_code(code: str) -> tuple[str, Exchange] | None:
@@ -206,8 +213,47 @@ def frame_from_quotes(payload: dict, contracts: dict[str, ContractData]) -> Quot
     return QuoteFrame(moment, symbols, *columns, names=names)
 
 
+# --- Level-2 transactions (xtdata.md, l2transaction and its tradeFlag table) -------------------
+L2_PERIOD = "l2transaction"
+TRADE_FLAG_SIDES = {1: "B", 2: "S"}     # 1 外盘: the buyer took the offer; 2 内盘: the seller hit the bid
+TRADE_FLAG_CANCEL = 3                   # SZSE reports cancels as transactions with this flag
+
+
+def level2_trades(payload: dict) -> list[Level2Trade]:
+    """`subscribe_quote(code, "l2transaction")` pushes as Level2Trade, cancels dropped. SZSE
+    sets no direction (flag 0): the later of the two order numbers is the order that took
+    liquidity. Volume is taken from `amount / price`, which holds whatever unit `volume` uses."""
+    trades = []
+    for code, data in iter_quotes(payload):
+        parsed = from_xt_code(code)
+        flag = int(data.get("tradeFlag") or 0)
+        price = float(data.get("price") or 0)
+        moment = to_datetime(data.get("time"))
+        if parsed is None or flag == TRADE_FLAG_CANCEL or price <= 0 or moment is None:
+            continue
+        amount = float(data.get("amount") or 0)
+        volume = amount / price if amount > 0 else float(data.get("volume") or 0)
+        if volume <= 0:
+            continue
+        side = TRADE_FLAG_SIDES.get(flag) or _aggressor(int(data.get("buyNo") or 0), int(data.get("sellNo") or 0))
+        trades.append(Level2Trade(f"{parsed[0]}.{parsed[1].value}", moment, price, round(volume), side))
+    return trades
+
+
+def _aggressor(buy_no: int, sell_no: int) -> str:
+    if buy_no == sell_no:
+        return ""
+    return "B" if buy_no > sell_no else "S"
+
+
 # --- contracts (§4.4, §4.5) --------------------------------------------------------------------
 SECTORS: dict[str, Product] = {"沪深A股": Product.EQUITY, "京市A股": Product.EQUITY, "沪深ETF": Product.ETF}
+INDUSTRY_PREFIX = "SW1"     # Shenwan level-1 industries: "SW1银行"; "1000SW1银行" is CSI 1000's slice
+
+
+def industry_of(sector_name: str, prefix: str = INDUSTRY_PREFIX) -> str:
+    """The industry a QMT sector list names, or "" when it is not an industry list of that family."""
+    return sector_name[len(prefix):].strip() if prefix and sector_name.startswith(prefix) else ""
 
 
 def contract_from_detail(code: str, detail: dict | None, product: Product, gateway_name: str) -> ContractData | None:

@@ -13,7 +13,11 @@ What it reproduces from the xtquant 250807 SDK (see the QMT gateway reference):
   pre-counter rejects (`on_order_error`); cancel pending (51/52) and cancel errors;
 - `price_type` echoed as 50 (limit) / 88 (market); times in epoch seconds;
 - xtdata: both tick payload shapes, pushes on a separate thread, instrument details,
-  sectors, a calendar and K-lines that must be downloaded before they can be read.
+  board, Shenwan industry (`SW1…`, `1000SW1…`) and concept (`GN…`) sector lists, a calendar
+  and K-lines that must be downloaded before they can be read;
+- Level-2 `l2transaction` pushes (`{code: [record]}`) with the documented fields and
+  `tradeFlag` values: 1/2 (外盘/内盘) on SSE, 0 with order numbers or 3 for a cancel on
+  SZSE; without the Level-2 permission a subscription is accepted and nothing arrives.
 """
 
 from __future__ import annotations
@@ -56,15 +60,16 @@ class Instrument:
     tick: float = 0.01
     sector: str = "沪深A股"
     limit: float = 0.10
+    industry: str = ""      # Shenwan level 1, listed by QMT as "SW1<industry>"
 
 
 DEFAULT_INSTRUMENTS = (
-    Instrument("600000.SH", "浦发银行", 10.00),
-    Instrument("600519.SH", "贵州茅台", 1500.00),
-    Instrument("688981.SH", "中芯国际", 50.00, limit=0.20),
-    Instrument("000001.SZ", "平安银行", 12.00),
-    Instrument("300750.SZ", "宁德时代", 200.00, limit=0.20),
-    Instrument("430047.BJ", "诺思兰德", 15.00, sector="京市A股", limit=0.30),
+    Instrument("600000.SH", "浦发银行", 10.00, industry="银行"),
+    Instrument("600519.SH", "贵州茅台", 1500.00, industry="食品饮料"),
+    Instrument("688981.SH", "中芯国际", 50.00, limit=0.20, industry="电子"),
+    Instrument("000001.SZ", "平安银行", 12.00, industry="银行"),
+    Instrument("300750.SZ", "宁德时代", 200.00, limit=0.20, industry="电力设备"),
+    Instrument("430047.BJ", "诺思兰德", 15.00, sector="京市A股", limit=0.30, industry="医药生物"),
     Instrument("510300.SH", "沪深300ETF", 3.900, tick=0.001, sector="沪深ETF"),
     Instrument("159915.SZ", "创业板ETF", 2.100, tick=0.001, sector="沪深ETF"),
 )
@@ -113,6 +118,8 @@ class FakeTerminal:
         self.data_clients: list[FakeXtData] = []
         self.order_ids = itertools.count(1001)
         self.trade_ids = itertools.count(1)
+        self.level2_permission = False
+        self.level2_numbers = itertools.count(1)     # exchange order and trade numbers for Level-2 prints
         self.auto_match = True
         self.trade_before_order = True
         self.hold_cancels = False
@@ -168,6 +175,24 @@ class FakeTerminal:
             chosen = {c: dict(self.quotes[c]) for c in (codes or list(self.quotes))}
         for client in list(self.data_clients):
             client.deliver(chosen, shape)
+
+    def trade_print(self, code: str, price: float, volume: int, side: str = "B", cancel: bool = False) -> dict:
+        """One Level-2 transaction of `volume` shares, pushed to l2transaction subscribers when
+        the account has the Level-2 permission. `side` is who took liquidity ("B" or "S");
+        SSE says so in `tradeFlag`, SZSE only through which order number is later."""
+        market = code.rsplit(".", 1)[1]
+        resting, taking = next(self.level2_numbers), next(self.level2_numbers)
+        buy_no, sell_no = (taking, resting) if side == "B" else (resting, taking)
+        flag = (1 if side == "B" else 2) if market != "SZ" else 0
+        if cancel:      # SZSE only: a cancelled order, reported among the transactions
+            price, flag, buy_no, sell_no = 0.0, 3, (resting if side == "B" else 0), (resting if side == "S" else 0)
+        record = {"time": int(time.time() * 1000), "price": price, "volume": volume, "amount": price * volume,
+                  "tradeIndex": next(self.level2_numbers), "buyNo": buy_no, "sellNo": sell_no, "tradeType": 1,
+                  "tradeFlag": flag}
+        if self.level2_permission:
+            for client in list(self.data_clients):
+                client.deliver_transactions(code, record)
+        return record
 
     # --- accounts and the counter ---------------------------------------------------------------
     def account(self, account_id: str) -> Account:
@@ -617,7 +642,7 @@ class FakeXtData:
         self.terminal = terminal
         self.connected = False
         self.seqs = itertools.count(1)
-        self.subscriptions: dict[int, tuple[list[str], Any, str]] = {}
+        self.subscriptions: dict[int, tuple[list[str], Any, str, str]] = {}    # seq -> codes, callback, shape, period
         self.downloaded: set[tuple[str, str]] = set()
         self.sectors_downloaded = False
 
@@ -638,16 +663,16 @@ class FakeXtData:
             raise Exception("无法连接xtquant服务，请检查QMT-投研版或QMT-极简版是否开启")
 
     def subscribe_whole_quote(self, code_list: list[str], callback: Any = None) -> int:
-        return self._subscribe(list(code_list), callback, "dict")
+        return self._subscribe(list(code_list), callback, "dict", "tick")
 
     def subscribe_quote(self, stock_code: str, period: str = "1d", start_time: str = "", end_time: str = "",
                         count: int = 0, callback: Any = None) -> int:
-        return self._subscribe([stock_code], callback, "list")
+        return self._subscribe([stock_code], callback, "list", period)
 
-    def _subscribe(self, codes: list[str], callback: Any, shape: str) -> int:
+    def _subscribe(self, codes: list[str], callback: Any, shape: str, period: str) -> int:
         self._client()
         seq = next(self.seqs)
-        self.subscriptions[seq] = (codes, callback, shape)
+        self.subscriptions[seq] = (codes, callback, shape, period)
         if any(c in ("SH", "SZ", "BJ") for c in codes):   # whole-quote: first push is the snapshot
             with self.terminal.lock:
                 snapshot = {c: dict(q) for c, q in self.terminal.quotes.items()}
@@ -660,10 +685,17 @@ class FakeXtData:
     def deliver(self, quotes: dict[str, dict], shape: str) -> None:
         if not self.connected:
             return
-        for codes, callback, own_shape in list(self.subscriptions.values()):
+        for codes, callback, own_shape, period in list(self.subscriptions.values()):
             chosen = {c: q for c, q in quotes.items() if c in codes or c.rsplit(".", 1)[1] in codes}
-            if chosen:
+            if chosen and period != "l2transaction":
                 self._push(callback, chosen, shape if own_shape == "dict" else "list")
+
+    def deliver_transactions(self, code: str, record: dict) -> None:
+        if not self.connected:
+            return
+        for codes, callback, _, period in list(self.subscriptions.values()):
+            if period == "l2transaction" and code in codes:
+                self._push(callback, {code: dict(record)}, "list")
 
     def _push(self, callback: Any, quotes: dict[str, dict], shape: str) -> None:
         payload = {c: ([q] if shape == "list" else q) for c, q in quotes.items()}
@@ -698,12 +730,24 @@ class FakeXtData:
         self.sectors_downloaded = True
 
     def get_sector_list(self) -> list[str]:
-        return sorted({i.sector for i in self.terminal.instruments.values()}) if self.sectors_downloaded else []
+        return sorted(self._sectors()) if self.sectors_downloaded else []
 
     def get_stock_list_in_sector(self, sector_name: str, real_timetag: int = -1) -> list[str]:
-        if not self.sectors_downloaded:
-            return []
-        return [i.code for i in self.terminal.instruments.values() if i.sector == sector_name]
+        return self._sectors().get(sector_name, []) if self.sectors_downloaded else []
+
+    def _sectors(self) -> dict[str, list[str]]:
+        """Boards, Shenwan level-1 industries ("SW1银行"), their CSI 1000 slices ("1000SW1银行",
+        here the Shenzhen members) and one concept list, as QMT names them."""
+        sectors: dict[str, list[str]] = {"GN上海": []}
+        for i in self.terminal.instruments.values():
+            sectors.setdefault(i.sector, []).append(i.code)
+            if i.industry:
+                sectors.setdefault(f"SW1{i.industry}", []).append(i.code)
+                if i.code.endswith(".SZ"):
+                    sectors.setdefault(f"1000SW1{i.industry}", []).append(i.code)
+            if i.code.endswith(".SH"):
+                sectors["GN上海"].append(i.code)
+        return sectors
 
     def get_trading_dates(self, market: str, start_time: str = "", end_time: str = "", count: int = -1) -> list[int]:
         start = datetime.strptime(start_time[:8], "%Y%m%d").date() if start_time else self.terminal.today
@@ -793,6 +837,7 @@ def demo_terminal() -> FakeTerminal:
     global _demo
     if _demo is None:
         _demo = FakeTerminal(userdata_path="demo")
+        _demo.level2_permission = True
         threading.Thread(target=_walk, args=(_demo,), name="qmt-demo-market", daemon=True).start()
     return _demo
 
@@ -806,4 +851,6 @@ def _walk(terminal: FakeTerminal) -> None:
             price = min(max(_round(last * (1 + rng.gauss(0, 0.001)), instrument.tick), down), up)
             terminal.set_quote(code, price, bid=_round(price - instrument.tick, instrument.tick),
                                ask=_round(price + instrument.tick, instrument.tick))
+            if code.endswith((".SH", ".SZ")) and rng.random() < 0.2:
+                terminal.trade_print(code, price, 100 * int(rng.paretovariate(1.2) * 20), rng.choice("BS"))
         time.sleep(1.0)

@@ -3,7 +3,7 @@ limit, refuses just past it with the value and the limit, and closing orders get
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from conftest import PINGAN, drain, limits, order, quote, send
 from vnpy.trader.constant import Direction, Offset, Status
@@ -109,6 +109,7 @@ def test_refusals_are_journaled_and_queryable_by_day(engine, sim, risk):
     rows = risk.events(date.today())
     assert [(r.rule, r.vt_symbol, r.reference, r.reason) for r in rows] == \
         [("max_volume", PINGAN, "Trend", "单笔委托数量 200 超过上限 100")]
+    assert abs(rows[0].created - datetime.now()) < timedelta(minutes=1)      # stored in local time
     assert risk.rejections[0].rule == "max_volume"
 
 

@@ -63,6 +63,7 @@ class Check:
     gateway_name: str
     clock: float            # monotonic seconds
     now: datetime           # aware wall clock
+    stamp: float            # the same as epoch seconds
     market: str             # "ashare" / "crypto"
     day: date               # the market's trading day
     closing: bool
@@ -76,14 +77,13 @@ class Check:
     breaker: Breaker
     currency: str
     account: AccountData | None      # the account the order draws on
+    key: tuple                       # what makes two requests duplicates
+    price: float = 0.0               # the order's price, or the last price for a market order
+    notional: float = 0.0            # price * volume * contract size
 
-    @property
-    def price(self) -> float:
-        return self.req.price or self.last_price or 0.0
-
-    @property
-    def notional(self) -> float:
-        return self.price * self.req.volume * self.size
+    def __post_init__(self) -> None:
+        self.price = self.req.price or self.last_price or 0.0
+        self.notional = self.price * self.req.volume * self.size
 
 
 def number(value: float) -> str:

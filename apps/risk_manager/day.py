@@ -46,8 +46,9 @@ class DayCache:
     def __init__(self) -> None:
         self.cached: dict[tuple[str, str], tuple[int, date]] = {}
 
-    def day(self, market: str, now: datetime, boundary: str) -> date:
-        minute = int(now.timestamp() // 60)
+    def day(self, market: str, now: datetime, boundary: str, stamp: float | None = None) -> date:
+        """`stamp`: `now` as epoch seconds when the caller has it already."""
+        minute = int((now.timestamp() if stamp is None else stamp) // 60)
         hit = self.cached.get((market, boundary))
         if hit is None or hit[0] != minute:
             hit = self.cached[(market, boundary)] = (minute, trading_day(market, now, boundary))

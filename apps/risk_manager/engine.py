@@ -8,11 +8,12 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from logging import WARNING
 from pathlib import Path
 from time import monotonic
+from time import time as time_now
+from typing import NamedTuple
 
 from vnpy.event import Event, EventEngine
 from vnpy.trader.constant import Direction, Offset
@@ -30,7 +31,6 @@ from vnpy.trader.event import (
 from vnpy.trader.object import CancelRequest, LogData, OrderRequest
 
 from lianghua_app.i18n import tr
-from lianghua_app.markets import currency_of
 from lianghua_app.sectors import SectorFileError, adopt_sector_csv
 from lianghua_app.storage.models import RiskEventRecord
 
@@ -48,8 +48,7 @@ APP_NAME = "RiskManager"
 CLOSING = (Offset.CLOSE, Offset.CLOSETODAY, Offset.CLOSEYESTERDAY)
 
 
-@dataclass(frozen=True)
-class RiskRejection:
+class RiskRejection(NamedTuple):
     time: datetime
     rule: str
     vt_symbol: str
@@ -108,8 +107,12 @@ class RiskEngine(BaseEngine):
         return []
 
     def _activate(self) -> None:
-        self.active = [(name, rule, self.config.params[name]) for name, rule in RULES.items()
-                       if rule.check and self.config.enabled.get(name)]
+        """The enabled rules as (name, check, params), one list for opening orders and one for
+        closing orders, so the pipeline's loop does no other work per rule."""
+        enabled = [(name, rule) for name, rule in RULES.items() if rule.check and self.config.enabled.get(name)]
+        self.for_opening = [(name, rule.check, self.config.params[name]) for name, rule in enabled]
+        self.for_closing = [(name, rule.check, self.config.params[name]) for name, rule in enabled
+                            if not rule.opening_only]
 
     def set_whitelisted(self, vt_symbol: str, allowed: bool) -> list[str]:
         """The hotlist's approval: add or remove a symbol from the whitelist."""
@@ -132,50 +135,48 @@ class RiskEngine(BaseEngine):
     # --- the pipeline guard ------------------------------------------------------------------
     def check(self, req: OrderRequest, gateway_name: str) -> str | None:
         clock, now = monotonic(), self.now()
+        stamp = now.timestamp()
         with self.lock:
             config: RiskConfig = self.config
             market = market_of(req.exchange)
-            day = self.days.day(market, now, config.boundaries[market])
+            day = self.days.day(market, now, config.boundaries[market], stamp)
             self.flow.forget(clock)
-            check = self._context(req, gateway_name, clock, now, market, day)
+            check = self._context(req, gateway_name, clock, now, stamp, market, day)
             strategy = strategy_of(req.reference)
             trip = self.breaker.blocking(strategy)
             if trip and not check.closing:
                 return self._refuse(trip.rule, req, gateway_name, self.breaker_words(trip))
             overrides = config.overrides
-            for name, rule, params in self.active:
-                if rule.opening_only and check.closing:
-                    continue
-                reason = rule.check(check, config.params_for(name, req.vt_symbol, strategy) if overrides else params)
+            for name, rule_check, params in (self.for_closing if check.closing else self.for_opening):
+                reason = rule_check(check, config.params_for(name, req.vt_symbol, strategy) if overrides else params)
                 if reason:
                     return self._refuse(name, req, gateway_name, reason)
-            self.flow.record(clock, request_key(req), market, day)
+            self.flow.record(clock, check.key, market, day)
         return None
 
-    def _context(self, req: OrderRequest, gateway_name: str, clock: float, now: datetime, market: str,
-                 day: date) -> Check:
-        engine = self.main_engine
-        tick = engine.get_tick(req.vt_symbol)
-        contract = engine.get_contract(req.vt_symbol)
+    def _context(self, req: OrderRequest, gateway_name: str, clock: float, now: datetime, stamp: float,
+                 market: str, day: date) -> Check:
+        vt_symbol, book = req.vt_symbol, self.book
+        tick = self.main_engine.get_tick(vt_symbol)
         mid = None
         if tick and tick.bid_price_1 > 0 and tick.ask_price_1 > 0:
             mid = (tick.bid_price_1 + tick.ask_price_1) / 2
-        net = self.book.nets.get((gateway_name, req.vt_symbol), 0.0)
-        currency = currency_of(req.exchange)
+        net = book.nets.get((gateway_name, vt_symbol), 0.0)
+        currency = "CNY" if market == "ashare" else "USDT"
         opposite = (req.direction == Direction.LONG and net < 0) or (req.direction == Direction.SHORT and net > 0)
         closing = req.offset in CLOSING or (opposite and req.volume <= abs(net))
-        return Check(req, gateway_name, clock, now, market, day, closing, tick.last_price if tick else None, mid,
-                     net, contract.size if contract else 1.0, self.active_orders, self.book, self.flow,
-                     self.breaker, currency, self.book.account(gateway_name, currency))
+        return Check(req, gateway_name, clock, now, stamp, market, day, closing, tick.last_price if tick else None,
+                     mid, net, book.sizes.get(vt_symbol, 1.0), self.active_orders, book, self.flow, self.breaker,
+                     currency, book.account(gateway_name, currency), request_key(req))
 
     def _refuse(self, rule: str, req: OrderRequest, gateway_name: str, reason: str) -> str:
         self.record(rule, req.vt_symbol, reason, gateway_name, req.reference)
         return reason
 
     def record(self, rule: str, vt_symbol: str, reason: str, gateway_name: str = "", reference: str = "") -> None:
-        now = datetime.now()
-        self.writer.put(now, rule, gateway_name, vt_symbol, reference or "", reason)
-        self.rejections.appendleft(RiskRejection(now, rule, vt_symbol, reason))
+        stamp = time_now()
+        self.writer.put((stamp, rule, gateway_name, vt_symbol, reference or "", reason))
+        self.rejections.appendleft(RiskRejection(datetime.fromtimestamp(stamp), rule, vt_symbol, reason))
 
     def on_cancel(self, req: CancelRequest, gateway_name: str) -> None:
         """Cancels always pass; they are counted for the cancel-rate rule."""

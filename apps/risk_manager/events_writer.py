@@ -8,7 +8,6 @@ import json
 import queue
 import threading
 import time
-from datetime import datetime
 
 from lianghua_app.storage import database_proxy
 from lianghua_app.storage.models import RiskEventRecord
@@ -16,8 +15,11 @@ from lianghua_app.storage.models import RiskEventRecord
 _STOP = object()
 BATCH_SECONDS = 0.2
 COLUMNS = ("created", "rule", "gateway", "vt_symbol", "reference", "reason")
+# `created` arrives as epoch seconds and becomes peewee's local-time text inside SQLite, so
+# neither the pipeline nor this thread formats a datetime per row.
 INSERT = (f"INSERT INTO {RiskEventRecord._meta.table_name} ({', '.join(COLUMNS)}) SELECT "
-          + ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(COLUMNS))) + " FROM json_each(?)")
+          "strftime('%Y-%m-%d %H:%M:%f', json_extract(value, '$[0]'), 'unixepoch', 'localtime'), "
+          + ", ".join(f"json_extract(value, '$[{i}]')" for i in range(1, len(COLUMNS))) + " FROM json_each(?)")
 
 
 class EventWriter:
@@ -27,8 +29,9 @@ class EventWriter:
         self.thread = threading.Thread(target=self._run, name="RiskEventWriter", daemon=True)
         self.thread.start()
 
-    def put(self, created: datetime, rule: str, gateway: str, vt_symbol: str, reference: str, reason: str) -> None:
-        self.queue.put((str(created), rule, gateway, vt_symbol, reference, reason))     # str(): peewee's format
+    def put(self, row: tuple[float, str, str, str, str, str]) -> None:
+        """(created as epoch seconds, rule, gateway, vt_symbol, reference, reason)."""
+        self.queue.put(row)
 
     def flush(self) -> None:
         """Return once everything put before has been written."""

@@ -79,7 +79,7 @@ def request_key(req: OrderRequest) -> tuple:
 
 
 def duplicate(c: Check, p: dict) -> str | None:
-    seen = c.flow.last_seen.get(request_key(c.req))
+    seen = c.flow.last_seen.get(c.key)
     if seen is not None and c.clock - seen < p["seconds"]:
         return tr("{seconds}秒内已有相同委托（{symbol} {volume}@{price}）", seconds=number(p["seconds"]),
                   symbol=c.req.vt_symbol, volume=number(c.req.volume), price=c.req.price)
@@ -116,7 +116,7 @@ def whitelist(c: Check, p: dict) -> str | None:
 
 def trading_hours(c: Check, p: dict) -> str | None:
     sessions = tuple(p[c.market])
-    key = (c.market, int(c.now.timestamp()), sessions)          # sessions are whole minutes: a second decides
+    key = (c.market, int(c.stamp), sessions)          # sessions are whole minutes: a second decides
     if key not in _session_verdicts:
         _session_verdicts.clear()
         _session_verdicts[key] = _outside_sessions(c.now.astimezone(MARKET_ZONES[c.market]), c.market, sessions)

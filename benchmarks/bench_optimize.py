@@ -5,8 +5,9 @@
 fast_window 5..20 step 5 x slow_window 30..60 step 10, target sharpe_ratio, rules "none":
 vnpy's brute force on W processes, ours on a pool of W processes, and ours serially.
 
-Ours is timed on a warm pool (the app starts it once and keeps it); starting it is reported
-apart as `pool_start_s`, and `ours_cold_s_per_eval` counts it in. Last line: {"evaluations",
+Ours is timed on a warm pool (the app starts it in the background when the 参数优化 dock opens,
+and keeps it); starting it is reported apart as `pool_start_s`, and `ours_cold_s_per_eval`
+counts it in (the command line's case). Last line: {"evaluations",
 "workers", "vnpy_s_per_eval", "ours_s_per_eval", "speedup", "ours_serial_s",
 "parallel_efficiency", "same_best", ...}. Targets: speedup >= 2, parallel_efficiency >= 0.8,
 same_best true.

@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from threading import Event, Lock
+from threading import Event, Lock, Thread
 
 from vnpy.event import EventEngine
 from vnpy.trader.constant import Exchange
@@ -136,6 +136,22 @@ class OptimizerEngine(StrategyDataEngine):
                 language = self.settings["language"] if self.settings else "zh_CN"
                 self.pool = PoolRunner(workers, str(Path(data_dir.root)), language)
             return self.pool
+
+    def prepare(self) -> None:
+        """Start the local pool's workers in the background (their imports take a second or two),
+        so the first run after the dock opens starts on a warm pool."""
+        settings = self.settings
+        if settings and settings["optimizer.dask_scheduler"]:
+            return
+        workers = local_workers(settings["optimizer.workers"] if settings else 0)
+        if workers > 1:
+            Thread(target=self._warm_up, args=(workers,), name="optimizer-warm-up", daemon=True).start()
+
+    def _warm_up(self, workers: int) -> None:
+        try:
+            self.local_pool(workers).warm_up()
+        except Exception as error:     # closed meanwhile, or a worker failed to start: the run will say
+            self.main_engine.write_log(tr("参数优化进程预启动失败：{error}", error=error), source=APP_NAME)
 
     def optimize(self, request: OptimizeRequest, on_trial: TrialCallback | None = None,
                  cancel: Event | None = None, workers: int | None = None,

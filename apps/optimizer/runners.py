@@ -40,12 +40,14 @@ class PoolRunner:
 
     def __init__(self, workers: int, data_root: str, language: str = "zh_CN") -> None:
         self.workers = workers
+        self.ready = False          # every worker started and imported
         self.pool = cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                            initializer=init_worker, initargs=(data_root, language))
 
     def warm_up(self) -> None:
         """Start every worker now (imports take a second or two each) rather than on the first trial."""
         list(self.pool.map(_ready, range(self.workers)))
+        self.ready = True
 
     def run(self, jobs: list[Job], cancel: Event) -> Iterator[Trial]:
         return _stream({self.pool.submit(evaluate, job) for job in jobs}, cancel)

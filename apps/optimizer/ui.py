@@ -71,6 +71,13 @@ class OptimizerWidget(RunDock, QtWidgets.QWidget):
         self.refresh_strategies()
         self.setup.show_overview(self.engine.overview())
         self.refresh_runs()
+        self.prepared = False
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        if not self.prepared:
+            self.prepared = True
+            self.engine.prepare()
 
     # --- set-up ------------------------------------------------------------------------------------
     def _build_form(self) -> None:

@@ -20,12 +20,36 @@ FIELDS = ("open_array", "high_array", "low_array", "close_array", "volume_array"
           "open_interest_array")
 
 
+_add = np.add.reduce
+
+
+class IndicatorArray(np.ndarray):
+    """An indicator's output as `FastArrayManager` returns it. Strategies often average a tail
+    of it (`atr_array[-20:].mean()`); numpy's `mean` spends most of its time on Python-level
+    argument handling, so the plain whole-array case is the same pairwise `add.reduce` divided
+    by the count, which gives the same value bit for bit."""
+
+    def mean(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+        if axis is None and dtype is None and out is None and not keepdims and not kwargs and self.ndim == 1 \
+                and self.size and self.dtype.char == "d":
+            return _add(self.view(np.ndarray)) / self.size
+        return super().mean(axis, dtype, out, keepdims, **kwargs)
+
+
 class _CompiledTalib:
-    """talib's namespace with each function unwrapped to its compiled form."""
+    """talib's namespace with each function unwrapped to its compiled form, its outputs viewed
+    as `IndicatorArray`."""
 
     def __getattr__(self, name: str):
         value = getattr(talib, name)
-        value = getattr(value, "__wrapped__", value)
+        compiled = getattr(value, "__wrapped__", value)
+        if callable(compiled):
+            def call(*args, **kwargs):
+                result = compiled(*args, **kwargs)
+                if type(result) is tuple:
+                    return tuple(r.view(IndicatorArray) for r in result)
+                return result.view(IndicatorArray)
+            value = call
         setattr(self, name, value)
         return value
 

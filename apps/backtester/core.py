@@ -118,9 +118,20 @@ class Backtester(BacktestingEngine):
         return [self.send_limit_order(direction, offset, rounded, volume)]
 
     def cancel_all(self, strategy) -> None:
-        # Many strategies cancel everything on every bar; most bars have nothing to cancel.
-        if self.active_limit_orders or self.active_stop_orders:
-            super().cancel_all(strategy)
+        """vnpy's cancel_all in one pass per book: each order is taken off its book, marked
+        cancelled and reported, in vnpy's order. Many strategies call it on every bar."""
+        if self.active_limit_orders:
+            orders = list(self.active_limit_orders.values())
+            self.active_limit_orders.clear()
+            for order in orders:
+                order.status = Status.CANCELLED
+                self.strategy.on_order(order)
+        if self.active_stop_orders:
+            stops = list(self.active_stop_orders.values())
+            self.active_stop_orders.clear()
+            for stop in stops:
+                stop.status = StopOrderStatus.CANCELLED
+                self.strategy.on_stop_order(stop)
 
     # --- replay -----------------------------------------------------------------------------------
     def new_bar(self, bar: BarData) -> None:

@@ -44,8 +44,8 @@ class _CompiledTalib:
         value = getattr(talib, name)
         compiled = getattr(value, "__wrapped__", value)
         if callable(compiled):
-            def call(*args, **kwargs):
-                result = compiled(*args, **kwargs)
+            def call(*args):        # ArrayManager passes TA-Lib's arguments by position
+                result = compiled(*args)
                 if type(result) is tuple:
                     return tuple(r.view(IndicatorArray) for r in result)
                 return result.view(IndicatorArray)

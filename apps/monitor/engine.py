@@ -113,7 +113,7 @@ class MonitorEngine(BaseEngine):
 
     def _apply_scope(self) -> None:
         chosen = self.config.watchlists
-        scope = {s for name in chosen for s, _ in self.watchlists.get(name, [])} if chosen else None
+        scope = self._members(chosen) if chosen else None
         with self.lock:
             self.detector.set_scope(scope)
             self.changes += 1
@@ -123,8 +123,10 @@ class MonitorEngine(BaseEngine):
     def level2_symbols(self) -> list[str]:
         """Level-2 prints come per code (QMT has no whole-market Level-2), so the big-order rule
         watches the chosen watchlists, or every watchlist while the whole market is watched."""
-        chosen = self.config.watchlists or list(self.watchlists)
-        return sorted({s for name in chosen for s, _ in self.watchlists.get(name, [])})
+        return sorted(self._members(self.config.watchlists or list(self.watchlists)))
+
+    def _members(self, names: list[str]) -> set[str]:
+        return {vt_symbol for name in names for vt_symbol, _ in self.watchlists.get(name, [])}
 
     def _request_level2(self, gateway: object) -> None:
         if self.config.enabled.get("big_order") and hasattr(gateway, "subscribe_level2"):

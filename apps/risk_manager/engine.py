@@ -31,6 +31,7 @@ from vnpy.trader.event import (
 from vnpy.trader.object import CancelRequest, LogData, OrderRequest
 
 from lianghua_app.i18n import tr
+from lianghua_app.markets import currency_of
 from lianghua_app.sectors import SectorFileError, adopt_sector_csv
 from lianghua_app.storage.models import RiskEventRecord
 
@@ -162,7 +163,7 @@ class RiskEngine(BaseEngine):
         if tick and tick.bid_price_1 > 0 and tick.ask_price_1 > 0:
             mid = (tick.bid_price_1 + tick.ask_price_1) / 2
         net = book.nets.get((gateway_name, vt_symbol), 0.0)
-        currency = "CNY" if market == "ashare" else "USDT"
+        currency = currency_of(req.exchange)
         opposite = (req.direction == Direction.LONG and net < 0) or (req.direction == Direction.SHORT and net > 0)
         closing = req.offset in CLOSING or (opposite and req.volume <= abs(net))
         return Check(req, gateway_name, clock, now, stamp, market, day, closing, tick.last_price if tick else None,

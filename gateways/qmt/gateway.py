@@ -141,18 +141,13 @@ class QmtGateway(BaseGateway):
             self._status(False, tr("QMT行情服务连接失败：{error}。请确认QMT已启动并以极简模式登录。", error=error))
             return False
         self.data_ready = True
-        with self.lock:
-            previous = dict(self.subscribed)
-        for code, seq in previous.items():   # after a reconnect: drop the old link's subscriptions
-            if seq > 0:
-                xtdata.unsubscribe_quote(seq)
-            self._subscribe_code(code)
-        with self.lock:
-            previous = dict(self.level2)
-        for code, seq in previous.items():
-            if seq > 0:
-                xtdata.unsubscribe_quote(seq)
-            self._subscribe_level2(code)
+        for table, subscribe in ((self.subscribed, self._subscribe_code), (self.level2, self._subscribe_level2)):
+            with self.lock:
+                previous = dict(table)
+            for code, seq in previous.items():   # after a reconnect: drop the old link's subscriptions
+                if seq > 0:
+                    xtdata.unsubscribe_quote(seq)
+                subscribe(code)
         if self.whole_market_seq:
             self.whole_market_seq = 0
             self._subscribe_whole_market()
@@ -298,17 +293,20 @@ class QmtGateway(BaseGateway):
             self.subscribed[code] = 0
         if self.data_ready:
             self.worker.submit(self._guarded, self._subscribe_code, code)
-        self.subscribe_level2([req.vt_symbol])
+        self._add_level2([code])
 
     def subscribe_level2(self, vt_symbols: list[str]) -> None:
         """Level-2 transactions (QMT's per-code `l2transaction`) for these symbols when the
         `level2` setting is on; they arrive as EVENT_LEVEL2_TRADES. Needs the broker's Level-2
         permission: without it QMT accepts the subscription and sends nothing."""
+        self._add_level2(list(filter(None, map(m.xt_code_of, vt_symbols))))
+
+    def _add_level2(self, wanted: list[str]) -> None:
         if self.setting.get("level2") != "on":
             return
         codes = []
         with self.lock:
-            for code in filter(None, map(m.xt_code_of, vt_symbols)):
+            for code in wanted:
                 if code not in self.level2:
                     self.level2[code] = 0
                     codes.append(code)
@@ -323,11 +321,7 @@ class QmtGateway(BaseGateway):
     def _subscribe_level2(self, code: str) -> None:
         seq = self.backend.xtdata.subscribe_quote(code, period=m.L2_PERIOD, count=0,
                                                   callback=self.handle_transactions)
-        if seq is None or seq <= 0:
-            self.write_log(tr("订阅{code}逐笔成交失败（返回{seq}）", code=code, seq=seq))
-            seq = 0
-        with self.lock:
-            self.level2[code] = seq
+        self._keep_seq(self.level2, code, seq, tr("逐笔成交"))
 
     def handle_transactions(self, payload: dict) -> None:
         trades = m.level2_trades(payload)
@@ -338,11 +332,15 @@ class QmtGateway(BaseGateway):
         # One subscribe_whole_quote per code (not subscribe_quote): the docs cap single-code
         # quote subscriptions at about 50.
         seq = self.backend.xtdata.subscribe_whole_quote([code], callback=self.handle_quotes)
+        self._keep_seq(self.subscribed, code, seq, tr("行情"))
+
+    def _keep_seq(self, table: dict[str, int], code: str, seq: int | None, what: str) -> None:
+        """Remember a subscription's seq for unsubscribing; 0 (and a log line) when it failed."""
         if seq is None or seq <= 0:
-            self.write_log(tr("订阅{code}行情失败（返回{seq}）", code=code, seq=seq))
+            self.write_log(tr("订阅{code}{what}失败（返回{seq}）", code=code, what=what, seq=seq))
             seq = 0
         with self.lock:
-            self.subscribed[code] = seq
+            table[code] = seq
 
     def subscribe_whole_market(self) -> None:
         """Every QMT snapshot of SH, SZ and BJ arrives as one EVENT_MARKET_SNAPSHOT."""

@@ -22,6 +22,7 @@ xtconstant, xttype = load_pure_modules()
 # --- symbols (§3) ------------------------------------------------------------------------------
 SUFFIX_TO_EXCHANGE = {"SH": Exchange.SSE, "SZ": Exchange.SZSE, "BJ": Exchange.BSE}
 EXCHANGE_TO_SUFFIX = {v: k for k, v in SUFFIX_TO_EXCHANGE.items()}
+_VT_SUFFIX = {exchange.value: suffix for exchange, suffix in EXCHANGE_TO_SUFFIX.items()}    # "SSE" -> "SH"
 WHOLE_MARKETS = ("SH", "SZ", "BJ")
 
 
@@ -32,7 +33,7 @@ def to_xt_code(symbol: str, exchange: Exchange) -> str:
 def xt_code_of(vt_symbol: str) -> str | None:
     """"600000.SSE" -> "600000.SH"; None for symbols of other exchanges."""
     symbol, _, exchange = vt_symbol.rpartition(".")
-    suffix = next((s for e, s in EXCHANGE_TO_SUFFIX.items() if e.value == exchange), None)
+    suffix = _VT_SUFFIX.get(exchange)
     return f"{symbol}.{suffix}" if symbol and suffix else None
 
 

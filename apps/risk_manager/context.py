@@ -77,13 +77,10 @@ class Check:
     breaker: Breaker
     currency: str
     account: AccountData | None      # the account the order draws on
+    equity: float | None             # its balance, None until a positive one has arrived
     key: tuple                       # what makes two requests duplicates
-    price: float = 0.0               # the order's price, or the last price for a market order
-    notional: float = 0.0            # price * volume * contract size
-
-    def __post_init__(self) -> None:
-        self.price = self.req.price or self.last_price or 0.0
-        self.notional = self.price * self.req.volume * self.size
+    price: float                     # the order's price, or the last price for a market order
+    notional: float                  # price * volume * contract size
 
 
 def number(value: float) -> str:

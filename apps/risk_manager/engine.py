@@ -16,7 +16,7 @@ from time import time as time_now
 from typing import NamedTuple
 
 from vnpy.event import Event, EventEngine
-from vnpy.trader.constant import Direction, Offset
+from vnpy.trader.constant import Direction, Exchange, Offset
 from vnpy.trader.engine import BaseEngine, MainEngine
 from vnpy.trader.event import (
     EVENT_ACCOUNT,
@@ -47,6 +47,7 @@ from .rules import RULES, request_key
 
 APP_NAME = "RiskManager"
 CLOSING = (Offset.CLOSE, Offset.CLOSETODAY, Offset.CLOSEYESTERDAY)
+MARKETS = {exchange: (market_of(exchange), currency_of(exchange)) for exchange in Exchange}   # one lookup per order
 
 
 class RiskRejection(NamedTuple):
@@ -73,7 +74,9 @@ class RiskEngine(BaseEngine):
         self.book.strategies = {name: StrategyDay(**day) for name, day in strategies.items()}
         self.flow = Flow()
         self.days = DayCache()
-        self.active_orders = main_engine.get_engine("oms").active_orders.values()    # a live view, no copy per check
+        oms = main_engine.get_engine("oms")
+        self.active_orders = oms.active_orders.values()    # a live view, no copy per check
+        self.ticks = oms.ticks
         self.lock = threading.RLock()
         self.now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
         self.rejections: deque[RiskRejection] = deque(maxlen=500)
@@ -139,36 +142,44 @@ class RiskEngine(BaseEngine):
         stamp = now.timestamp()
         with self.lock:
             config: RiskConfig = self.config
-            market = market_of(req.exchange)
+            market, currency = MARKETS[req.exchange]
             day = self.days.day(market, now, config.boundaries[market], stamp)
             self.flow.forget(clock)
-            check = self._context(req, gateway_name, clock, now, stamp, market, day)
+            check = self._context(req, gateway_name, clock, now, stamp, market, currency, day)
             strategy = strategy_of(req.reference)
-            trip = self.breaker.blocking(strategy)
-            if trip and not check.closing:
-                return self._refuse(trip.rule, req, gateway_name, self.breaker_words(trip))
-            overrides = config.overrides
-            for name, rule_check, params in (self.for_closing if check.closing else self.for_opening):
-                reason = rule_check(check, config.params_for(name, req.vt_symbol, strategy) if overrides else params)
-                if reason:
+            if self.breaker.trips and not check.closing:
+                trip = self.breaker.blocking(strategy)
+                if trip:
+                    return self._refuse(trip.rule, req, gateway_name, self.breaker_words(trip))
+            rules = self.for_closing if check.closing else self.for_opening
+            if config.overrides:
+                rules = [(name, rule_check, config.params_for(name, req.vt_symbol, strategy))
+                         for name, rule_check, _ in rules]
+            for name, rule_check, params in rules:
+                if reason := rule_check(check, params):
                     return self._refuse(name, req, gateway_name, reason)
             self.flow.record(clock, check.key, market, day)
         return None
 
     def _context(self, req: OrderRequest, gateway_name: str, clock: float, now: datetime, stamp: float,
-                 market: str, day: date) -> Check:
+                 market: str, currency: str, day: date) -> Check:
         vt_symbol, book = req.vt_symbol, self.book
-        tick = self.main_engine.get_tick(vt_symbol)
-        mid = None
-        if tick and tick.bid_price_1 > 0 and tick.ask_price_1 > 0:
-            mid = (tick.bid_price_1 + tick.ask_price_1) / 2
+        tick = self.ticks.get(vt_symbol)
+        last = mid = None
+        if tick:
+            last = tick.last_price
+            if tick.bid_price_1 > 0 and tick.ask_price_1 > 0:
+                mid = (tick.bid_price_1 + tick.ask_price_1) / 2
         net = book.nets.get((gateway_name, vt_symbol), 0.0)
-        currency = currency_of(req.exchange)
-        opposite = (req.direction == Direction.LONG and net < 0) or (req.direction == Direction.SHORT and net > 0)
-        closing = req.offset in CLOSING or (opposite and req.volume <= abs(net))
-        return Check(req, gateway_name, clock, now, stamp, market, day, closing, tick.last_price if tick else None,
-                     mid, net, book.sizes.get(vt_symbol, 1.0), self.active_orders, book, self.flow, self.breaker,
-                     currency, book.account(gateway_name, currency), request_key(req))
+        against = net < 0 if req.direction is Direction.LONG else net > 0 and req.direction is Direction.SHORT
+        closing = req.offset in CLOSING or (against and req.volume <= abs(net))
+        account = book.account(gateway_name, currency)
+        size = book.sizes.get(vt_symbol, 1.0)
+        price = req.price or last or 0.0
+        return Check(req, gateway_name, clock, now, stamp, market, day, closing, last, mid, net, size,
+                     self.active_orders, book, self.flow, self.breaker, currency, account,
+                     account.balance if account and account.balance > 0 else None, request_key(req),
+                     price, price * req.volume * size)
 
     def _refuse(self, rule: str, req: OrderRequest, gateway_name: str, reason: str) -> str:
         self.record(rule, req.vt_symbol, reason, gateway_name, req.reference)

@@ -11,10 +11,6 @@ from .book import UNCLASSIFIED
 from .context import Check, number
 
 
-def _equity(c: Check) -> float | None:
-    return c.account.balance if c.account and c.account.balance > 0 else None
-
-
 def _no_equity(c: Check) -> str:
     return tr("尚未收到 {gateway} 的账户资金，无法按权益比例检查；请等待账户刷新后再下单", gateway=c.gateway_name)
 
@@ -30,7 +26,7 @@ def max_position(c: Check, p: dict) -> str | None:
         return tr("{symbol} 持仓市值将达 {value}，上限 {limit}", symbol=c.req.vt_symbol, value=number(round(notional)),
                   limit=number(p["notional"]))
     if p["equity_percent"]:
-        equity = _equity(c)
+        equity = c.equity
         if equity is None:
             return _no_equity(c)
         if notional > equity * p["equity_percent"] / 100:
@@ -43,7 +39,7 @@ def sector_concentration(c: Check, p: dict) -> str | None:
     sector = c.book.sector_of(c.req.vt_symbol)
     if sector == UNCLASSIFIED or not p["percent"]:
         return None
-    equity = _equity(c)
+    equity = c.equity
     if equity is None:
         return _no_equity(c)
     after = c.book.by_sector.get((c.gateway_name, c.currency, sector), 0.0) + c.notional
@@ -58,7 +54,7 @@ def gross_exposure(c: Check, p: dict) -> str | None:
     if p["notional"] and after > p["notional"]:
         return tr("总持仓市值将达 {value}，上限 {limit}", value=number(round(after)), limit=number(p["notional"]))
     if p["leverage"]:
-        equity = _equity(c)
+        equity = c.equity
         if equity is None:
             return _no_equity(c)
         if after / equity > p["leverage"]:
@@ -72,11 +68,10 @@ def cash_reserve(c: Check, p: dict) -> str | None:
     notional: a conservative stand-in for their margin)."""
     if not p["percent"] or (c.req.direction is not Direction.LONG and c.market == "ashare"):
         return None
-    account = c.account
-    if account is None or account.balance <= 0:
+    if c.equity is None:
         return _no_equity(c)
-    reserve = account.balance * p["percent"] / 100
-    left = account.available - c.notional
+    reserve = c.equity * p["percent"] / 100
+    left = c.account.available - c.notional
     if left < reserve:
         return tr("下单后可用资金 {left} 低于保留额 {reserve}（权益的 {limit}%）", left=number(round(left)),
                   reserve=number(round(reserve)), limit=number(p["percent"]))

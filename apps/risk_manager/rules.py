@@ -44,8 +44,11 @@ def price_deviation(c: Check, p: dict) -> str | None:
 
 
 def max_active_orders(c: Check, p: dict) -> str | None:
-    if len(c.active_orders) >= p["total"]:
-        return tr("活动委托 {value} 笔已达上限 {limit}", value=len(c.active_orders), limit=number(p["total"]))
+    total = len(c.active_orders)
+    if total >= p["total"]:
+        return tr("活动委托 {value} 笔已达上限 {limit}", value=total, limit=number(p["total"]))
+    if total < p["per_symbol"]:            # then no symbol can have reached it
+        return None
     same = sum(1 for order in c.active_orders if order.vt_symbol == c.req.vt_symbol)
     if same >= p["per_symbol"]:
         return tr("{symbol} 活动委托 {value} 笔已达上限 {limit}", symbol=c.req.vt_symbol, value=same,
@@ -75,7 +78,9 @@ def cancel_rate(c: Check, p: dict) -> str | None:
 
 
 def request_key(req: OrderRequest) -> tuple:
-    return req.vt_symbol, req.direction, req.offset, req.price, req.volume
+    # The enums' plain values: an Enum member hashes through a Python-level __hash__, and the
+    # key is hashed twice on every order.
+    return req.vt_symbol, req.direction._value_, req.offset._value_, req.price, req.volume
 
 
 def duplicate(c: Check, p: dict) -> str | None:
@@ -97,33 +102,33 @@ def self_trade(c: Check, p: dict) -> str | None:
     return None
 
 
-def _listed(c: Check, symbols: list[str]) -> bool:
-    return c.req.vt_symbol in symbols or c.req.symbol in symbols
-
-
 def blacklist(c: Check, p: dict) -> str | None:
-    if _listed(c, p["symbols"]):
+    symbols = p["symbols"]
+    if symbols and (c.req.vt_symbol in symbols or c.req.symbol in symbols):
         return tr("{symbol} 在黑名单中，只允许平仓", symbol=c.req.vt_symbol)
     return None
 
 
 def whitelist(c: Check, p: dict) -> str | None:
-    if c.gateway_name in p["gateways"] and not _listed(c, p["symbols"]):
+    symbols = p["symbols"]
+    if c.gateway_name in p["gateways"] and not (c.req.vt_symbol in symbols or c.req.symbol in symbols):
         return tr("{symbol} 不在白名单中（{gateway} 只允许交易白名单代码，请先在热点榜审批）", symbol=c.req.vt_symbol,
                   gateway=c.gateway_name)
     return None
 
 
 def trading_hours(c: Check, p: dict) -> str | None:
-    sessions = tuple(p[c.market])
-    key = (c.market, int(c.stamp), sessions)          # sessions are whole minutes: a second decides
-    if key not in _session_verdicts:
-        _session_verdicts.clear()
-        _session_verdicts[key] = _outside_sessions(c.now.astimezone(MARKET_ZONES[c.market]), c.market, sessions)
-    return _session_verdicts[key]
+    sessions = p[c.market]
+    second = int(c.stamp)               # sessions are whole minutes: a second decides
+    verdict = _last_verdict
+    if verdict[0] is not sessions or verdict[1] != second:
+        # The cache holds the sessions list itself, so a new configuration never matches it.
+        verdict[:] = sessions, second, _outside_sessions(c.now.astimezone(MARKET_ZONES[c.market]), c.market,
+                                                         tuple(sessions))
+    return verdict[2]
 
 
-_session_verdicts: dict[tuple, str | None] = {}
+_last_verdict: list = [None, 0, None]       # sessions, epoch second, verdict
 
 
 def _outside_sessions(local: datetime, market: str, sessions: tuple[str, ...]) -> str | None:

@@ -4,9 +4,11 @@ statistics and the command line."""
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import random
 from datetime import datetime, timedelta
+from threading import Event
 
 import pytest
 from vnpy.trader.constant import Exchange, Interval
@@ -17,6 +19,7 @@ from vnpy_ctastrategy.backtesting import BacktestingEngine
 from vnpy_ctastrategy.strategies.atr_rsi_strategy import AtrRsiStrategy
 from vnpy_ctastrategy.strategies.double_ma_strategy import DoubleMaStrategy
 
+from apps.backtester import bars
 from apps.backtester.engine import BacktestConfig, BacktestError, parse_setting, run_backtest
 from lianghua_app.cli import main
 from lianghua_app.markets import CHINA_TZ
@@ -62,6 +65,17 @@ def daily_bars(symbol: str, closes: list[float], flat: set[int] = frozenset()) -
 def stored_minutes(data_dir):
     get_database().save_bar_data(minute_bars("000001", Exchange.SZSE, days=15))
     return "000001.SZSE"
+
+
+@pytest.mark.parametrize("epoch", ["unixepoch(datetime)", "CAST(strftime('%s', datetime) AS INTEGER)"])
+def test_bars_load_as_vnpy_reads_them_whatever_the_sqlite_version(stored_minutes, monkeypatch, epoch):
+    monkeypatch.setattr(bars, "_EPOCH", epoch)        # the second form is for SQLite before 3.38
+    end = START + timedelta(days=30)
+    theirs = get_database().load_bar_data("000001", Exchange.SZSE, Interval.MINUTE, START, end)
+    ours = list(bars.load_bars("000001", Exchange.SZSE, Interval.MINUTE, START, end))
+    fields = ("datetime", "open_price", "high_price", "low_price", "close_price", "volume", "turnover")
+    assert len(ours) == 15 * 240
+    assert [[getattr(b, f) for f in fields] for b in ours] == [[getattr(b, f) for f in fields] for b in theirs]
 
 
 def vnpy_run(strategy_class: type, end: datetime) -> BacktestingEngine:
@@ -168,6 +182,17 @@ def test_no_data_in_the_range_is_a_clear_error(data_dir):
     config = BacktestConfig("DoubleMaStrategy", "600000.SSE", Interval.DAILY, START, START + timedelta(days=5))
     with pytest.raises(BacktestError, match="import-csv"):
         run_backtest(config, {"DoubleMaStrategy": DoubleMaStrategy})
+
+
+def test_a_cancelled_replay_hands_every_object_back_to_the_garbage_collector(data_dir):
+    get_database().save_bar_data(minute_bars("000001", Exchange.SZSE, days=20))    # past one progress report
+    config = BacktestConfig("AtrRsiStrategy", "000001.SZSE", Interval.MINUTE, START, START + timedelta(days=40),
+                            rules="none")
+    cancel = Event()
+    cancel.set()
+    with pytest.raises(BacktestError):
+        run_backtest(config, {"AtrRsiStrategy": AtrRsiStrategy}, cancel=cancel)
+    assert gc.get_freeze_count() == 0
 
 
 def test_the_command_line_prints_json_and_writes_csvs(tmp_path, capsys):

@@ -5,6 +5,7 @@ With rules "none" the matching is vnpy's own, so trades and daily PnL are identi
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -158,6 +159,7 @@ class Backtester(BacktestingEngine):
             result.close_price = bar.close_price
 
     def _report(self) -> None:
+        gc.freeze()
         if self.progress:
             self.progress(self.bars_done, len(self.history_data), tr("回放"))
         if self.cancel is not None and self.cancel.is_set():
@@ -165,7 +167,15 @@ class Backtester(BacktestingEngine):
 
     def run_backtesting(self) -> None:
         self.bars_done = 0
-        super().run_backtesting()
+        # What is alive now (modules, the GUI, the bars) lives through the replay, and so do the
+        # orders, trades and stop orders it makes. Freezing what exists now and again at every
+        # progress report spares the collector's full passes over them, a tenth of a 500,000-bar
+        # replay otherwise. Young cycles are still collected; older ones wait for the unfreeze.
+        gc.freeze()
+        try:
+            super().run_backtesting()
+        finally:
+            gc.unfreeze()
         if self.progress and not (self.cancel and self.cancel.is_set()):
             self.progress(len(self.history_data), len(self.history_data), tr("回放"))
 

@@ -91,11 +91,10 @@ def run(kind: str, strategy: str, folder: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
+def main(folder: Path) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bars", type=int, default=500_000)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="lianghua-bench-"))
     from lianghua_app.paths import DataDir
     from lianghua_app.vnpy_env import bind_vnpy, release_vnpy_database
 
@@ -118,4 +117,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with tempfile.TemporaryDirectory(prefix="lianghua-bench-", ignore_cleanup_errors=True) as temporary:
+        main(Path(temporary))

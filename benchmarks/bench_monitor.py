@@ -25,11 +25,11 @@ SNAPSHOTS = 200
 TICK_ROUNDS = 20
 
 
-def main() -> None:
+def main(folder: Path) -> None:
     from lianghua_app.paths import DataDir
     from lianghua_app.vnpy_env import bind_vnpy
 
-    data_dir = DataDir(Path(tempfile.mkdtemp(prefix="lianghua-bench-")))
+    data_dir = DataDir(folder)
     bind_vnpy(data_dir)
     import numpy as np
     from vnpy.event import Event
@@ -95,4 +95,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with tempfile.TemporaryDirectory(prefix="lianghua-bench-", ignore_cleanup_errors=True) as temporary:
+        main(Path(temporary))

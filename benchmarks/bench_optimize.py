@@ -82,12 +82,11 @@ def ours(runner_kind: str, workers: int, folder: Path) -> tuple[float, dict, int
     return elapsed, best, len(result.trials), pool_start
 
 
-def main() -> None:
+def main(folder: Path) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bars", type=int, default=50_000)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="lianghua-bench-"))
     from lianghua_app.paths import DataDir
     from lianghua_app.vnpy_env import bind_vnpy, release_vnpy_database
 
@@ -120,4 +119,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with tempfile.TemporaryDirectory(prefix="lianghua-bench-", ignore_cleanup_errors=True) as temporary:
+        main(Path(temporary))

@@ -22,11 +22,11 @@ SYMBOLS = 500
 CHECKS = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 
 
-def main() -> None:
+def main(folder: Path) -> None:
     from lianghua_app.paths import DataDir
     from lianghua_app.vnpy_env import bind_vnpy
 
-    data_dir = DataDir(Path(tempfile.mkdtemp(prefix="lianghua-bench-")))
+    data_dir = DataDir(folder)
     bind_vnpy(data_dir)
     from vnpy.event import Event
     from vnpy.trader.constant import Direction, Exchange, Offset, OrderType, Product
@@ -84,4 +84,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with tempfile.TemporaryDirectory(prefix="lianghua-bench-", ignore_cleanup_errors=True) as temporary:
+        main(Path(temporary))

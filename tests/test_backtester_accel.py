@@ -60,6 +60,7 @@ def test_every_indicator_equals_vnpys_bit_for_bit(managers, call):
     name, *args = call
     expected, actual = getattr(plain, name)(*args, array=True), getattr(fast, name)(*args, array=True)
     np.testing.assert_array_equal(np.asarray(actual), np.asarray(expected))     # NaNs in the same places
+    assert getattr(fast, name)(*args) == getattr(plain, name)(*args)            # the latest value alone
 
 
 @pytest.mark.parametrize("tail", [1, 7, 8, 9, 16, 20, 33, 86])
@@ -68,3 +69,5 @@ def test_the_mean_of_an_indicator_tail_equals_numpys_bit_for_bit(managers, tail)
     expected, actual = plain.atr(14, array=True)[-tail:].mean(), fast.atr(14, array=True)[-tail:].mean()
     assert actual == expected and type(actual) is type(expected)
     assert np.isnan(fast.atr(14, array=True)[:5].mean())          # the warm-up NaNs still propagate
+    np.testing.assert_equal(fast.macd(12, 26, 9, array=True)[2][-tail:].mean(),        # one of several outputs
+                            plain.macd(12, 26, 9, array=True)[2][-tail:].mean())

@@ -21,6 +21,7 @@ FIELDS = ("open_array", "high_array", "low_array", "close_array", "volume_array"
 
 
 _add = np.add.reduce
+_FLOAT64 = np.dtype(np.float64)
 
 
 class IndicatorArray(np.ndarray):
@@ -30,28 +31,27 @@ class IndicatorArray(np.ndarray):
     by the count, which gives the same value bit for bit."""
 
     def mean(self, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
-        if axis is None and dtype is None and out is None and not keepdims and not kwargs and self.ndim == 1 \
-                and self.size and self.dtype.char == "d":
+        if axis is dtype is out is None and not keepdims and not kwargs and self.dtype is _FLOAT64 \
+                and self.ndim == 1 and self.size:
             return _add(self.view(np.ndarray)) / self.size
         return super().mean(axis, dtype, out, keepdims, **kwargs)
 
 
-class _CompiledTalib:
-    """talib's namespace with each function unwrapped to its compiled form, its outputs viewed
-    as `IndicatorArray`."""
+def _compiled(function):
+    """TA-Lib's compiled `function` (without talib's argument check), outputs viewed as
+    `IndicatorArray`."""
+    compiled = getattr(function, "__wrapped__", function)
 
-    def __getattr__(self, name: str):
-        value = getattr(talib, name)
-        compiled = getattr(value, "__wrapped__", value)
-        if callable(compiled):
-            def call(*args):        # ArrayManager passes TA-Lib's arguments by position
-                result = compiled(*args)
-                if type(result) is tuple:
-                    return tuple(r.view(IndicatorArray) for r in result)
-                return result.view(IndicatorArray)
-            value = call
-        setattr(self, name, value)
-        return value
+    def call(*args):        # ArrayManager passes TA-Lib's arguments by position
+        result = compiled(*args)
+        if type(result) is tuple:
+            return tuple(r.view(IndicatorArray) for r in result)
+        return result.view(IndicatorArray)
+    return call
+
+
+# A plain namespace filled up front: a lazy `__getattr__` would put a hook in every lookup.
+_TALIB = types.SimpleNamespace(**{name: _compiled(getattr(talib, name)) for name in talib.get_functions()})
 
 
 class FastArrayManager(ArrayManager):
@@ -69,7 +69,7 @@ class FastArrayManager(ArrayManager):
                         bar.open_interest)
 
 
-_GLOBALS = dict(vars(utility), talib=_CompiledTalib())
+_GLOBALS = dict(vars(utility), talib=_TALIB)
 for _name, _member in vars(ArrayManager).items():
     if isinstance(_member, types.FunctionType) and "talib" in _member.__code__.co_names:
         _clone = types.FunctionType(_member.__code__, _GLOBALS, _name, _member.__defaults__, _member.__closure__)

@@ -71,9 +71,13 @@ class BarSeries(Sequence):
                 fields = bar.__dict__           # item by item: a third cheaper than update() with keywords
                 fields.update(shared)
                 fields["datetime"] = stamp(moment, tz)
-                fields["volume"], fields["turnover"], fields["open_interest"] = volume, turnover, oi
-                fields["open_price"], fields["high_price"] = open_, high
-                fields["low_price"], fields["close_price"] = low, close
+                fields["volume"] = volume
+                fields["turnover"] = turnover
+                fields["open_interest"] = oi
+                fields["open_price"] = open_
+                fields["high_price"] = high
+                fields["low_price"] = low
+                fields["close_price"] = close
                 yield bar
 
 

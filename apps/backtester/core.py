@@ -16,7 +16,7 @@ from vnpy.trader.database import DB_TZ
 from vnpy.trader.object import BarData, OrderData, TradeData
 from vnpy.trader.utility import round_to
 from vnpy_ctastrategy.backtesting import BacktestingEngine, DailyResult
-from vnpy_ctastrategy.base import StopOrderStatus
+from vnpy_ctastrategy.base import BacktestingMode, StopOrderStatus
 
 from lianghua_app.i18n import tr
 from lianghua_app.markets import CHINA_TZ, ashare, crypto
@@ -203,6 +203,13 @@ class Backtester(BacktestingEngine):
 
     def cross_stop_order(self) -> None:
         if self.book is None:
+            # Most bars trigger nothing: vnpy's test (bar mode) first, its whole work only when one does.
+            bar = self.bar
+            if self.mode is BacktestingMode.BAR and not any(
+                    stop.price <= bar.high_price if stop.direction is Direction.LONG
+                    else stop.direction is Direction.SHORT and stop.price >= bar.low_price
+                    for stop in self.active_stop_orders.values()):
+                return None
             return super().cross_stop_order()
         bar = self.bar
         for stop in list(self.active_stop_orders.values()):

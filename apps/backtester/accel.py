@@ -9,6 +9,7 @@ functions directly with the same numpy arrays."""
 from __future__ import annotations
 
 import types
+from collections.abc import Callable
 
 import numpy as np
 import talib
@@ -37,7 +38,7 @@ class IndicatorArray(np.ndarray):
         return super().mean(axis, dtype, out, keepdims, **kwargs)
 
 
-def _compiled(function):
+def _compiled(function: Callable) -> Callable:
     """TA-Lib's compiled `function` (without talib's argument check), outputs viewed as
     `IndicatorArray`."""
     compiled = getattr(function, "__wrapped__", function)

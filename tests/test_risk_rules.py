@@ -57,6 +57,13 @@ def test_the_same_order_twice_within_the_window_is_refused(engine, sim, risk):
     assert send(engine, order(PINGAN, Direction.LONG, 200, 9.90)) is None
 
 
+def test_a_repeat_with_the_volume_written_as_a_whole_number_is_still_a_duplicate(engine, sim, risk):
+    quote(sim)
+    limits(risk, duplicate={"seconds": 5})
+    assert send(engine, order(PINGAN, Direction.LONG, 100.0, 9.90)) is None
+    assert "相同委托" in send(engine, order(PINGAN, Direction.LONG, 100, 9.90))
+
+
 def test_a_buy_that_would_hit_our_own_resting_sell_is_refused(engine, sim, risk):
     quote(sim, 60_000.0, vt_symbol=BTC)
     limits(risk, self_trade={})

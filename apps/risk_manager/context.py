@@ -78,7 +78,7 @@ class Check:
     currency: str
     account: AccountData | None      # the account the order draws on
     equity: float | None             # its balance, None until a positive one has arrived
-    key: tuple                       # what makes two requests duplicates
+    key: bytes                       # what makes two requests duplicates
     price: float                     # the order's price, or the last price for a market order
     notional: float                  # price * volume * contract size
 

@@ -22,25 +22,25 @@ CALLS = [("sma", 10), ("ema", 10), ("kama", 10), ("wma", 10), ("apo", 5, 10), ("
          ("minus_dm", 10), ("plus_dm", 10), ("mfi", 10), ("ad",), ("adosc", 3, 10), ("bop",)]
 
 
-def random_bars(count: int) -> list[BarData]:
+def random_bars(count: int, volume: type = int) -> list[BarData]:
     rng, price, bars = random.Random(5), 10.0, []
     for i in range(count):
         close = price * (1 + rng.gauss(0, 0.01))
         bars.append(BarData(gateway_name="DB", symbol="000001", exchange=Exchange.SZSE,
                             datetime=datetime(2024, 1, 2) + timedelta(minutes=i), interval=Interval.MINUTE,
                             open_price=price, close_price=close, high_price=max(price, close) * 1.002,
-                            low_price=min(price, close) * 0.998, volume=rng.randint(100, 9000),
+                            low_price=min(price, close) * 0.998, volume=volume(rng.randint(100, 9000)),
                             turnover=rng.random() * 1e6, open_interest=float(i)))
         price = close
     return bars
 
 
-@pytest.fixture
-def managers():
+@pytest.fixture(params=[float, int], ids=["float volumes", "whole-number volumes"])
+def managers(request):
     plain, holder = ArrayManager(), SimpleNamespace(am=ArrayManager())
     assert accelerate(holder) == 1
     close_before = holder.am.close_array
-    for bar in random_bars(250):
+    for bar in random_bars(250, request.param):
         plain.update_bar(bar)
         holder.am.update_bar(bar)
     assert holder.am.close_array is close_before, "strategies may keep a reference to the arrays"

@@ -195,6 +195,16 @@ def test_a_cancelled_replay_hands_every_object_back_to_the_garbage_collector(dat
     assert gc.get_freeze_count() == 0
 
 
+def test_the_garbage_collector_runs_again_after_a_load_and_after_a_failed_one(data_dir):
+    get_database().save_bar_data(minute_bars("000001", Exchange.SZSE, days=2))
+    loaded = bars.load_bars("000001", Exchange.SZSE, Interval.MINUTE, START, START + timedelta(days=5))
+    assert len(loaded) and gc.isenabled()
+    with pytest.raises(ZeroDivisionError), bars.collector_paused():
+        assert not gc.isenabled()
+        _ = 1 / 0
+    assert gc.isenabled()
+
+
 def test_the_command_line_prints_json_and_writes_csvs(tmp_path, capsys):
     home = str(tmp_path / "home")
     rows = "".join(f"{b.datetime:%Y-%m-%d %H:%M:%S},{b.open_price},{b.high_price},{b.low_price},{b.close_price},"

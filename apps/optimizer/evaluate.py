@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from apps.backtester.bars import BarSeries, load_bars
+from apps.backtester.bars import BarSeries, collector_paused, load_bars
 from apps.backtester.engine import BacktestConfig, BacktestError, run_backtest
 from lianghua_app.strategies import class_from_source
 
@@ -71,7 +71,8 @@ class KeptBars(BarSeries):
         zone = tz or self.tz
         objects = self.objects.get(zone)
         if objects is None:
-            objects = self.objects[zone] = list(BarSeries(self.template, self.data, zone))
+            with collector_paused():
+                objects = self.objects[zone] = list(BarSeries(self.template, self.data, zone))
         first, last = self.span(start, end)
         return objects[first:last]
 

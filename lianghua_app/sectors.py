@@ -4,6 +4,7 @@ with the columns `symbol,sector` (symbol as `600519` or `600519.SSE`)."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 from .i18n import tr
@@ -13,13 +14,20 @@ class SectorFileError(ValueError):
     pass
 
 
-def adopt_sector_csv(path: Path, profile_copy: Path, keep: bool = True) -> dict[str, str]:
-    """Read a sector CSV and, with `keep`, copy it into the profile (the risk manager and the
-    monitor share that copy). Raises SectorFileError before anything is copied."""
-    sectors = read_sector_csv(path)
+def adopt_sector_csv(path: Path, profile_copy: Path, keep: bool, use: Callable[[dict[str, str]], None],
+                     warn: Callable[[str], None]) -> str | None:
+    """Read a sector CSV, copy it into the profile with `keep` (the risk manager and the monitor
+    share that copy) and hand it to `use`. When it is unusable nothing is copied or used: `warn`
+    gets the reason, which is also returned."""
+    try:
+        sectors = read_sector_csv(path)
+    except SectorFileError as error:
+        warn(str(error))
+        return str(error)
     if keep and path != profile_copy:
         profile_copy.write_bytes(path.read_bytes())
-    return sectors
+    use(sectors)
+    return None
 
 
 def read_sector_csv(path: Path) -> dict[str, str]:

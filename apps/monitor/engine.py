@@ -28,7 +28,7 @@ from lianghua_app.markets import CHINA_TZ
 from lianghua_app.notify import Notifier, channels_from_settings
 from lianghua_app.quotes import QuoteFrame
 from lianghua_app.secrets import SecretStoreError, get_secret
-from lianghua_app.sectors import SectorFileError, adopt_sector_csv
+from lianghua_app.sectors import adopt_sector_csv
 
 from . import watchlists
 from .alerts import Alert, AlertCenter, recent_alerts
@@ -223,14 +223,11 @@ class MonitorEngine(BaseEngine):
     def load_sectors(self, path: Path, keep: bool = True) -> str | None:
         """Use a sector CSV (kept in the profile, shared with the risk manager); the reason when
         it is unusable."""
-        try:
-            sectors = adopt_sector_csv(path, self.sectors_path, keep)
-        except SectorFileError as error:
-            self.warn(str(error))
-            return str(error)
+        return adopt_sector_csv(path, self.sectors_path, keep, self._use_sectors, self.warn)
+
+    def _use_sectors(self, sectors: dict[str, str]) -> None:
         with self.lock:
             self.csv_sectors, self.sectors = sectors, None
-        return None
 
     def sector_members(self) -> dict[str, list[str]]:
         """Industry -> members: the CSV's word where it has one, the gateway's otherwise."""

@@ -32,7 +32,7 @@ from vnpy.trader.object import CancelRequest, LogData, OrderRequest
 
 from lianghua_app.i18n import tr
 from lianghua_app.markets import currency_of
-from lianghua_app.sectors import SectorFileError, adopt_sector_csv
+from lianghua_app.sectors import adopt_sector_csv
 from lianghua_app.storage.models import RiskEventRecord
 
 from .book import Book, StrategyDay
@@ -127,14 +127,11 @@ class RiskEngine(BaseEngine):
 
     def load_sectors(self, path: Path, keep: bool = True) -> str | None:
         """Use a sector CSV (and keep a copy in the profile); the reason when it is unusable."""
-        try:
-            sectors = adopt_sector_csv(path, self.sectors_path, keep)
-        except SectorFileError as error:
-            self.warn(str(error))
-            return str(error)
+        return adopt_sector_csv(path, self.sectors_path, keep, self._use_sectors, self.warn)
+
+    def _use_sectors(self, sectors: dict[str, str]) -> None:
         with self.lock:
             self.book.set_sectors(sectors)
-        return None
 
     # --- the pipeline guard ------------------------------------------------------------------
     def check(self, req: OrderRequest, gateway_name: str) -> str | None:

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 from datetime import datetime
+from pathlib import Path
 from threading import Event
 
+import psutil
 import pytest
 from conftest import trending_closes
 from vnpy.trader.constant import Exchange, Interval
@@ -129,6 +133,28 @@ def test_a_process_pool_gives_the_serial_results_and_rereads_changed_bars(optimi
         assert points(optimise(optimizer_bars, runner=pool)) == points(optimise(optimizer_bars))
     finally:
         pool.close()
+
+
+APP_THAT_DIES = """
+import os, sys
+from pathlib import Path
+from apps.optimizer.runners import PoolRunner
+pool = PoolRunner(2, sys.argv[1])
+pool.warm_up()
+Path(sys.argv[1], "workers.txt").write_text(" ".join(str(pid) for pid in pool.pool._processes))
+os._exit(0)                 # killed or crashed: the pool is never closed
+"""
+
+
+def test_pool_workers_end_when_the_app_that_started_them_dies(tmp_path):
+    subprocess.run([sys.executable, "-c", APP_THAT_DIES, str(tmp_path)], cwd=Path(__file__).resolve().parent.parent,
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+    pids = [int(pid) for pid in (tmp_path / "workers.txt").read_text().split()]
+    workers = [psutil.Process(pid) for pid in pids if psutil.pid_exists(pid)]
+    _, alive = psutil.wait_procs(workers, timeout=60)
+    for process in alive:
+        process.kill()
+    assert len(pids) == 2 and not alive
 
 
 def test_a_dask_cluster_gives_the_serial_results(optimizer_bars):

@@ -93,10 +93,12 @@ class _Direct(ast.NodeTransformer):
 
 
 def _viewed(value: ast.expr) -> ast.expr:
+    """`name` becomes `name.view(IndicatorArray)`, in a tuple too; anything else stays as vnpy wrote it."""
     if isinstance(value, ast.Tuple):
         return ast.Tuple([_viewed(element) for element in value.elts], ast.Load())
-    view = ast.Attribute(value, "view", ast.Load())
-    return ast.Call(view, [ast.Name("IndicatorArray", ast.Load())], [])
+    if not isinstance(value, ast.Name):
+        return value
+    return ast.Call(ast.Attribute(value, "view", ast.Load()), [ast.Name("IndicatorArray", ast.Load())], [])
 
 
 def _direct_methods() -> dict[str, types.FunctionType]:
@@ -114,10 +116,9 @@ def _direct_methods() -> dict[str, types.FunctionType]:
     module = ast.Module([_Direct().visit(found[name]) for name in names], [])
     for node in module.body:
         node.decorator_list = []
-    namespace: dict = dict(vars(utility), IndicatorArray=IndicatorArray,
-                           talib=types.SimpleNamespace(**{name: getattr(getattr(talib, name), "__wrapped__",
-                                                                        getattr(talib, name))
-                                                          for name in talib.get_functions()}))
+    functions = {name: getattr(talib, name) for name in talib.get_functions()}
+    compiled = types.SimpleNamespace(**{name: getattr(f, "__wrapped__", f) for name, f in functions.items()})
+    namespace: dict = dict(vars(utility), IndicatorArray=IndicatorArray, talib=compiled)
     exec(compile(ast.fix_missing_locations(module), inspect.getsourcefile(ArrayManager) or "<vnpy>", "exec"),
          namespace)
     return {name: namespace[name] for name in names}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import wait_until
 from PySide6 import QtCore
 
 from apps.optimizer.ui import OptimizerWidget
@@ -86,12 +85,13 @@ def test_a_bad_range_is_a_dialog_and_nothing_runs(qtbot, dock):
     assert OptimizationRun.select().count() == 0
 
 
-def test_opening_the_dock_starts_the_local_workers_so_the_first_run_starts_warm(qtbot, engine):
+def test_opening_the_dock_starts_the_local_workers_soon_after_so_the_first_run_starts_warm(qtbot, engine):
     engine.settings.values["optimizer.workers"] = 2
     widget = OptimizerWidget(engine, engine.event_engine)
     qtbot.addWidget(widget)
     optimizer = widget.engine
     assert optimizer.pool is None                  # nothing is started for a dock nobody opened
     widget.show()
-    wait_until(lambda: optimizer.pool is not None and optimizer.pool.ready, timeout=60)
+    assert optimizer.pool is None                  # not while the window is still appearing
+    qtbot.waitUntil(lambda: optimizer.pool is not None and optimizer.pool.ready, timeout=60_000)
     assert optimizer.pool.workers == 2

@@ -32,6 +32,7 @@ STATUS_LABELS = {"ok": "完成", "excluded": "不满足约束", "failed": "出�
 ROLE_LABELS = {"search": "搜索", "neighbour": "邻域检查", "oos": "样本外"}
 SORT_ROLE = QtCore.Qt.ItemDataRole.UserRole
 TRIAL_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
+WARM_UP_DELAY_MS = 3000     # the workers start once the main window has had its first seconds
 
 
 def _cell(value) -> QtGui.QStandardItem:
@@ -77,7 +78,9 @@ class OptimizerWidget(RunDock, QtWidgets.QWidget):
         super().showEvent(event)
         if not self.prepared:
             self.prepared = True
-            self.engine.prepare()
+            # Starting the workers is two Python processes importing for a second or two: when the
+            # dock opens with the main window, they would slow its first paint by about as much.
+            QtCore.QTimer.singleShot(WARM_UP_DELAY_MS, self, self.engine.prepare)
 
     # --- set-up ------------------------------------------------------------------------------------
     def _build_form(self) -> None:

@@ -73,6 +73,30 @@ def test_without_the_level2_permission_nothing_arrives(qmt, engine, terminal):
     assert [p.price for p in prints] == [10.1]     # pushes are serial: the first one was never sent
 
 
+@LEVEL2_ON
+def test_a_symbol_left_out_of_the_next_level2_list_is_unsubscribed(qmt, engine, terminal):
+    prints = level2_prints(engine)
+    terminal.level2_permission = True
+    qmt.subscribe_level2(["600000.SSE", "000001.SZSE"])
+    wait_until(lambda: qmt.level2.get("600000.SH", 0) > 0 and qmt.level2.get("000001.SZ", 0) > 0)
+    qmt.subscribe_level2(["600000.SSE"])                   # a watchlist lost 000001
+    wait_until(lambda: "000001.SZ" not in qmt.level2)
+    terminal.trade_print("000001.SZ", 11.97, 90_000, side="S")
+    terminal.trade_print("600000.SH", 10.02, 150_000, side="B")
+    wait_until(lambda: (drain(engine), prints)[1])
+    assert [p.vt_symbol for p in prints] == ["600000.SSE"]
+
+
+@LEVEL2_ON
+def test_switching_the_big_order_rule_off_ends_the_level2_subscriptions(qmt, engine, terminal, monitor):
+    monitor.save_watchlist("核心", [("600519.SSE", "")])
+    wait_until(lambda: qmt.level2.get("600519.SH", 0) > 0)
+    raw = monitor.config.to_dict()
+    raw["enabled"]["big_order"] = False
+    assert monitor.apply(raw) == []
+    wait_until(lambda: qmt.level2 == {})
+
+
 def test_level2_stays_off_unless_the_setting_asks_for_it(qmt, terminal):
     qmt.subscribe_level2(["600000.SSE"])
     assert qmt.level2 == {}

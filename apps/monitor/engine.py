@@ -129,8 +129,9 @@ class MonitorEngine(BaseEngine):
         return {vt_symbol for name in names for vt_symbol, _ in self.watchlists.get(name, [])}
 
     def _request_level2(self, gateway: object) -> None:
-        if self.config.enabled.get("big_order") and hasattr(gateway, "subscribe_level2"):
-            gateway.subscribe_level2(self.level2_symbols())
+        """The gateway's Level-2 list follows the rule: switching big orders off empties it."""
+        if hasattr(gateway, "subscribe_level2"):
+            gateway.subscribe_level2(self.level2_symbols() if self.config.enabled.get("big_order") else [])
 
     # --- market data -------------------------------------------------------------------------
     def on_gateway_status(self, event: Event) -> None:

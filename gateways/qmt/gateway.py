@@ -78,6 +78,7 @@ class QmtGateway(BaseGateway):
         self.subscribed: dict[str, int] = {}            # xt code -> xtdata seq (0 until subscribed)
         self.whole_market_seq = 0
         self.level2: dict[str, int] = {}                # xt code -> l2transaction seq (0 until subscribed)
+        self.level2_asked: set[str] = set()             # the codes of the latest subscribe_level2
         self.last_volume: dict[str, float] = {}
         self.orders: dict[str, OrderData] = {}
         self.xt_ids: dict[str, int] = {}
@@ -298,8 +299,23 @@ class QmtGateway(BaseGateway):
     def subscribe_level2(self, vt_symbols: list[str]) -> None:
         """Level-2 transactions (QMT's per-code `l2transaction`) for these symbols when the
         `level2` setting is on; they arrive as EVENT_LEVEL2_TRADES. Needs the broker's Level-2
-        permission: without it QMT accepts the subscription and sends nothing."""
-        self._add_level2(list(filter(None, map(m.xt_code_of, vt_symbols))))
+        permission: without it QMT accepts the subscription and sends nothing. The list replaces
+        the previous one: codes left out are unsubscribed, unless their quotes are subscribed."""
+        codes = list(filter(None, map(m.xt_code_of, vt_symbols)))
+        with self.lock:
+            dropped = self.level2_asked - set(codes) - set(self.subscribed)
+            self.level2_asked = set(codes)
+        if dropped:
+            # On the worker, after any subscription of these codes still queued there.
+            self.worker.submit(self._guarded, self._drop_level2, dropped)
+        self._add_level2(codes)
+
+    def _drop_level2(self, codes: set[str]) -> None:
+        with self.lock:
+            seqs = [self.level2.pop(code, 0) for code in codes if code not in self.level2_asked]
+        for seq in seqs:
+            if seq > 0 and self.data_ready:
+                self.backend.xtdata.unsubscribe_quote(seq)
 
     def _add_level2(self, wanted: list[str]) -> None:
         if self.setting.get("level2") != "on":

@@ -132,6 +132,7 @@ def summary(runs: list[dict]) -> dict:
             "e2e_s": statistics.median(r["e2e_s"] for r in runs), "peak_mb": max(peaks) if peaks else None,
             "trades": runs[0]["trades"], "count": runs[0]["count"]}
 
+
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory(prefix="lianghua-bench-", ignore_cleanup_errors=True) as temporary:
         main(Path(temporary))

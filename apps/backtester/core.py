@@ -53,6 +53,15 @@ class OrderNote:
     reason: str
 
 
+def _cancel_book(book: dict, cancelled: object, report: Callable[[object], None]) -> None:
+    """Empty one of vnpy's order books, marking each order cancelled and reporting it in order."""
+    orders = list(book.values())
+    book.clear()
+    for order in orders:
+        order.status = cancelled
+        report(order)
+
+
 class Backtester(BacktestingEngine):
     def __init__(self, rules: str = "none", fees: ashare.AshareFeeSchedule | None = None,
                  perpetual: PerpetualSetup | None = None) -> None:
@@ -120,19 +129,12 @@ class Backtester(BacktestingEngine):
 
     def cancel_all(self, strategy) -> None:
         """vnpy's cancel_all in one pass per book: each order is taken off its book, marked
-        cancelled and reported, in vnpy's order. Many strategies call it on every bar."""
+        cancelled and reported, in vnpy's order. Many strategies call it on every bar, and most
+        bars have nothing to cancel."""
         if self.active_limit_orders:
-            orders = list(self.active_limit_orders.values())
-            self.active_limit_orders.clear()
-            for order in orders:
-                order.status = Status.CANCELLED
-                self.strategy.on_order(order)
+            _cancel_book(self.active_limit_orders, Status.CANCELLED, self.strategy.on_order)
         if self.active_stop_orders:
-            stops = list(self.active_stop_orders.values())
-            self.active_stop_orders.clear()
-            for stop in stops:
-                stop.status = StopOrderStatus.CANCELLED
-                self.strategy.on_stop_order(stop)
+            _cancel_book(self.active_stop_orders, StopOrderStatus.CANCELLED, self.strategy.on_stop_order)
 
     # --- replay -----------------------------------------------------------------------------------
     def new_bar(self, bar: BarData) -> None:

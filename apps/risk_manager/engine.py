@@ -190,7 +190,7 @@ class RiskEngine(BaseEngine):
     def on_cancel(self, req: CancelRequest, gateway_name: str) -> None:
         """Cancels always pass; they are counted for the cancel-rate rule."""
         clock, now = monotonic(), self.now()
-        market = market_of(req.exchange)
+        market = MARKETS[req.exchange][0]
         with self.lock:
             self.flow.forget(clock)
             self.flow.record_cancel(clock, market, self.days.day(market, now, self.config.boundaries[market]))

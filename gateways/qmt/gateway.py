@@ -302,9 +302,10 @@ class QmtGateway(BaseGateway):
         permission: without it QMT accepts the subscription and sends nothing. The list replaces
         the previous one: codes left out are unsubscribed, unless their quotes are subscribed."""
         codes = list(filter(None, map(m.xt_code_of, vt_symbols)))
+        asked = set(codes)
         with self.lock:
-            dropped = self.level2_asked - set(codes) - set(self.subscribed)
-            self.level2_asked = set(codes)
+            dropped = self.level2_asked - asked - self.subscribed.keys()
+            self.level2_asked = asked
         if dropped:
             # On the worker, after any subscription of these codes still queued there.
             self.worker.submit(self._guarded, self._drop_level2, dropped)

@@ -73,26 +73,51 @@ def _talib() -> str:
 
 
 def _database(data_dir: DataDir) -> str:
+    """The profile's database can be written and has no damaged pages."""
     import sqlite3
 
-    data_dir.create()
-    connection = sqlite3.connect(data_dir.database_file)
     try:
-        connection.execute("CREATE TABLE IF NOT EXISTS lianghua_check (x INTEGER)")
-        connection.execute("DROP TABLE lianghua_check")
-        connection.commit()
-    finally:
-        connection.close()
+        data_dir.create()
+        probe = data_dir.root / ".write_check"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise RuntimeError(tr("配置文件夹{root}不可写（{error}）：请检查权限、磁盘空间或是否为只读盘",
+                              root=data_dir.root, error=error.strerror or error)) from error
+    try:
+        connection = sqlite3.connect(data_dir.database_file)
+        try:
+            verdict = connection.execute("PRAGMA integrity_check(20)").fetchall()
+            connection.execute("CREATE TABLE IF NOT EXISTS lianghua_check (x INTEGER)")
+            connection.execute("DROP TABLE lianghua_check")
+            connection.commit()
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as error:
+        text = str(error)
+        hint = (tr("数据库只读：请检查文件权限或磁盘") if "readonly" in text
+                else tr("数据库文件损坏：请关闭程序，备份后从最近的备份恢复{path}", path=data_dir.database_file))
+        raise RuntimeError(f"{hint}（{text}）") from error
+    problems = [row[0] for row in verdict if row[0] != "ok"]
+    if problems:
+        raise RuntimeError(tr("数据库有损坏的页面（{first}等{count}处）：请关闭程序，备份后从最近的备份恢复{path}",
+                              first=problems[0], count=len(problems), path=data_dir.database_file))
     return str(data_dir.database_file)
 
 
 def _keyring() -> str:
     import keyring
 
+    from .secrets import is_os_keyring
+
     backend = keyring.get_keyring()
     name = type(backend).__name__
     if "fail" in name.lower() or getattr(backend, "priority", 1) <= 0:
         raise RuntimeError(tr("没有可用的系统钥匙串（{name}）；无法保存实盘账户密码", name=name))
+    if not is_os_keyring(backend):
+        raise RuntimeError(tr("当前钥匙串{name}（{module}）把密码存在文件里，不是系统钥匙串；请卸载keyrings.alt"
+                              "或在keyring的配置中选择系统钥匙串后再保存实盘密码", name=name,
+                              module=type(backend).__module__))
     return name
 
 

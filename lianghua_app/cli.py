@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .i18n import set_locale, tr
 from .paths import DataDir, resolve_data_dir
+from .profile_lock import ProfileInUse
 from .settings import SettingsStore
 
 
@@ -28,7 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     for problem in store.problems:
         print(tr("设置问题：{problem}", problem=problem), file=sys.stderr)
     handler = COMMANDS[args.command]
-    return handler(args, data_dir, store)
+    try:
+        return handler(args, data_dir, store)
+    except ProfileInUse as error:
+        print(error, file=sys.stderr)
+        return 3
 
 
 def _parser() -> argparse.ArgumentParser:

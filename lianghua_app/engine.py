@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import logging
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,14 +15,17 @@ from vnpy.event import Event, EventEngine
 from vnpy.trader.constant import Direction, Status
 from vnpy.trader.engine import MainEngine
 from vnpy.trader.event import EVENT_CONTRACT, EVENT_LOG, EVENT_ORDER
-from vnpy.trader.logger import WARNING
+from vnpy.trader.logger import ERROR, WARNING
 from vnpy.trader.object import CancelRequest, LogData, OrderData, OrderRequest
 
 from . import markets
-from .events import EVENT_GATEWAY_STATUS, EVENT_ORDER_REJECTED, GatewayStatus
+from .event_engine import GuardedEventEngine, HandlerFailure
+from .events import EVENT_GATEWAY_STATUS, EVENT_ORDER_REJECTED, EVENT_TRADING_HALT, GatewayStatus
 from .i18n import tr
 from .journal import Journal
 from .paths import DataDir
+from .profile_lock import ProfileLock
+from .redact import redact, redact_log_events
 from .scheduler import Scheduler
 from .settings import Settings
 from .storage import open_database
@@ -28,6 +33,8 @@ from .strategies import StrategyRegistry
 from .vnpy_env import release_vnpy_database
 
 Guard = Callable[[OrderRequest, str], "str | None"]
+logger = logging.getLogger(__name__)
+JOURNAL = "journal"
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,13 @@ class TradingEngine(MainEngine):
                  event_engine: EventEngine | None = None) -> None:
         self.data_dir = data_dir
         self.settings = settings or Settings()
-        self.database = open_database(data_dir.database_file)
+        self.profile_lock = ProfileLock(data_dir.root).acquire()
+        try:
+            self.database = open_database(data_dir.database_file)
+        except BaseException:
+            self.profile_lock.release()
+            raise
+        self.halts: dict[str, str] = {}     # component -> why new orders are stopped
         self.guards: list[tuple[str, Guard]] = []
         self.cancel_observers: list[Callable[[CancelRequest, str], None]] = []
         self.gateway_status: dict[str, GatewayStatus] = {}
@@ -55,18 +68,61 @@ class TradingEngine(MainEngine):
         self.scheduler = Scheduler()
         self.strategy_registry: StrategyRegistry | None = None
         cwd = Path.cwd()
+        event_engine = event_engine or GuardedEventEngine()
+        if isinstance(event_engine, GuardedEventEngine):
+            event_engine.set_failure_listener(self.on_handler_failure)
+            event_engine.add_batch_hook(redact_log_events, "")
         super().__init__(event_engine)
         os.chdir(cwd)  # MainEngine changes into vnpy's folder; we keep the user's
+        self.add_guard("halt", self.check_halts)
         self.add_guard("markets", self.check_market_rules)
 
     def init_engines(self) -> None:
         super().init_engines()
         # Before any app or widget registers, so rows are written before anything is shown.
-        self.journal = Journal(self.event_engine)
+        self.journal = Journal(self.event_engine, on_recovered=lambda: self.clear_halt(JOURNAL))
         self.event_engine.register(EVENT_GATEWAY_STATUS, self.process_gateway_status)
         self.event_engine.register(EVENT_CONTRACT, self.process_contract_owner)
         self.contract_owners: dict[str, str] = {}
         self.overlaps_reported: set[tuple[str, str]] = set()
+
+    # --- failures and halts ----------------------------------------------------------------
+    def on_handler_failure(self, failure: HandlerFailure) -> None:
+        """A handler raised: log its traceback, tell the user, and when the journal or the risk
+        manager failed, stop new orders with the reason."""
+        logger.error("event handler %s failed on %s\n%s", failure.handler, failure.event_type,
+                     redact(failure.traceback))
+        if failure.event_type == EVENT_LOG:   # reporting through the log again could loop
+            return
+        if failure.critical:
+            self.halt(JOURNAL if failure.event_type == "batch" else failure.handler,
+                      tr("{component}出错，已停止新委托：{error}", component=failure.critical,
+                         error=failure.error))
+            return
+        self.event_engine.put(Event(EVENT_LOG, LogData(
+            msg=tr("处理程序{handler}出错（{error}），已跳过该事件，其他功能照常运行；详情见日志文件",
+                   handler=failure.handler, error=failure.error), gateway_name="Engine", level=ERROR)))
+
+    def halt(self, component: str, reason: str) -> None:
+        """Stop new orders (cancels still pass) until the component recovers or the user restarts."""
+        first = component not in self.halts
+        self.halts[component] = reason
+        if first:
+            self.event_engine.put(Event(EVENT_LOG, LogData(msg=reason, gateway_name="Engine", level=ERROR)))
+            self.event_engine.put(Event(EVENT_TRADING_HALT, dict(self.halts)))
+
+    def clear_halt(self, component: str) -> None:
+        if self.halts.pop(component, None) is not None:
+            self.event_engine.put(Event(EVENT_LOG, LogData(msg=tr("{component}已恢复，可以继续下单",
+                                                                      component=tr("交易日志") if component == JOURNAL
+                                                                      else component),
+                                                           gateway_name="Engine", level=WARNING)))
+            self.event_engine.put(Event(EVENT_TRADING_HALT, dict(self.halts)))
+
+    def check_halts(self, req: OrderRequest, gateway_name: str) -> str | None:
+        if self.halts:
+            return "；".join(self.halts.values())
+        return None
 
     # --- guards -------------------------------------------------------------------------
     def add_guard(self, name: str, guard: Guard, before: str | None = None) -> None:
@@ -97,6 +153,10 @@ class TradingEngine(MainEngine):
         self.cancel_observers.append(observer)
 
     # --- order pipeline ------------------------------------------------------------------
+    def connect(self, setting: dict, gateway_name: str) -> None:
+        self.journal.begin_catch_up(gateway_name)
+        super().connect(setting, gateway_name)
+
     def cancel_order(self, req: CancelRequest, gateway_name: str) -> None:
         for observer in self.cancel_observers:
             observer(req, gateway_name)
@@ -106,26 +166,43 @@ class TradingEngine(MainEngine):
         gateway = self.gateways.get(gateway_name)
         if gateway is None:
             return self._reject(req, gateway_name, "engine", tr("接口{name}不存在或未加载", name=gateway_name))
+        reason = malformed(req)
+        if reason:
+            return self._reject(req, gateway_name, "engine", reason)
         for name, guard in self.guards:
-            reason = guard(req, gateway_name)
+            try:
+                reason = guard(req, gateway_name)
+            except Exception as error:
+                logger.exception("pre-trade guard %s failed", name)
+                reason = tr("下单前检查{name}出错（{error}），已停止新委托", name=name, error=error)
+                self.halt(f"guard:{name}", reason)
             if reason:
                 return self._reject(req, gateway_name, name, reason)
-        request_row = self.journal.record_request(req, gateway_name)
+        entry = self.journal.record_request(req, gateway_name)
         self.write_log(tr("委托下单 -> {gateway}：{symbol} {direction} {offset} {volume}@{price}",
                           gateway=gateway_name, symbol=req.vt_symbol, direction=req.direction.value,
                           offset=req.offset.value, volume=req.volume, price=req.price))
-        vt_orderid = gateway.send_order(req)
+        try:
+            vt_orderid = gateway.send_order(req)
+        except Exception as error:
+            logger.exception("gateway %s failed to send an order", gateway_name)
+            return self._reject(req, gateway_name, "gateway",
+                                tr("接口{name}下单出错：{error}", name=gateway_name, error=error), entry)
         if vt_orderid:
-            self.journal.link_request(request_row, vt_orderid)
+            self.journal.link_request(entry, vt_orderid)
         return vt_orderid
 
-    def _reject(self, req: OrderRequest, gateway_name: str, guard: str, reason: str) -> str:
+    def _reject(self, req: OrderRequest, gateway_name: str, guard: str, reason: str, entry=None) -> str:
         orderid = f"REJ{datetime.now():%H%M%S}{next(self._reject_ids):04d}"
         order = req.create_order_data(orderid, gateway_name)
         order.status = Status.REJECTED
         order.datetime = datetime.now(markets.CHINA_TZ)
         order.extra = {"reason": reason}
-        self.journal.record_request(req, gateway_name, order.vt_orderid, reason)
+        if entry is None:
+            self.journal.record_request(req, gateway_name, order.vt_orderid, reason)
+        else:
+            entry.reject_reason = reason
+            self.journal.link_request(entry, order.vt_orderid)
         rejection = Rejection(order.vt_orderid, guard, reason, req, gateway_name, datetime.now())
         self.write_log(tr("委托被拒绝[{guard}] {symbol}：{reason}", guard=guard, symbol=req.vt_symbol,
                           reason=reason), source=gateway_name)
@@ -140,8 +217,16 @@ class TradingEngine(MainEngine):
         status: GatewayStatus = event.data
         self.gateway_status[status.gateway_name] = status
         gateway = self.gateways.get(status.gateway_name)
+        if not status.connected or status.busy:
+            self.journal.begin_catch_up(status.gateway_name)
         if not status.connected or gateway is None or not getattr(gateway, "connected", True):
             return
+        recovered = self.journal.end_catch_up(status.gateway_name)
+        if recovered:
+            self.event_engine.put(Event(EVENT_LOG, LogData(
+                msg=tr("对账：{gateway}接口连接时补记了{count}笔日志中没有的成交（在程序关闭或断线期间成交），"
+                       "请核对持仓与策略仓位", gateway=status.gateway_name, count=recovered),
+                gateway_name="Journal", level=WARNING)))
         for warning in self.journal.reconcile(status.gateway_name, gateway.query_orders(), gateway.query_trades()):
             self.event_engine.put(Event(EVENT_LOG, LogData(msg=warning, gateway_name="Journal", level=WARNING)))
 
@@ -161,10 +246,22 @@ class TradingEngine(MainEngine):
 
     def close(self) -> None:
         self.scheduler.shutdown()
-        super().close()
-        self.journal.close()
-        self.database.close()
-        release_vnpy_database()
+        try:
+            super().close()
+            self.journal.close()
+            self.database.close()
+            release_vnpy_database()
+        finally:
+            self.profile_lock.release()
+
+
+def malformed(req: OrderRequest) -> str | None:
+    """A price or volume no venue could take: NaN, infinity, a negative price, no volume."""
+    if not isinstance(req.volume, (int, float)) or not math.isfinite(req.volume) or req.volume <= 0:
+        return tr("委托数量{volume}无效：须为大于0的有限数字", volume=req.volume)
+    if not isinstance(req.price, (int, float)) or not math.isfinite(req.price) or req.price < 0:
+        return tr("委托价格{price}无效：须为不小于0的有限数字", price=req.price)
+    return None
 
 
 def order_reason(order: OrderData) -> str:

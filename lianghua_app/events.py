@@ -34,3 +34,17 @@ class MarketSnapshot:
 class Level2Trades:
     gateway_name: str
     trades: list[Level2Trade]
+
+
+EVENT_ORDER_REQUEST = "eLhOrderRequest"      # data: journal.RequestEntry, journaled before dispatch
+EVENT_ORDER_REQUEST_LINK = "eLhOrderRequestLink"  # data: the same entry, now with its vt_orderid
+EVENT_VENUE_STATE = "eLhVenueState"          # data: VenueSnapshot, journaled with the events of its group
+EVENT_TRADING_HALT = "eLhTradingHalt"        # data: dict component -> reason (empty: trading allowed)
+
+
+@dataclass(frozen=True)
+class VenueSnapshot:
+    """A simulated venue's book after a change: written in the same transaction as the change's
+    orders and trades, so the saved book and the journal never disagree."""
+    name: str
+    payload: dict

@@ -1,82 +1,222 @@
-"""Order/trade journal: every request, order update and trade is committed before it is shown.
+"""Order/trade journal: every request, order update, trade and simulated-venue book is
+committed before anything shows it.
 
-The journal's handlers are registered on the event engine before any widget, and vnpy's
-event engine calls handlers of one event type in registration order, so a row is in the
-database before a monitor's signal is emitted.
+The journal is the event engine's batch hook: each batch of waiting events is written in one
+transaction (group commit: one fsync for many rows) before any handler of the batch runs. A
+batch that cannot be written is kept and retried with the next one, and the failure stops new
+orders until a write succeeds again.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
+import logging
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from vnpy.event import Event, EventEngine
-from vnpy.trader.constant import Status
+from peewee import EXCLUDED, Case, fn
+from vnpy.event import Event
+from vnpy.trader.constant import Direction, Exchange, Offset, OrderType, Status
 from vnpy.trader.event import EVENT_ORDER, EVENT_TRADE
 from vnpy.trader.object import OrderData, OrderRequest, TradeData
 
+from .event_engine import GuardedEventEngine
+from .events import EVENT_ORDER_REQUEST, EVENT_ORDER_REQUEST_LINK, EVENT_VENUE_STATE, VenueSnapshot
 from .i18n import tr
 from .storage import database_proxy
-from .storage.models import OrderRecord, OrderRequestRecord, OrderUpdateRecord, TradeRecord
+from .storage.models import OrderRecord, OrderRequestRecord, OrderUpdateRecord, TradeRecord, VenueState
+
+logger = logging.getLogger(__name__)
 
 # Enum names, not their (translated) values, so stored rows do not depend on the UI language.
 ACTIVE_STATUSES = {Status.SUBMITTING.name, Status.NOTTRADED.name, Status.PARTTRADED.name}
+FINAL_STATUSES = {Status.ALLTRADED.name, Status.CANCELLED.name, Status.REJECTED.name}
+CHUNK = 400   # rows per INSERT: well under SQLite's limit of bound variables
+
+
+class JournalError(RuntimeError):
+    """The journal could not do its job; the message says what and what to do."""
+
+
+@dataclass
+class RequestEntry:
+    id: int
+    created: datetime
+    gateway: str
+    req: OrderRequest
+    vt_orderid: str = ""
+    reject_reason: str = ""
+    written_id: str | None = None   # the vt_orderid the stored row has, None while unwritten
+
+
+@dataclass
+class _Batch:
+    requests: list[RequestEntry]
+    links: list[RequestEntry]
+    orders: list[OrderData]
+    trades: list[TradeData]
+    states: dict[str, VenueSnapshot]
+
+    def __bool__(self) -> bool:
+        return bool(self.requests or self.links or self.orders or self.trades or self.states)
+
+    def merge(self, newer: _Batch) -> _Batch:
+        return _Batch(self.requests + newer.requests, self.links + newer.links, self.orders + newer.orders,
+                      self.trades + newer.trades, {**self.states, **newer.states})
+
+
+def _empty() -> _Batch:
+    return _Batch([], [], [], [], {})
 
 
 class Journal:
-    def __init__(self, event_engine: EventEngine) -> None:
+    def __init__(self, event_engine: GuardedEventEngine, on_recovered: Callable[[], None] = lambda: None) -> None:
         self.event_engine = event_engine
-        event_engine.register(EVENT_ORDER, self.process_order_event)
-        event_engine.register(EVENT_TRADE, self.process_trade_event)
+        self.on_recovered = on_recovered
+        self.pending = _empty()         # a batch that failed to commit, retried first
+        self.catching_up: dict[str, int] = {}   # gateway -> trades first journaled while it catches up
+        last = OrderRequestRecord.select(fn.MAX(OrderRequestRecord.id)).scalar() or 0
+        self._request_ids = itertools.count(last + 1)
+        event_engine.add_batch_hook(self.write_batch, tr("交易日志"))
 
     def close(self) -> None:
-        self.event_engine.unregister(EVENT_ORDER, self.process_order_event)
-        self.event_engine.unregister(EVENT_TRADE, self.process_trade_event)
+        self.event_engine.remove_batch_hook(self.write_batch)
 
+    # --- requests ------------------------------------------------------------------------
     def record_request(self, req: OrderRequest, gateway: str, vt_orderid: str = "",
-                       reject_reason: str = "") -> OrderRequestRecord:
-        with database_proxy.atomic():
-            return OrderRequestRecord.create(
-                created=datetime.now(), gateway=gateway, vt_symbol=req.vt_symbol,
-                direction=req.direction.name, offset=req.offset.name, order_type=req.type.name,
-                price=req.price, volume=req.volume, reference=req.reference,
-                vt_orderid=vt_orderid, reject_reason=reject_reason,
-            )
+                       reject_reason: str = "") -> RequestEntry:
+        """Queue the request: it is written before the first event after it is shown."""
+        entry = RequestEntry(next(self._request_ids), datetime.now(), gateway, req, vt_orderid, reject_reason)
+        self.event_engine.put(Event(EVENT_ORDER_REQUEST, entry))
+        return entry
 
-    def link_request(self, row: OrderRequestRecord, vt_orderid: str) -> None:
+    def link_request(self, entry: RequestEntry, vt_orderid: str) -> None:
         """Attach the id the gateway gave to the request it answered."""
-        OrderRequestRecord.update(vt_orderid=vt_orderid).where(OrderRequestRecord.id == row.id).execute()
+        entry.vt_orderid = vt_orderid
+        self.event_engine.put(Event(EVENT_ORDER_REQUEST_LINK, entry))
 
-    def process_order_event(self, event: Event) -> None:
-        self.record_order(event.data)
+    # --- the batch hook -----------------------------------------------------------------
+    def write_batch(self, events: list[Event]) -> None:
+        batch = _collect(events)
+        if not batch and not self.pending:
+            return
+        batch = self.pending.merge(batch)
+        written = [(entry, entry.written_id) for entry in batch.requests + batch.links]
+        try:
+            with database_proxy.atomic():
+                fresh, conflicts = self._write(batch)
+        except Exception as error:
+            for entry, before in written:   # nothing of the failed transaction is on disk
+                entry.written_id = before
+            self.pending = batch
+            raise JournalError(_explain(error)) from error
+        if self.pending:
+            self.pending = _empty()
+            self.on_recovered()
+        for row in fresh:
+            if row["gateway"] in self.catching_up:
+                self.catching_up[row["gateway"]] += 1
+        if conflicts:
+            raise JournalError(tr("成交编号冲突（同一编号、不同内容），以下成交未写入日志：{rows}。"
+                                  "请检查接口是否重复使用成交编号", rows="; ".join(conflicts)))
 
-    def process_trade_event(self, event: Event) -> None:
-        self.record_trade(event.data)
+    def begin_catch_up(self, gateway: str) -> None:
+        """The gateway is (re)connecting: trades that reach the journal now filled while it was away."""
+        self.catching_up.setdefault(gateway, 0)
 
-    def record_order(self, order: OrderData) -> None:
+    def end_catch_up(self, gateway: str) -> int:
+        """The gateway is connected again: how many trades its catch-up added to the journal."""
+        return self.catching_up.pop(gateway, 0)
+
+    def _write(self, batch: _Batch) -> tuple[list[dict], list[str]]:
+        rows = []
+        for entry in batch.requests:
+            rows.append(_request_row(entry))
+            entry.written_id = rows[-1]["vt_orderid"]
+        _insert_many(OrderRequestRecord, rows)
+        for entry in batch.links:
+            if entry.written_id is not None and entry.written_id != entry.vt_orderid:
+                OrderRequestRecord.update(vt_orderid=entry.vt_orderid, reject_reason=entry.reject_reason).where(
+                    OrderRequestRecord.id == entry.id).execute()
+                entry.written_id = entry.vt_orderid
+        if batch.orders:
+            self._write_orders(batch.orders)
+        fresh, conflicts = self._write_trades(batch.trades) if batch.trades else ([], [])
+        for snapshot in batch.states.values():
+            VenueState.replace(name=snapshot.name, payload=json.dumps(snapshot.payload, ensure_ascii=False),
+                               saved=datetime.now()).execute()
+        return fresh, conflicts
+
+    @staticmethod
+    def _write_orders(orders: list[OrderData]) -> None:
         now = datetime.now()
-        created = order.datetime.replace(tzinfo=None) if order.datetime else now
-        with database_proxy.atomic():
-            OrderRecord.insert(
-                vt_orderid=order.vt_orderid, gateway=order.gateway_name, vt_symbol=order.vt_symbol,
-                direction=order.direction.name if order.direction else "", offset=order.offset.name,
-                order_type=order.type.name, price=order.price, volume=order.volume, traded=order.traded,
-                status=order.status.name, reference=order.reference, created=created, updated=now,
-            ).on_conflict(
+        latest: dict[str, dict] = {}
+        for order in orders:
+            row = _order_row(order, now)
+            known = latest.get(row["vt_orderid"])
+            if known is None or not _regresses(known, row):
+                latest[row["vt_orderid"]] = row if known is None else {**row, "created": known["created"]}
+        for chunk in _chunks(list(latest.values())):
+            OrderRecord.insert_many(chunk).on_conflict(
                 conflict_target=[OrderRecord.vt_orderid],
-                update={OrderRecord.traded: order.traded, OrderRecord.status: order.status.name,
-                        OrderRecord.updated: now},
+                update={OrderRecord.traded: EXCLUDED.traded, OrderRecord.status: EXCLUDED.status,
+                        OrderRecord.updated: EXCLUDED.updated},
+                # an older state arriving late (a restart's reconciliation, a venue's reordering)
+                # never overwrites a newer one
+                where=((EXCLUDED.traded >= OrderRecord.traded)
+                       & ~(OrderRecord.status.in_(FINAL_STATUSES) & EXCLUDED.status.in_(ACTIVE_STATUSES))),
             ).execute()
-            OrderUpdateRecord.create(vt_orderid=order.vt_orderid, status=order.status.name,
-                                     traded=order.traded, received=now)
+        _insert_many(OrderUpdateRecord, [{"vt_orderid": o.vt_orderid, "status": o.status.name,
+                                          "traded": o.traded, "received": now} for o in orders])
 
-    def record_trade(self, trade: TradeData) -> None:
-        moment = trade.datetime.replace(tzinfo=None) if trade.datetime else datetime.now()
-        TradeRecord.insert(
-            vt_tradeid=trade.vt_tradeid, vt_orderid=trade.vt_orderid, gateway=trade.gateway_name,
-            vt_symbol=trade.vt_symbol, direction=trade.direction.name if trade.direction else "",
-            offset=trade.offset.name, price=trade.price, volume=trade.volume, datetime=moment,
-        ).on_conflict_ignore().execute()
+    @staticmethod
+    def _write_trades(trades: list[TradeData]) -> tuple[list[dict], list[str]]:
+        """New trades are inserted (and returned); a trade seen again with the same content is a
+        harmless repeat; the same id with other content is a conflict, returned to be reported."""
+        rows: dict[str, dict] = {}
+        conflicts: list[str] = []
+        for trade in trades:
+            row = _trade_row(trade)
+            seen = rows.get(row["vt_tradeid"])
+            if seen is None:
+                rows[row["vt_tradeid"]] = row
+            elif not _same_trade(seen, row):
+                conflicts.append(_describe_trade(row))
+        ids = list(rows)
+        stored = {}
+        for chunk in _chunks(ids):
+            stored.update({r.vt_tradeid: r.__data__ for r in TradeRecord.select().where(
+                TradeRecord.vt_tradeid.in_(chunk))})
+        fresh = []
+        for vt_tradeid, row in rows.items():
+            old = stored.get(vt_tradeid)
+            if old is None:
+                fresh.append(row)
+            elif not _same_trade(old, row):
+                conflicts.append(_describe_trade(row))
+        _insert_many(TradeRecord, fresh)
+        return fresh, conflicts
 
+    # --- direct writes (reconciliation) ---------------------------------------------------
+    def record_order(self, order: OrderData) -> None:
+        with database_proxy.atomic():
+            self._write_orders([order])
+
+    def record_trade(self, trade: TradeData) -> bool:
+        """Write a trade the journal missed; False when it was there already."""
+        if TradeRecord.get_or_none(TradeRecord.vt_tradeid == trade.vt_tradeid) is not None:
+            _, conflicts = self._write_trades([trade])
+            if conflicts:
+                raise JournalError(tr("成交编号冲突：{rows}", rows="; ".join(conflicts)))
+            return False
+        with database_proxy.atomic():
+            self._write_trades([trade])
+        return True
+
+    # --- queries ------------------------------------------------------------------------
     def orders(self, start: date, end: date, symbol: str = "") -> list[OrderRecord]:
         query = OrderRecord.select().where(OrderRecord.created.between(*_day_bounds(start, end)))
         if symbol:
@@ -93,9 +233,11 @@ class Journal:
         return list(OrderRecord.select().where(OrderRecord.gateway == gateway,
                                                OrderRecord.status.in_(ACTIVE_STATUSES)))
 
+    # --- reconciliation -------------------------------------------------------------------
     def reconcile(self, gateway: str, venue_orders: list[OrderData], venue_trades: list[TradeData]) -> list[str]:
         """Compare what the journal holds with what the gateway reports after a (re)start.
-        Trades the journal missed are written; every difference becomes a warning."""
+        Trades the journal missed are written; every difference becomes a warning, and the
+        recovered trades are counted in one line that says where they came from."""
         warnings: list[str] = []
         known = {o.vt_orderid: o for o in venue_orders}
         for row in self.active_orders(gateway):
@@ -110,11 +252,146 @@ class Journal:
                 self.record_order(order)
         journaled = {t.vt_tradeid for t in TradeRecord.select(TradeRecord.vt_tradeid)
                      .where(TradeRecord.gateway == gateway)}
+        recovered = 0
         for trade in venue_trades:
             if trade.vt_tradeid not in journaled:
                 warnings.append(tr("对账：接口报告的成交{tradeid}不在日志中，已补记", tradeid=trade.vt_tradeid))
                 self.record_trade(trade)
+                recovered += 1
+        if recovered:
+            warnings.append(tr("对账：从{gateway}接口补记了{count}笔日志中缺失的成交（多为断线或崩溃期间成交），"
+                               "请核对持仓与策略仓位", gateway=gateway, count=recovered))
         return warnings
+
+
+def max_ids(gateway: str, prefix: str) -> tuple[str, str]:
+    """The greatest journaled order id and trade id of a gateway (without the gateway part)
+    that start with `prefix`."""
+    head = f"{gateway}.{prefix}"
+    order = (OrderRecord.select(fn.MAX(OrderRecord.vt_orderid))
+             .where(OrderRecord.vt_orderid.startswith(head)).scalar() or "")
+    trade = (TradeRecord.select(fn.MAX(TradeRecord.vt_tradeid))
+             .where(TradeRecord.vt_tradeid.startswith(head)).scalar() or "")
+    return order[len(gateway) + 1:], trade[len(gateway) + 1:]
+
+
+def book_since(gateway: str, since: datetime) -> tuple[list[OrderData], list[TradeData]]:
+    """A gateway's journaled orders (created since `since`, or still active) and trades (since
+    `since`), as vnpy objects with naive local times."""
+    orders = [_order_from_record(r) for r in OrderRecord.select().where(
+        (OrderRecord.gateway == gateway) & ((OrderRecord.created >= since) | OrderRecord.status.in_(ACTIVE_STATUSES)))
+        .order_by(OrderRecord.created)]
+    trades = [_trade_from_record(r) for r in TradeRecord.select().where(
+        (TradeRecord.gateway == gateway) & (TradeRecord.datetime >= since)).order_by(TradeRecord.datetime)]
+    return orders, trades
+
+
+
+def journaled_position(reference: str, vt_symbol: str) -> float:
+    """The net volume of the journaled trades of orders sent with `reference` (a strategy's tag)."""
+    signed = fn.SUM(Case(None, [(TradeRecord.direction == Direction.LONG.name, TradeRecord.volume)],
+                         TradeRecord.volume * -1))
+    total = (TradeRecord.select(signed).join(OrderRecord, on=(TradeRecord.vt_orderid == OrderRecord.vt_orderid))
+             .where((OrderRecord.reference == reference) & (TradeRecord.vt_symbol == vt_symbol)).scalar())
+    return float(total or 0.0)
+
+def _collect(events: Iterable[Event]) -> _Batch:
+    batch = _empty()
+    for event in events:
+        kind = event.type
+        if kind == EVENT_ORDER:
+            batch.orders.append(event.data)
+        elif kind == EVENT_TRADE:
+            batch.trades.append(event.data)
+        elif kind == EVENT_ORDER_REQUEST:
+            batch.requests.append(event.data)
+        elif kind == EVENT_ORDER_REQUEST_LINK:
+            batch.links.append(event.data)
+        elif kind == EVENT_VENUE_STATE:
+            batch.states[event.data.name] = event.data
+    return batch
+
+
+def _regresses(old: dict, new: dict) -> bool:
+    return new["traded"] < old["traded"] or (old["status"] in FINAL_STATUSES and new["status"] in ACTIVE_STATUSES)
+
+
+def _request_row(entry: RequestEntry) -> dict:
+    req = entry.req
+    return {"id": entry.id, "created": entry.created, "gateway": entry.gateway, "vt_symbol": req.vt_symbol,
+            "direction": req.direction.name, "offset": req.offset.name, "order_type": req.type.name,
+            "price": _finite(req.price), "volume": _finite(req.volume), "reference": req.reference,
+            "vt_orderid": entry.vt_orderid,
+            "reject_reason": entry.reject_reason}
+
+
+def _finite(value) -> float:
+    """A refused order may carry NaN or infinity (its reason quotes the value); SQLite cannot store them."""
+    return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else 0.0
+
+
+def _order_row(order: OrderData, now: datetime) -> dict:
+    created = order.datetime.replace(tzinfo=None) if order.datetime else now
+    return {"vt_orderid": order.vt_orderid, "gateway": order.gateway_name, "vt_symbol": order.vt_symbol,
+            "direction": order.direction.name if order.direction else "", "offset": order.offset.name,
+            "order_type": order.type.name, "price": _finite(order.price), "volume": _finite(order.volume),
+            "traded": _finite(order.traded),
+            "status": order.status.name, "reference": order.reference, "created": created, "updated": now}
+
+
+def _trade_row(trade: TradeData) -> dict:
+    moment = trade.datetime.replace(tzinfo=None) if trade.datetime else datetime.now()
+    return {"vt_tradeid": trade.vt_tradeid, "vt_orderid": trade.vt_orderid, "gateway": trade.gateway_name,
+            "vt_symbol": trade.vt_symbol, "direction": trade.direction.name if trade.direction else "",
+            "offset": trade.offset.name, "price": trade.price, "volume": trade.volume, "datetime": moment}
+
+
+def _same_trade(a: dict, b: dict) -> bool:
+    return all(a[k] == b[k] for k in ("vt_orderid", "vt_symbol", "direction", "price", "volume"))
+
+
+def _describe_trade(row: dict) -> str:
+    return f"{row['vt_tradeid']}（{row['vt_symbol']} {row['volume']}@{row['price']}）"
+
+
+def _order_from_record(row: OrderRecord) -> OrderData:
+    symbol, exchange = row.vt_symbol.rsplit(".", 1)
+    return OrderData(gateway_name=row.gateway, symbol=symbol, exchange=Exchange(exchange),
+                     orderid=row.vt_orderid.split(".", 1)[1], type=OrderType[row.order_type],
+                     direction=Direction[row.direction] if row.direction else None, offset=Offset[row.offset],
+                     price=row.price, volume=row.volume, traded=row.traded, status=Status[row.status],
+                     datetime=row.created, reference=row.reference)
+
+
+def _trade_from_record(row: TradeRecord) -> TradeData:
+    symbol, exchange = row.vt_symbol.rsplit(".", 1)
+    return TradeData(gateway_name=row.gateway, symbol=symbol, exchange=Exchange(exchange),
+                     orderid=row.vt_orderid.split(".", 1)[1], tradeid=row.vt_tradeid.split(".", 1)[1],
+                     direction=Direction[row.direction] if row.direction else None, offset=Offset[row.offset],
+                     price=row.price, volume=row.volume, datetime=row.datetime)
+
+
+def _insert_many(model, rows: list[dict]) -> None:
+    for chunk in _chunks(rows):
+        model.insert_many(chunk).execute()
+
+
+def _chunks(items: list) -> Iterable[list]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start:start + CHUNK]
+
+
+def _explain(error: Exception) -> str:
+    text = str(error).lower()
+    if "readonly" in text or "read-only" in text or "permission" in text:
+        hint = tr("数据库只读：请检查数据目录的写权限或磁盘是否只读")
+    elif "full" in text or "no space" in text:
+        hint = tr("磁盘已满：请清理磁盘空间")
+    elif "malformed" in text or "corrupt" in text or "not a database" in text:
+        hint = tr("数据库文件已损坏：请运行“lianghua check”并从备份恢复")
+    else:
+        hint = tr("请检查数据目录与磁盘")
+    return tr("交易日志写入失败（{error}）：{hint}。未写入的记录已保留，写入恢复后自动补写", error=error, hint=hint)
 
 
 def _day_bounds(start: date, end: date) -> tuple[datetime, datetime]:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from .i18n import tr
+from .redact import redact
 
 TIMEOUT = 10.0
 MAX_LINES = 20          # per message; the rest wait for the next one
@@ -215,7 +216,7 @@ class ChannelWorker:
                 self.channel.send(title, body)
             except DeliveryError as error:
                 final = attempt > self.retries
-                self.report(self.channel.name, ids, "failed" if final else "retrying", attempt, str(error))
+                self.report(self.channel.name, ids, "failed" if final else "retrying", attempt, redact(str(error)))
                 if final or not self._wait(self.backoff * 2 ** (attempt - 1)):
                     return
                 continue

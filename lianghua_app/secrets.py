@@ -6,6 +6,7 @@ import keyring
 from keyring.errors import KeyringError
 
 from .i18n import tr
+from .redact import remember
 
 SERVICE = "LiangHua"
 
@@ -19,6 +20,7 @@ def _name(profile: str, key: str) -> str:
 
 
 def set_secret(profile: str, key: str, value: str) -> None:
+    remember(value)
     try:
         keyring.set_password(SERVICE, _name(profile, key), value)
     except KeyringError as error:
@@ -28,9 +30,11 @@ def set_secret(profile: str, key: str, value: str) -> None:
 
 def get_secret(profile: str, key: str) -> str | None:
     try:
-        return keyring.get_password(SERVICE, _name(profile, key))
+        value = keyring.get_password(SERVICE, _name(profile, key))
     except KeyringError as error:
         raise SecretStoreError(tr("无法读取系统钥匙串（{error}）", error=type(error).__name__)) from error
+    remember(value)
+    return value
 
 
 def delete_secret(profile: str, key: str) -> None:
@@ -40,3 +44,10 @@ def delete_secret(profile: str, key: str) -> None:
         return
     except KeyringError as error:
         raise SecretStoreError(tr("无法访问系统钥匙串（{error}）", error=type(error).__name__)) from error
+
+
+def is_os_keyring(backend) -> bool:
+    """False for keyrings.alt's plaintext and file backends: they keep secrets in a file, not the OS."""
+    module = type(backend).__module__
+    return not (module.startswith("keyrings.alt") or module.startswith("keyring.backends.null")
+                or "plaintext" in type(backend).__name__.lower())

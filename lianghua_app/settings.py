@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,12 +111,16 @@ def validate(raw: dict[str, Any]) -> Settings:
 
 
 def _check(key: str, value: Any, spec: Field) -> str | None:
-    bad = tr("{key}: 值 {value!r} 无效，允许：{allowed}", key=key, value=value, allowed=spec.allowed())
+    # Only numbers and true/false are echoed: a text value may be a secret typed into the wrong key.
+    shown = value if isinstance(value, (bool, int, float)) else tr("（{kind}类型的值）", kind=type(value).__name__)
+    bad = tr("{key}: 值 {value} 无效，允许：{allowed}", key=key, value=shown, allowed=spec.allowed())
     if spec.kind is bool:
         return None if isinstance(value, bool) else bad
     if spec.kind in (int, float):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return bad
+        if not math.isfinite(value):
+            return tr("{key}: 值 {value} 不是有限数字，允许：{allowed}", key=key, value=value, allowed=spec.allowed())
         if spec.kind is int and value != int(value):
             return bad
         if (spec.minimum is not None and value < spec.minimum) or (
@@ -127,6 +132,32 @@ def _check(key: str, value: Any, spec: Field) -> str | None:
     if spec.choices and value not in spec.choices:
         return bad
     return None
+
+
+class FileProblem(ValueError):
+    """A file that cannot be read as text: the message says what is wrong and what to do."""
+
+
+def read_text(path: Path) -> str:
+    """A UTF-8 text file (a BOM is fine); a GBK file, a folder or an unreadable file is explained."""
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError as error:
+        raise FileProblem(tr("{path}是一个文件夹，不是文件：请删除或改名该文件夹", path=path)) from error
+    except PermissionError as error:
+        raise FileProblem(tr("没有权限读取{path}（若它是文件夹请删除或改名）：请检查文件权限", path=path)) from error
+    except OSError as error:
+        raise FileProblem(tr("无法读取{path}：{error}", path=path, error=error.strerror or error)) from error
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        try:
+            data.decode("gbk")
+            hint = tr("文件似乎是GBK编码")
+        except UnicodeDecodeError:
+            hint = tr("文件不是文本")
+        raise FileProblem(tr("{path}不是UTF-8编码（{hint}）：请用记事本“另存为”并选择UTF-8编码", path=path,
+                             hint=hint)) from error
 
 
 class SettingsStore:
@@ -142,10 +173,12 @@ class SettingsStore:
         if not self.path.exists():
             return self.current
         try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            raw = json.loads(read_text(self.path))
             if not isinstance(raw, dict):
                 raise SettingsError([tr("设置文件须为JSON对象（键: 值）")])
             self.current = validate(raw)
+        except FileProblem as error:
+            self.problems = [str(error), tr("沿用上一次有效设置")]
         except json.JSONDecodeError as error:
             self.problems = [tr("设置文件{path}第{line}行JSON格式错误：{msg}；沿用上一次有效设置",
                                 path=self.path, line=error.lineno, msg=error.msg)]
@@ -165,7 +198,7 @@ class SettingsStore:
         if not self.path.exists():
             return {}
         try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError:
+            raw = json.loads(read_text(self.path))
+        except (json.JSONDecodeError, FileProblem):
             return {k: v for k, v in self.current.values.items() if v != SCHEMA[k].default}
         return raw if isinstance(raw, dict) else {}

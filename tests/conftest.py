@@ -28,6 +28,11 @@ from vnpy.trader.object import OrderRequest, TickData  # noqa: E402
 from lianghua_app.markets import CHINA_TZ  # noqa: E402
 from lianghua_app.settings import Settings  # noqa: E402
 
+# Chosen explicitly: no test reads or writes the machine's keyring, whatever backend is installed.
+_SESSION_KEYRING = PlaintextKeyring()
+_SESSION_KEYRING.file_path = str(SESSION_DIR.root / "keyring.cfg")
+keyring.set_keyring(_SESSION_KEYRING)
+
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> DataDir:

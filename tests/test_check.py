@@ -2,6 +2,8 @@
 
 import sys
 
+import pytest
+
 from lianghua_app.check import CheckResult, run_checks
 from lianghua_app.cli import main
 
@@ -34,3 +36,29 @@ def test_a_failing_required_part_makes_check_exit_one(tmp_path, monkeypatch, cap
     monkeypatch.setattr(check, "run_checks", lambda data_dir: [CheckResult("TA-Lib", False, "missing")])
     assert main(["check", "--data-dir", str(tmp_path)]) == 1
     assert "FAIL  TA-Lib" in capsys.readouterr().out
+
+
+def test_a_plaintext_keyring_is_not_reported_as_an_os_keyring(file_keyring):
+    from lianghua_app.check import _keyring
+
+    with pytest.raises(RuntimeError, match="不是系统钥匙串"):
+        _keyring()
+
+
+def test_a_database_with_damaged_pages_is_found(tmp_path):
+    import sqlite3
+
+    from lianghua_app.check import run_checks
+    from lianghua_app.paths import DataDir
+
+    data_dir = DataDir(tmp_path / "profile").create()
+    with sqlite3.connect(data_dir.database_file) as connection:
+        connection.execute("CREATE TABLE t (x TEXT)")
+        connection.executemany("INSERT INTO t VALUES (?)", [("x" * 500,)] * 400)
+        connection.execute("CREATE INDEX tx ON t (x)")
+    data = bytearray(data_dir.database_file.read_bytes())
+    page = 4096
+    data[page * 5 + 100: page * 5 + 400] = b"\x07" * 300      # scribble over one page in the middle
+    data_dir.database_file.write_bytes(bytes(data))
+    [database] = [r for r in run_checks(data_dir) if r.name == "Database"]
+    assert not database.ok and "损坏" in database.detail

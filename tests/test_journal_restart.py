@@ -46,7 +46,8 @@ def test_reconcile_restores_a_trade_the_journal_missed(engine, sim):
     trade_once(engine)
     TradeRecord.delete().execute()
     warnings = engine.journal.reconcile("SIM", sim.query_orders(), sim.query_trades())
-    assert len(warnings) == 1 and "不在日志中，已补记" in warnings[0]
+    assert len(warnings) == 2 and "不在日志中，已补记" in warnings[0]
+    assert "从SIM接口补记了1笔" in warnings[1]
     assert TradeRecord.select().count() == 1
 
 

@@ -132,3 +132,15 @@ def test_a_symbol_double_clicked_in_the_monitor_opens_in_the_trading_panel(windo
     trading = window.widgets["trading"]
     qtbot.waitUntil(lambda: trading.vt_symbol == "000001.SZSE")
     assert trading.symbol_line.text() == "000001" and trading.exchange_combo.currentText() == "SZSE"
+
+
+def test_stopped_orders_are_shown_in_the_status_bar_and_a_popup_until_they_resume(qtbot, engine):
+    window = MainWindow(engine, engine.data_dir.layout_file, confirm_exit=False)
+    qtbot.addWidget(window)
+    assert not window.halt_label.isVisibleTo(window)
+    engine.halt("journal", "交易日志写入失败（磁盘已满）")
+    qtbot.waitUntil(lambda: window.halt_label.isVisibleTo(window), timeout=60_000)
+    assert "磁盘已满" in window.halt_label.toolTip() and "磁盘已满" in window.halt_box.text()
+    engine.clear_halt("journal")
+    qtbot.waitUntil(lambda: not window.halt_label.isVisibleTo(window), timeout=60_000)
+    assert window.halt_box is None

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from conftest import wait_until
+from conftest import drain, wait_until
 
 from apps.monitor.alerts import AlertCenter
 from apps.monitor.detector import Signal
@@ -187,3 +187,65 @@ def test_alerts_are_stored_deduplicated_within_the_cooldown_and_delivery_is_reco
     notifier.close()
     assert {d.alert_id for d in AlertDelivery.select()} == {first[0].id, later[0].id}
     assert len(robot.requests) >= 1
+
+
+class Portal:
+    """A captive portal on loopback: it answers every request with an HTML page that repeats
+    the URL it was asked for, the way proxies and hotel Wi-Fi do."""
+
+    def __init__(self) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                self.rfile.read(int(self.headers["Content-Length"]))
+                page = f"<html>Please log in to continue to {self.path}</html>".encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_no_configured_secret_reaches_a_log_line_or_a_stored_error(engine, data_dir, file_keyring):
+    from lianghua_app.secrets import get_secret, set_secret
+
+    portal = Portal()
+    secrets = {"notify.dingtalk.webhook": portal.url("/robot/send?access_token=DINGTOKEN9876543210"),
+               "notify.dingtalk.secret": "SECdingsigning0123456789",
+               "notify.wecom.webhook": portal.url("/cgi-bin/webhook/send?key=WECOMKEY-1234-5678")}
+    for key, value in secrets.items():
+        set_secret("default", key, value)
+    settings = validate({"notify.dingtalk.enabled": True, "notify.wecom.enabled": True, "notify.retries": 0})
+    channels, problems = channels_from_settings(settings, lambda key: get_secret("default", key))
+    assert problems == []
+    notifier = Notifier(channels, AlertCenter.record_delivery, throttle=0.0, retries=0)
+    center = AlertCenter(cooldown_seconds=60, notifier=notifier)
+    center.accept([signal("limit_up", 0)], {"limit_up": True})
+    try:
+        wait_until(lambda: AlertDelivery.select().where(AlertDelivery.status == "failed").count() == 2)
+    finally:
+        notifier.close()
+        portal.close()
+    engine.write_log(f"调试：机器人地址 {secrets['notify.wecom.webhook']}")
+    drain(engine)
+    engine.close()          # the log file and the database are complete
+
+    tokens = ["DINGTOKEN9876543210", "SECdingsigning0123456789", "WECOMKEY-1234-5678"]
+    errors = " ".join(d.error for d in AlertDelivery.select())
+    assert "log in" in errors      # the reply is still reported, with the secret masked
+    texts = [errors] + [path.read_bytes().decode("latin-1") for path in data_dir.root.glob("lianghua.db*")]
+    texts += [path.read_text(encoding="utf-8") for path in data_dir.logs_dir.glob("*.log")]
+    for token in tokens:
+        assert all(token not in text for text in texts), token

@@ -29,6 +29,7 @@ def test_lot_violation_is_refused_before_the_gateway_with_a_reason(engine, sim):
 def test_refusal_is_journaled_with_its_reason(engine, sim):
     quote(sim)
     engine.send_order(order(PINGAN, Direction.LONG, 100, 11.5), "SIM")
+    drain(engine)  # written before the refusal is shown
     row = OrderRequestRecord.select().order_by(OrderRequestRecord.id.desc()).get()
     assert row.reject_reason == "委托价格11.5高于涨停价11.0"
 

@@ -243,9 +243,10 @@ def rest(engine, terminal, vt_symbol: str = "600000.SSE", price: float = 9.5) ->
     return vt_orderid
 
 
-def cancel(engine, vt_orderid: str) -> None:
-    found = engine.get_order(vt_orderid)
-    engine.cancel_order(CancelRequest(found.orderid, found.symbol, found.exchange), "QMT")
+def cancel(engine, vt_orderid: str, vt_symbol: str = "600000.SSE") -> None:
+    """Cancel by id, whether or not the order's first update has been shown yet."""
+    symbol, exchange = vt_symbol.rsplit(".", 1)
+    engine.cancel_order(CancelRequest(vt_orderid.split(".", 1)[1], symbol, Exchange(exchange)), "QMT")
 
 
 def test_a_pending_cancel_stays_live_until_the_exchange_confirms(qmt, engine, terminal):
@@ -278,7 +279,7 @@ def test_a_cancel_qmt_refuses_is_reported_on_the_order(qmt, engine, terminal):
 
 def test_a_beijing_order_is_cancelled_on_the_beijing_market(qmt, engine, terminal):
     vt_orderid = rest(engine, terminal, "430047.BSE", 14.5)
-    cancel(engine, vt_orderid)
+    cancel(engine, vt_orderid, "430047.BSE")
     wait_until(lambda: (drain(engine), status_of(engine, vt_orderid))[1] is Status.CANCELLED)
 
 

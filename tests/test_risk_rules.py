@@ -140,6 +140,7 @@ def test_an_invalid_configuration_is_refused_and_the_previous_stays_in_force(eng
 def test_cancels_are_never_blocked(engine, sim, risk):
     quote(sim)
     vt_orderid = engine.send_order(order(PINGAN, Direction.LONG, 100, 9.5), "SIM")
+    drain(engine)
     limits(risk, blacklist={"symbols": [PINGAN]}, order_rate={"per_second": 0, "per_minute": 0})
     engine.cancel_order(engine.get_order(vt_orderid).create_cancel_request(), "SIM")
     drain(sim)

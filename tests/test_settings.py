@@ -25,7 +25,7 @@ def test_a_bad_file_keeps_the_previous_good_settings(tmp_path):
     (tmp_path / "settings.json").write_text('{"sim.seed": "seven"}', encoding="utf-8")
     settings = store.load()
     assert settings["sim.seed"] == 7
-    assert store.problems[0].startswith("sim.seed: 值 'seven' 无效")
+    assert store.problems[0].startswith("sim.seed: 值 （str类型的值） 无效")
 
 
 def test_broken_json_is_reported_with_its_line(tmp_path):
@@ -66,3 +66,46 @@ def test_cli_secret_set_reads_stdin_and_stores_in_keyring(file_keyring, tmp_path
     assert main(["secret", "set", "qmt.password", "--data-dir", str(tmp_path / "home")]) == 0
     assert get_secret("default", "qmt.password") == "pa55word"
     assert "pa55word" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("key, text", [("fees.commission_rate", "NaN"), ("sim.tick_interval", "NaN"),
+                                       ("sim.capital_cny", "Infinity")])
+def test_a_nan_or_infinite_setting_is_refused_with_the_key(tmp_path, key, text):
+    path = tmp_path / "settings.json"
+    path.write_text(f'{{"{key}": {text}}}', encoding="utf-8")
+    store = SettingsStore(path)
+    settings = store.load()
+    assert settings[key] == validate({})[key]
+    assert store.problems[0].startswith(f"{key}: 值 ") and "有限数字" in store.problems[0]
+
+
+def test_a_wrong_type_never_echoes_the_text_that_was_typed(tmp_path):
+    with pytest.raises(SettingsError) as error:
+        validate({"sim.seed": "https://oapi.dingtalk.com/robot/send?access_token=abc123"})
+    assert "abc123" not in str(error.value)
+
+
+def test_a_gbk_settings_file_is_explained_and_the_good_settings_stay(tmp_path):
+    path = tmp_path / "settings.json"
+    path.write_bytes('{"qmt.userdata_path": "C:\\\\国金QMT\\\\userdata_mini"}'.encode("gbk"))
+    store = SettingsStore(path)
+    settings = store.load()
+    assert settings["qmt.userdata_path"] == ""
+    assert "GBK" in store.problems[0] and "UTF-8" in store.problems[0]
+
+
+def test_a_settings_file_that_is_a_folder_is_explained(tmp_path):
+    path = tmp_path / "settings.json"
+    path.mkdir()
+    store = SettingsStore(path)
+    store.load()
+    assert "文件夹" in store.problems[0]
+
+
+def test_a_nan_risk_or_monitor_parameter_is_refused():
+    from apps.monitor.config import _param_problems
+    from apps.risk_manager.config import parse
+
+    assert "fast_move.pct" in _param_problems("fast_move", "pct", float("nan"))
+    _, errors = parse({"enabled": {}, "params": {"max_volume": {"limit": float("nan")}}})
+    assert errors and "max_volume.limit" in errors[0]

@@ -1,5 +1,6 @@
 """SIM matching, driven directly with constructed quotes (no threads)."""
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -148,11 +149,34 @@ def test_closing_a_perpetual_realises_pnl(venue):
     assert venue.position_data(BTC).volume == 0
 
 
-def test_snapshot_restores_the_same_book(venue):
+def test_snapshot_with_the_journaled_day_restores_the_same_book(venue):
     buy_pingan(venue)
     contracts = list(venue.contracts.values())
     again = SimVenue("SIM", contracts, 1, 1)
-    again.restore(venue.snapshot())
+    again.restore(venue.snapshot(), list(venue.orders.values()), venue.trades)
     assert again.position_data(PINGAN).volume == 1000
     assert again.ledger.cash == venue.ledger.cash
     assert [t.vt_tradeid for t in again.trades] == [t.vt_tradeid for t in venue.trades]
+
+
+def test_the_saved_book_does_not_grow_with_the_days_finished_orders(venue):
+    buy_pingan(venue)
+    size = len(json.dumps(venue.snapshot()))
+    for _ in range(20):
+        buy_pingan(venue)
+    assert len(json.dumps(venue.snapshot())) < size + 200   # the holding's numbers change, no rows are added
+
+
+def test_a_book_with_a_nan_amount_is_refused_on_restore(venue):
+    data = venue.snapshot()
+    data["ledger"]["cash"]["CNY"] = float("nan")
+    with pytest.raises(ValueError, match="cash.CNY"):
+        SimVenue("SIM", list(venue.contracts.values()), 1, 1).restore(data)
+
+
+def test_a_snapshot_keeps_its_amounts_when_the_book_changes_afterwards(venue):
+    buy_pingan(venue)
+    saved = venue.snapshot()
+    cash = saved["ledger"]["cash"]["CNY"]
+    buy_pingan(venue)
+    assert saved["ledger"]["cash"]["CNY"] == cash

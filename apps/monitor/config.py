@@ -5,6 +5,7 @@ error is refused whole and the previous one stays in force."""
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,7 +70,7 @@ def _param_problems(rule: str, key: str, value: object) -> str | None:
     if key not in RULES[rule].defaults:
         return tr("{rule} 没有参数 {key}；可用：{allowed}", rule=rule, key=key,
                   allowed=", ".join(RULES[rule].defaults) or "-")
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
         return tr("{rule}.{key} 应为不小于0的数，收到 {value!r}", rule=rule, key=key, value=value)
     if key in INTEGER_PARAMS and (value != int(value) or value < 1):
         return tr("{rule}.{key} 应为正整数，收到 {value!r}", rule=rule, key=key, value=value)

@@ -4,6 +4,7 @@ overrides. Kept as JSON in the profile; a configuration with any error is refuse
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def _check_params(rule: str, params: object, where: str, errors: list[str]) -> N
         elif isinstance(default, str):
             if not isinstance(value, str):
                 errors.append(tr("{where}{rule}.{key} 应为文字", where=where, rule=rule, key=key))
-        elif isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        elif isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
             errors.append(tr("{where}{rule}.{key} 应为不小于0的数，收到 {value!r}", where=where, rule=rule, key=key,
                              value=value))
     if len(errors) == before:

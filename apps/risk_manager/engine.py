@@ -96,6 +96,8 @@ class RiskEngine(BaseEngine):
                               (EVENT_POSITION, self.on_position), (EVENT_ACCOUNT, self.on_account),
                               (EVENT_ORDER, self.on_order), (EVENT_TRADE, self.on_trade), (EVENT_TIMER, self.on_timer)):
             event_engine.register(kind, handler)
+            if hasattr(event_engine, "mark_critical"):
+                event_engine.mark_critical(handler, tr("风控"))
 
     # --- configuration ---------------------------------------------------------------------
     def apply(self, raw: dict) -> list[str]:

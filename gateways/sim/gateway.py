@@ -1,15 +1,17 @@
 """SimGateway: orchestration only. A feed thread drives the venue; every venue change leaves as
-a vnpy event. The venue's book is saved after every order or trade so paper trading survives a
-restart."""
+a vnpy event. Each change that alters the book leaves as one event group with the book's new
+state, so the journal writes the state, the orders and the trades in one transaction before any
+of them is shown: the saved book can never fall behind what the user saw, nor get ahead of the
+journal."""
 
 from __future__ import annotations
 
 import json
 import threading
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, time
 
-from vnpy.event import EventEngine
+from vnpy.event import Event, EventEngine
 from vnpy.trader.constant import Exchange, Interval
 from vnpy.trader.database import get_database
 from vnpy.trader.gateway import BaseGateway
@@ -28,11 +30,14 @@ from lianghua_app.events import (
     EVENT_GATEWAY_STATUS,
     EVENT_LEVEL2_TRADES,
     EVENT_MARKET_SNAPSHOT,
+    EVENT_VENUE_STATE,
     GatewayStatus,
     Level2Trades,
     MarketSnapshot,
+    VenueSnapshot,
 )
 from lianghua_app.i18n import tr
+from lianghua_app.journal import book_since, max_ids
 from lianghua_app.markets import CHINA_TZ, ashare
 from lianghua_app.storage.models import VenueState
 
@@ -75,6 +80,8 @@ class SimGateway(BaseGateway):
         self.market_thread: threading.Thread | None = None
         self.market_watch: set[int] = set()        # rows of market symbols someone subscribed to
         self.autostart = True
+        self._group: list[Event] | None = None     # events of the change being published
+        self._group_thread = 0
 
     # --- connection --------------------------------------------------------------------
     def connect(self, setting: dict) -> None:
@@ -96,10 +103,9 @@ class SimGateway(BaseGateway):
             self.on_contract(contract)
         self.query_account()
         self.query_position()
-        for order in self.venue.orders.values():
-            self.on_order(order)
-        for trade in self.venue.trades:
-            self.on_trade(trade)
+        with self.lock:
+            self._publish_group(lambda: [self.on_order(o) for o in self.venue.orders.values()]
+                                + [self.on_trade(t) for t in self.venue.trades])
         self.connected = True
         message = tr("{label}接口已连接（合成行情，种子{seed}）", label=SIM_LABEL, seed=options["seed"])
         if restored:
@@ -121,8 +127,6 @@ class SimGateway(BaseGateway):
         for thread in (self.thread, self.market_thread):
             if thread:
                 thread.join(timeout=5)
-        if self.venue:
-            self._save()
         if self.connected:
             self.connected = False
             self.on_event(EVENT_GATEWAY_STATUS, GatewayStatus(self.gateway_name, False, tr("已断开")))
@@ -151,8 +155,8 @@ class SimGateway(BaseGateway):
         tick.gateway_name = self.gateway_name
         with self.lock:
             changes = self.venue.on_tick(tick)
-        self.on_tick(tick)
-        self._publish(changes)
+            self.on_tick(tick)
+            self._publish(changes)
 
     def start_replay(self, symbol: str, exchange: Exchange, interval: Interval, start: datetime,
                      end: datetime, speed: int = 4) -> int:
@@ -201,7 +205,7 @@ class SimGateway(BaseGateway):
             return ""
         with self.lock:
             order, changes = self.venue.submit(req, datetime.now(CHINA_TZ))
-        self._publish(changes)
+            self._publish(changes)
         return order.vt_orderid
 
     def cancel_order(self, req: CancelRequest) -> None:
@@ -209,7 +213,7 @@ class SimGateway(BaseGateway):
             return
         with self.lock:
             changes = self.venue.cancel(f"{self.gateway_name}.{req.orderid}")
-        self._publish(changes)
+            self._publish(changes)
 
     def query_account(self) -> None:
         if self.venue:
@@ -232,9 +236,31 @@ class SimGateway(BaseGateway):
         return get_database().load_bar_data(req.symbol, req.exchange, req.interval, req.start, req.end)
 
     # --- internals ------------------------------------------------------------------------
+    def on_event(self, type: str, data: object = None) -> None:
+        if self._group is not None and self._group_thread == threading.get_ident():
+            self._group.append(Event(type, data))
+        else:
+            super().on_event(type, data)
+
+    def _publish_group(self, emit) -> None:
+        """Run `emit` (which calls on_order, on_trade, ...) and put what it emitted as one group.
+        Called with the lock held, so groups reach the queue in the order the venue made them."""
+        self._group, self._group_thread = [], threading.get_ident()
+        try:
+            emit()
+        finally:
+            group, self._group = self._group, None
+        put_group = getattr(self.event_engine, "put_group", None)
+        if put_group is None:
+            for event in group:
+                self.event_engine.put(event)
+        else:
+            put_group(group)
+
     def _publish(self, changes: Changes) -> None:
-        if changes.touched_book:
-            self._save()
+        self._publish_group(lambda: self._emit(changes))
+
+    def _emit(self, changes: Changes) -> None:
         for order in changes.orders:
             self.on_order(order)
         for trade in changes.trades:
@@ -245,19 +271,29 @@ class SimGateway(BaseGateway):
             self.on_account(self.venue.account_data(currency))
         for message in changes.logs:
             self.write_log(message)
-
-    def _save(self) -> None:
-        with self.lock:
-            payload = json.dumps(self.venue.snapshot(), ensure_ascii=False)
-        VenueState.replace(name=self.gateway_name, payload=payload, saved=datetime.now()).execute()
+        if changes.touched_book:
+            self.on_event(EVENT_VENUE_STATE, VenueSnapshot(self.gateway_name, self.venue.snapshot()))
 
     def _restore(self) -> bool:
         row = VenueState.get_or_none(VenueState.name == self.gateway_name)
-        if row is None:
-            return False
-        try:
-            self.venue.restore(json.loads(row.payload))
-        except (KeyError, ValueError, TypeError) as error:
-            self.write_log(tr("模拟账户存档无法读取（{error}），已使用新账户", error=error))
-            return False
-        return True
+        today = datetime.now(CHINA_TZ).date()
+        restored = False
+        if row is not None:
+            try:
+                self._restore_from(row.payload)
+                restored = True
+            except (KeyError, ValueError, TypeError) as error:
+                self.write_log(tr("模拟账户存档无法读取（{error}），已使用新账户；历史委托与成交仍在交易日志中",
+                                  error=error))
+        self.venue.continue_ids_after(*max_ids(self.gateway_name, f"{today:%y%m%d}"), today)
+        return restored
+
+    def _restore_from(self, payload: str) -> None:
+        data = json.loads(payload)
+        day = data.get("trading_day")
+        since = datetime.combine(datetime.fromisoformat(day).date() if day else datetime.now(CHINA_TZ).date(),
+                                 time.min)
+        orders, trades = book_since(self.gateway_name, since)
+        for item in orders + trades:   # the journal keeps Beijing wall time
+            item.datetime = item.datetime.replace(tzinfo=CHINA_TZ) if item.datetime else None
+        self.venue.restore(data, orders, trades)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
 
@@ -76,8 +77,18 @@ class Ledger:
     def perp(self, vt_symbol: str) -> PerpHolding:
         return self.perps.setdefault(vt_symbol, PerpHolding())
 
+    def problem(self) -> str | None:
+        """What makes the book unusable (a NaN or infinite amount), or None."""
+        amounts = [("cash", k, v) for k, v in self.cash.items()] + [("frozen", k, v) for k, v in self.frozen.items()]
+        for kind, holdings in (("stocks", self.stocks), ("perps", self.perps)):
+            amounts += [(kind, k, v) for k, h in holdings.items() for v in asdict(h).values()]
+        for kind, key, value in amounts:
+            if not isinstance(value, (int, float)) or not math.isfinite(value):
+                return f"{kind}.{key} = {value}"
+        return None
+
     def to_dict(self) -> dict:
-        return {"cash": self.cash, "frozen": self.frozen,
+        return {"cash": dict(self.cash), "frozen": dict(self.frozen),   # copies: the snapshot outlives the lock
                 "stocks": {k: asdict(v) for k, v in self.stocks.items()},
                 "perps": {k: asdict(v) for k, v in self.perps.items()}}
 

@@ -35,6 +35,7 @@ class Changes:
     positions: set[str] = field(default_factory=set)
     currencies: set[str] = field(default_factory=set)
     logs: list[str] = field(default_factory=list)
+    durable: bool = False       # the book changed without an order or trade (funding, liquidation, a new day)
 
     def merge(self, other: Changes) -> Changes:
         self.orders += other.orders
@@ -42,11 +43,13 @@ class Changes:
         self.positions |= other.positions
         self.currencies |= other.currencies
         self.logs += other.logs
+        self.durable |= other.durable
         return self
 
     @property
     def touched_book(self) -> bool:
-        return bool(self.orders or self.trades)
+        """The saved book must be written with these changes, before they are shown."""
+        return bool(self.durable or self.orders or self.trades)
 
 
 def currency_of(contract: ContractData) -> str:
@@ -194,6 +197,7 @@ class SimVenue:
             changes.merge(self.roll_day(day))
         if self.trading_day is None or day > self.trading_day:
             self.trading_day = day
+            changes.durable = True
         if not markets.is_ashare(tick.exchange):
             changes.merge(self._settle_funding(tick))
             changes.merge(self._check_liquidation(tick))
@@ -210,7 +214,7 @@ class SimVenue:
 
     def roll_day(self, day: date) -> Changes:
         """A new trading day: yesterday's shares become sellable; A-share day orders expire."""
-        changes = Changes()
+        changes = Changes(durable=True)
         for vt_symbol, holding in self.ledger.stocks.items():
             if holding.yd_volume != holding.volume:
                 holding.yd_volume = holding.volume
@@ -333,7 +337,7 @@ class SimVenue:
             return Changes()
         payment = crypto.funding_payment(holding.qty, mark_price, rate)
         self.ledger.cash["USDT"] -= payment
-        return Changes(currencies={"USDT"}, positions={vt_symbol},
+        return Changes(currencies={"USDT"}, positions={vt_symbol}, durable=True,
                        logs=[tr("资金费结算 {symbol}：费率{rate:.4%}，{verb}{amount:.4f} USDT", symbol=vt_symbol,
                                 rate=rate, verb=tr("支付") if payment > 0 else tr("收取"), amount=abs(payment))])
 
@@ -347,7 +351,7 @@ class SimVenue:
         loss = holding.margin
         self.ledger.cash["USDT"] -= loss
         holding.qty = holding.entry = holding.margin = 0.0
-        return Changes(currencies={"USDT"}, positions={tick.vt_symbol},
+        return Changes(currencies={"USDT"}, positions={tick.vt_symbol}, durable=True,
                        logs=[tr("逐仓保证金不足，{symbol}已强制平仓，损失保证金{loss:.2f} USDT",
                                 symbol=tick.vt_symbol, loss=loss)])
 
@@ -393,25 +397,43 @@ class SimVenue:
 
     # --- persistence --------------------------------------------------------------------
     def snapshot(self) -> dict:
+        """The book without the day's finished orders and trades (the journal holds those), so
+        its size does not grow with the day."""
         return {
             "ledger": self.ledger.to_dict(),
             "trading_day": self.trading_day.isoformat() if self.trading_day else None,
-            "orders": [_order_to_dict(o) for o in self.orders.values()],
+            "orders": [_order_to_dict(w.order) for w in self.working.values()],
             "working": {k: [w.frozen, w.freeze_price, w.commission, w.turnover] for k, w in self.working.items()},
-            "trades": [_trade_to_dict(t) for t in self.trades],
             "seq": [self.order_seq, self.trade_seq],
         }
 
-    def restore(self, data: dict) -> None:
-        self.ledger = Ledger.from_dict(data["ledger"])
+    def restore(self, data: dict, orders: list[OrderData] = (), trades: list[TradeData] = ()) -> None:
+        """The saved book, with the day's orders and trades as the journal has them."""
+        ledger = Ledger.from_dict(data["ledger"])
+        problem = ledger.problem()
+        if problem:
+            raise ValueError(problem)
+        self.ledger = ledger
         self.trading_day = date.fromisoformat(data["trading_day"]) if data["trading_day"] else None
-        self.orders = {}
+        self.orders = {o.vt_orderid: o for o in orders}
         for raw in data["orders"]:
             order = _order_from_dict(raw, self.gateway_name)
             self.orders[order.vt_orderid] = order
         self.working = {k: WorkingOrder(self.orders[k], *v) for k, v in data["working"].items() if k in self.orders}
-        self.trades = [_trade_from_dict(raw, self.gateway_name) for raw in data["trades"]]
+        self.trades = list(trades)
+        known = {t.vt_tradeid for t in self.trades}
+        for raw in data.get("trades", []):    # a book saved by an older version kept its trades
+            trade = _trade_from_dict(raw, self.gateway_name)
+            if trade.vt_tradeid not in known:
+                self.trades.append(trade)
         self.order_seq, self.trade_seq = data["seq"]
+
+    def continue_ids_after(self, order_id: str, trade_id: str, day: date) -> None:
+        """Never hand out an id the journal already holds, even when the saved book was lost."""
+        prefix = f"{day:%y%m%d}"
+        for text, attribute in ((order_id, "order_seq"), (trade_id, "trade_seq")):
+            if text.startswith(prefix) and text[len(prefix):].isdigit():
+                setattr(self, attribute, max(getattr(self, attribute), int(text[len(prefix):])))
 
 
 def _levels(tick: TickData, buy: bool) -> list[tuple[float, float]]:
@@ -436,7 +458,7 @@ def _order_to_dict(o: OrderData) -> dict:
     return {"symbol": o.symbol, "exchange": o.exchange.value, "orderid": o.orderid, "type": o.type.name,
             "direction": o.direction.name, "offset": o.offset.name, "price": o.price, "volume": o.volume,
             "traded": o.traded, "status": o.status.name, "datetime": o.datetime.isoformat(),
-            "reference": o.reference, "extra": o.extra}
+            "reference": o.reference, "extra": dict(o.extra) if o.extra else o.extra}
 
 
 def _order_from_dict(d: dict, gateway_name: str) -> OrderData:
@@ -447,12 +469,6 @@ def _order_from_dict(d: dict, gateway_name: str) -> OrderData:
                       reference=d["reference"])
     order.extra = d.get("extra")
     return order
-
-
-def _trade_to_dict(t: TradeData) -> dict:
-    return {"symbol": t.symbol, "exchange": t.exchange.value, "orderid": t.orderid, "tradeid": t.tradeid,
-            "direction": t.direction.name, "offset": t.offset.name, "price": t.price, "volume": t.volume,
-            "datetime": t.datetime.isoformat(), "extra": t.extra}
 
 
 def _trade_from_dict(d: dict, gateway_name: str) -> TradeData:

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from vnpy.trader.ui import create_qapp
+import sys
+
+from vnpy.trader.ui import QtWidgets, create_qapp
 
 from ..bootstrap import build_engine, connect_qmt_gateway, start_jobs
 from ..i18n import tr
 from ..paths import DataDir
+from ..profile_lock import ProfileInUse
 from ..settings import SettingsStore
 from .main_window import MainWindow
 
 
 def run_gui(data_dir: DataDir, store: SettingsStore) -> int:
     app = create_qapp("LiangHua")
-    engine = build_engine(data_dir, store.current)
+    try:
+        engine = build_engine(data_dir, store.current)
+    except ProfileInUse as error:
+        print(error, file=sys.stderr)
+        if app.platformName() != "offscreen":
+            QtWidgets.QMessageBox.critical(None, tr("量化"), str(error))
+        return 3
     for problem in store.problems:
         engine.write_log(tr("设置问题：{problem}", problem=problem), source="Settings")
     window = MainWindow(engine, data_dir.layout_file)

@@ -19,7 +19,13 @@ from vnpy.trader.ui.widget import (
 )
 
 from ..engine import TradingEngine
-from ..events import EVENT_GATEWAY_STATUS, EVENT_OPEN_SYMBOL, EVENT_STRATEGY_FILES, GatewayStatus
+from ..events import (
+    EVENT_GATEWAY_STATUS,
+    EVENT_OPEN_SYMBOL,
+    EVENT_STRATEGY_FILES,
+    EVENT_TRADING_HALT,
+    GatewayStatus,
+)
 from ..i18n import tr
 from .monitors import ExplainedActiveOrderMonitor, ExplainedOrderMonitor
 
@@ -42,6 +48,7 @@ class MainWindow(QtWidgets.QMainWindow):
     status_signal = QtCore.Signal(Event)
     strategies_signal = QtCore.Signal(Event)
     open_symbol_signal = QtCore.Signal(Event)
+    halt_signal = QtCore.Signal(Event)
 
     def __init__(self, engine: TradingEngine, layout_file: Path, confirm_exit: bool = True) -> None:
         super().__init__()
@@ -130,6 +137,29 @@ class MainWindow(QtWidgets.QMainWindow):
         self.engine.event_engine.register(EVENT_STRATEGY_FILES, self.strategies_signal.emit)
         self.open_symbol_signal.connect(lambda event: self.open_symbol(event.data))
         self.engine.event_engine.register(EVENT_OPEN_SYMBOL, self.open_symbol_signal.emit)
+        self.halt_label = QtWidgets.QLabel()
+        status_bar.addPermanentWidget(self.halt_label)
+        self.halt_box: QtWidgets.QMessageBox | None = None
+        self.show_halts(dict(self.engine.halts))
+        self.halt_signal.connect(lambda event: self.show_halts(event.data))
+        self.engine.event_engine.register(EVENT_TRADING_HALT, self.halt_signal.emit)
+
+    def show_halts(self, halts: dict[str, str]) -> None:
+        """New orders are stopped (the journal or the risk manager failed): say so until it is over."""
+        reasons = "\n".join(halts.values())
+        self.halt_label.setVisible(bool(halts))
+        self.halt_label.setText(tr("■ 已停止新委托"))
+        self.halt_label.setStyleSheet("color: white; background: #b42318; padding: 0 8px;")
+        self.halt_label.setToolTip(reasons)
+        if self.halt_box is not None:
+            self.halt_box.close()
+            self.halt_box = None
+        if halts:
+            self.halt_box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Critical, tr("已停止新委托"),
+                                                  tr("{reasons}\n\n撤单和查询照常；问题解决后会自动恢复，"
+                                                     "否则请修复后重启程序。", reasons=reasons), parent=self)
+            self.halt_box.setModal(False)
+            self.halt_box.show()
 
     def show_status(self, status: GatewayStatus) -> None:
         label = self.status_labels.get(status.gateway_name)

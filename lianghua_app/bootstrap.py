@@ -28,7 +28,8 @@ def build_engine(data_dir: DataDir, settings: Settings, connect_sim: bool | None
 
 def _assemble(engine: TradingEngine, settings: Settings, connect_sim: bool | None) -> None:
     folder = settings["strategies.folder"]
-    engine.strategy_registry = StrategyRegistry(Path(folder).expanduser() if folder else None)
+    engine.strategy_registry = StrategyRegistry(Path(folder).expanduser() if folder else None,
+                                                import_seconds=settings["strategies.import_seconds"])
     for plugin in all_plugins():
         try:
             cls = plugin.load()

@@ -54,6 +54,8 @@ SCHEMA: dict[str, Field] = {
     "qmt.level2": Field(bool, False, "订阅自选股的Level-2逐笔成交（需券商开通Level-2权限），用于大单预警"),
     "strategies.folder": Field(str, "", "策略文件夹（留空为项目的 strategies/）"),
     "strategies.poll_seconds": Field(float, 1.0, "策略文件夹检查间隔（秒）", 0.2, 60),
+    "strategies.import_seconds": Field(float, 10.0, "导入一个策略文件的时限（秒），超时视为死循环并放弃", 1, 600),
+    "strategies.callback_seconds": Field(float, 5.0, "策略回调（on_tick等）的时限（秒），超时则停止该策略", 0.5, 600),
     "optimizer.workers": Field(int, 0, "参数优化的本机进程数（0为全部CPU核）", 0, 256),
     "notify.throttle_seconds": Field(float, 3.0, "同一推送渠道两次发送的最短间隔（秒）", 0, 3600),
     "notify.retries": Field(int, 4, "推送失败后的重试次数（间隔逐次加倍）", 0, 20),

@@ -107,3 +107,51 @@ def test_the_running_engine_picks_up_a_new_file_without_restart(data_dir, tmp_pa
         qtbot.waitUntil(lambda: "Fresh" in cta.classes, timeout=10_000)
     finally:
         engine.close()
+
+
+def test_sys_exit_at_import_is_reported_and_the_app_goes_on(registry, tmp_path):
+    write(tmp_path, "quits.py", "import sys\n\nsys.exit(3)\n")
+    write(tmp_path, "good.py", GOOD.format(name="Good", window=5))
+    messages = registry.poll()
+    error = registry.errors[(tmp_path / "quits.py").resolve()]
+    assert error.line == 3 and "sys.exit(3)" in error.message
+    assert "Good" in registry.classes
+    assert any("quits.py" in m and "其余策略不受影响" in m for m in messages)
+
+
+def test_an_endless_loop_at_import_is_given_up_and_reloading_goes_on(tmp_path):
+    import threading
+
+    from conftest import wait_until
+
+    registry = StrategyRegistry(tmp_path, import_seconds=2.0)
+    write(tmp_path, "spins.py", "while True:\n    pass\n")
+    messages = registry.poll()
+    assert "spins.py" in messages[0] and "死循环" in messages[0]
+    wait_until(lambda: not any(t.name == "import-spins.py" for t in threading.enumerate()), timeout=60)
+    write(tmp_path, "later.py", GOOD.format(name="Later", window=5))
+    registry.poll()
+    assert "Later" in registry.classes
+
+
+def test_a_class_defined_in_two_files_is_reported_and_deleting_one_restores_the_other(registry, tmp_path):
+    write(tmp_path, "a_first.py", GOOD.format(name="Twin", window=1))
+    second = write(tmp_path, "b_second.py", GOOD.format(name="Twin", window=2))
+    messages = registry.poll()
+    assert registry.classes["Twin"].window == 2
+    assert any("Twin" in m and "a_first.py" in m and "b_second.py" in m for m in messages)
+    second.unlink()
+    registry.poll()
+    assert registry.classes["Twin"].window == 1
+
+
+def test_a_file_shadowing_a_bundled_strategy_gives_it_back_when_deleted(registry, tmp_path):
+    from vnpy_ctastrategy.strategies.double_ma_strategy import DoubleMaStrategy
+
+    path = write(tmp_path, "mine.py", GOOD.format(name="DoubleMaStrategy", window=9))
+    messages = registry.poll()
+    assert registry.classes["DoubleMaStrategy"].window == 9
+    assert any("vnpy自带策略" in m for m in messages)
+    path.unlink()
+    registry.poll()
+    assert registry.classes["DoubleMaStrategy"] is DoubleMaStrategy

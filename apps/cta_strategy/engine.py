@@ -1,26 +1,45 @@
-"""CtaEngine that takes its classes from the StrategyRegistry and follows its reloads."""
+"""CtaEngine that takes its classes from the StrategyRegistry and follows its reloads, runs each
+strategy on a thread of its own (a slow or stuck strategy never stops the journal or the views),
+and reconciles each strategy's position with the journal before it can trade."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
 from vnpy.event import Event, EventEngine
 from vnpy.trader.engine import MainEngine
-from vnpy.trader.event import EVENT_LOG
+from vnpy.trader.event import EVENT_LOG, EVENT_TIMER
 from vnpy.trader.logger import WARNING
 from vnpy.trader.object import LogData
 from vnpy_ctastrategy.base import APP_NAME
 from vnpy_ctastrategy.engine import CtaEngine
+from vnpy_ctastrategy.template import CtaTemplate
 
 from lianghua_app.i18n import tr
 from lianghua_app.journal import journaled_position
 from lianghua_app.setting_versions import latest
 from lianghua_app.strategies import StrategyRegistry
 
+from .runner import StrategyRunner
+
+CALLBACK_SECONDS = 5.0
+
 
 class LiveCtaEngine(CtaEngine):
     def __init__(self, main_engine: MainEngine, event_engine: EventEngine) -> None:
         super().__init__(main_engine, event_engine)
         self.registry: StrategyRegistry | None = getattr(main_engine, "strategy_registry", None)
+        settings = getattr(main_engine, "settings", None)
+        self.callback_seconds = settings["strategies.callback_seconds"] if settings else CALLBACK_SECONDS
         self.initialised = False
+        self.runners: dict[str, StrategyRunner] = {}
+        # Held while an order is sent and its id mapped to the strategy, and while an order or
+        # trade event is matched to a strategy: a strategy now sends from its own thread, and
+        # the venue's answer must not be looked up before the id is known.
+        self.order_lock = threading.RLock()
 
     def init_engine(self) -> None:
         # The GUI widget and headless callers may both ask; initialise once.
@@ -28,7 +47,14 @@ class LiveCtaEngine(CtaEngine):
             return
         self.initialised = True
         super().init_engine()
+        self.event_engine.register(EVENT_TIMER, self.watch_runners)
 
+    def close(self) -> None:
+        super().close()
+        for runner in self.runners.values():
+            runner.stop()
+
+    # --- classes ---------------------------------------------------------------------------------
     def load_strategy_class(self) -> None:
         if self.registry is None:
             self.registry = StrategyRegistry()
@@ -49,18 +75,104 @@ class LiveCtaEngine(CtaEngine):
         self.classes.clear()
         self.classes.update(self.registry.classes)
 
+    def add_strategy(self, class_name: str, strategy_name: str, vt_symbol: str, setting: dict) -> None:
+        try:
+            super().add_strategy(class_name, strategy_name, vt_symbol, setting)
+        except Exception as error:  # the class's own __init__ raised
+            self.strategies.pop(strategy_name, None)
+            self._warn(tr("创建策略{name}失败：策略类{cls}初始化出错（{kind}: {error}），请修改策略文件",
+                          name=strategy_name, cls=class_name, kind=type(error).__name__, error=error))
+
+    def remove_strategy(self, strategy_name: str) -> bool:
+        removed = super().remove_strategy(strategy_name)
+        if removed and strategy_name in self.runners:
+            self.runners.pop(strategy_name).stop()
+        return removed
+
+    # --- one thread per strategy ------------------------------------------------------------------
+    def runner(self, strategy: CtaTemplate) -> StrategyRunner:
+        runner = self.runners.get(strategy.strategy_name)
+        if runner is None:
+            runner = StrategyRunner(strategy.strategy_name, lambda text: self._failed(strategy, text))
+            self.runners[strategy.strategy_name] = runner
+        return runner
+
+    def call_strategy_func(self, strategy: CtaTemplate, func: Callable, params: Any = None) -> None:
+        """Queue the callback on the strategy's thread. on_init, called from the strategy's own
+        init thread, waits for it (vnpy restores the strategy's variables right after)."""
+        label = getattr(func, "__name__", "callback")
+        call = lambda: CtaEngine.call_strategy_func(self, strategy, func, params)  # noqa: E731
+        if label == "on_init":
+            self.runner(strategy).run_and_wait(label, call)
+        else:
+            self.runner(strategy).submit(label, call)
+
+    def _failed(self, strategy: CtaTemplate, text: str) -> None:
+        strategy.trading = False
+        self._warn(tr("策略{name}的回调被中止，策略已停止：{error}", name=strategy.strategy_name,
+                      error=text.strip().splitlines()[-1]))
+        self.put_strategy_event(strategy)
+
+    def watch_runners(self, event: Event) -> None:
+        """A callback past its time limit: report it, stop the strategy, cancel its orders and
+        try to interrupt it. The rest of the workstation never waited for it."""
+        for name, runner in list(self.runners.items()):
+            if runner.reported or runner.current == "on_init" or not runner.overrun(self.callback_seconds):
+                continue
+            runner.reported = True
+            strategy = self.strategies.get(name)
+            dropped = runner.discard_queued()
+            self._warn(tr("策略{name}的{callback}已运行超过{seconds:g}秒仍未返回：已停止该策略并撤销其委托"
+                          "（丢弃{dropped}个待处理回调）。其他策略、交易日志和界面不受影响；请检查策略代码后重新初始化",
+                          name=name, callback=runner.current, seconds=self.callback_seconds, dropped=dropped))
+            if strategy is not None:
+                strategy.trading = False
+                strategy.inited = False
+                self.cancel_all(strategy)
+                self.put_strategy_event(strategy)
+            runner.interrupt()
+
+    def init_strategy(self, strategy_name: str) -> Future:
+        """Each strategy initialises on a thread of its own, so one slow on_init (or one that
+        never returns) does not hold up the others."""
+        future: Future = Future()
+
+        def run() -> None:
+            try:
+                self._init_strategy(strategy_name)
+            except BaseException as error:  # noqa: B036 - reported, and handed to whoever waits
+                self._warn(tr("策略{name}初始化失败：{error}", name=strategy_name, error=error))
+                future.set_exception(error)
+            else:
+                future.set_result(None)
+
+        threading.Thread(target=run, name=f"init-{strategy_name}", daemon=True).start()
+        return future
+
+    # --- orders, matched to strategies under one lock ---------------------------------------------
+    def send_server_order(self, *args: Any, **kwargs: Any) -> list:
+        with self.order_lock:
+            return super().send_server_order(*args, **kwargs)
+
+    def process_order_event(self, event: Event) -> None:
+        with self.order_lock:
+            super().process_order_event(event)
+
+    def process_trade_event(self, event: Event) -> None:
+        with self.order_lock:
+            super().process_trade_event(event)
+
+    # --- reconciliation with the journal ------------------------------------------------------------
     def _init_strategy(self, strategy_name: str) -> None:
         super()._init_strategy(strategy_name)
         try:
             self.reconcile_position(strategy_name)
-        except Exception as error:   # runs in vnpy's init thread, whose future nobody reads
+        except Exception as error:
             strategy = self.strategies[strategy_name]
             strategy.inited = False
             self.put_strategy_event(strategy)
-            message = tr("策略{name}无法与交易日志核对仓位（{error}），为安全起见不能启动", name=strategy_name,
-                         error=error)
-            self.write_log(message, strategy)
-            self.event_engine.put(Event(EVENT_LOG, LogData(msg=message, gateway_name="CtaStrategy", level=WARNING)))
+            self._warn(tr("策略{name}无法与交易日志核对仓位（{error}），为安全起见不能启动", name=strategy_name,
+                          error=error), strategy)
 
     def reconcile_position(self, strategy_name: str) -> None:
         """The saved position is vnpy's copy, written after the strategy heard of a trade; a
@@ -78,5 +190,9 @@ class LiveCtaEngine(CtaEngine):
         strategy.pos = journaled
         self.sync_strategy_data(strategy)
         self.put_strategy_event(strategy)
+        self._warn(message, strategy)
+
+    def _warn(self, message: str, strategy: CtaTemplate | None = None) -> None:
+        """In the CTA dock's log and the main log."""
         self.write_log(message, strategy)
         self.event_engine.put(Event(EVENT_LOG, LogData(msg=message, gateway_name="CtaStrategy", level=WARNING)))

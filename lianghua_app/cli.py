@@ -8,8 +8,7 @@ import sys
 from pathlib import Path
 
 from .i18n import set_locale, tr
-from .paths import DataDir, resolve_data_dir
-from .profile_lock import ProfileInUse
+from .paths import DataDir, ProfileUnusable, resolve_data_dir
 from .settings import SettingsStore
 
 
@@ -31,8 +30,12 @@ def main(argv: list[str] | None = None) -> int:
     handler = COMMANDS[args.command]
     try:
         return handler(args, data_dir, store)
-    except ProfileInUse as error:
+    except ProfileUnusable as error:
         print(error, file=sys.stderr)
+        if args.command == "gui":
+            from .ui.app import show_fatal
+
+            show_fatal(str(error))
         return 3
 
 

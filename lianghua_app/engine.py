@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from peewee import DatabaseError
 from vnpy.event import Event, EventEngine
 from vnpy.trader.constant import Direction, Status
 from vnpy.trader.engine import MainEngine
@@ -23,7 +24,7 @@ from .event_engine import GuardedEventEngine, HandlerFailure
 from .events import EVENT_GATEWAY_STATUS, EVENT_ORDER_REJECTED, EVENT_TRADING_HALT, GatewayStatus
 from .i18n import tr
 from .journal import Journal
-from .paths import DataDir
+from .paths import DataDir, ProfileUnusable
 from .profile_lock import ProfileLock
 from .redact import redact, redact_log_events
 from .scheduler import Scheduler
@@ -57,8 +58,10 @@ class TradingEngine(MainEngine):
         self.profile_lock = ProfileLock(data_dir.root).acquire()
         try:
             self.database = open_database(data_dir.database_file)
-        except BaseException:
+        except BaseException as error:
             self.profile_lock.release()
+            if isinstance(error, (DatabaseError, OSError)):
+                raise ProfileUnusable(database_problem(data_dir, error)) from error
             raise
         self.halts: dict[str, str] = {}     # component -> why new orders are stopped
         self.guards: list[tuple[str, Guard]] = []
@@ -253,6 +256,17 @@ class TradingEngine(MainEngine):
             release_vnpy_database()
         finally:
             self.profile_lock.release()
+
+
+def database_problem(data_dir: DataDir, error: Exception) -> str:
+    text = str(error)
+    if "readonly" in text or "read-only" in text or isinstance(error, PermissionError):
+        hint = tr("数据库或其文件夹只读：请检查权限和磁盘")
+    elif "not a database" in text or "malformed" in text or "corrupt" in text:
+        hint = tr("数据库文件已损坏：请关闭程序，备份该文件后从最近的备份恢复，或运行“lianghua check”查看详情")
+    else:
+        hint = tr("请检查磁盘空间与权限")
+    return tr("无法打开数据库{path}（{error}）：{hint}", path=data_dir.database_file, error=text, hint=hint)
 
 
 def malformed(req: OrderRequest) -> str | None:

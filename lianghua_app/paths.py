@@ -7,9 +7,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .i18n import tr
+
 ENV_HOME = "LIANGHUA_HOME"
 DEFAULT_PROFILE = "default"
 _PROFILE_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{1,40}$")
+
+
+class ProfileUnusable(RuntimeError):
+    """The profile cannot be opened; the message says why and what to do."""
 
 
 @dataclass(frozen=True)
@@ -40,8 +46,13 @@ class DataDir:
         return self.root / ".vntrader"
 
     def create(self) -> DataDir:
-        for folder in (self.root, self.logs_dir, self.vnpy_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+        try:
+            for folder in (self.root, self.logs_dir, self.vnpy_dir):
+                folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ProfileUnusable(tr("无法创建或写入数据文件夹{root}（{error}）：请检查该路径是否可写、"
+                                     "磁盘是否已满或只读，或用 --data-dir 选择另一个文件夹", root=self.root,
+                                     error=error.strerror or error)) from error
         return self
 
 

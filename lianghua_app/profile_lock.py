@@ -15,9 +15,10 @@ from datetime import datetime
 from pathlib import Path
 
 from .i18n import tr
+from .paths import ProfileUnusable
 
 
-class ProfileInUse(RuntimeError):
+class ProfileInUse(ProfileUnusable):
     def __init__(self, root: Path, holder: dict) -> None:
         self.root, self.holder = root, holder
         super().__init__(tr("配置{root}已被另一个量化进程使用（进程号{pid}，{started}启动，命令：{command}）。"

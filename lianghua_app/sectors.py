@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .i18n import tr
+from .textfiles import FileProblem, open_csv
 
 
 class SectorFileError(ValueError):
@@ -33,7 +34,7 @@ def adopt_sector_csv(path: Path, profile_copy: Path, keep: bool, use: Callable[[
 def read_sector_csv(path: Path) -> dict[str, str]:
     """Code (without exchange) -> sector. Raises SectorFileError naming the line at fault."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        with open_csv(path) as handle:
             reader = csv.DictReader(handle)
             columns = [name.strip().lower() for name in reader.fieldnames or []]
             if "symbol" not in columns or "sector" not in columns:
@@ -46,6 +47,6 @@ def read_sector_csv(path: Path) -> dict[str, str]:
                 if not symbol or not sector:
                     raise SectorFileError(tr("行业文件 {path} 第{line}行缺少代码或行业", path=path, line=line))
                 sectors[symbol.split(".")[0]] = sector
-    except (OSError, UnicodeDecodeError) as error:
-        raise SectorFileError(tr("行业文件 {path} 无法读取：{error}", path=path, error=error)) from error
+    except FileProblem as error:
+        raise SectorFileError(tr("行业文件无法读取：{error}", error=error)) from error
     return sectors

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .i18n import tr
+from .textfiles import FileProblem, read_utf8
 
 SECRET_WORDS = ("password", "secret", "api_key", "apikey", "token", "passphrase")
 
@@ -136,32 +137,6 @@ def _check(key: str, value: Any, spec: Field) -> str | None:
     return None
 
 
-class FileProblem(ValueError):
-    """A file that cannot be read as text: the message says what is wrong and what to do."""
-
-
-def read_text(path: Path) -> str:
-    """A UTF-8 text file (a BOM is fine); a GBK file, a folder or an unreadable file is explained."""
-    try:
-        data = path.read_bytes()
-    except IsADirectoryError as error:
-        raise FileProblem(tr("{path}是一个文件夹，不是文件：请删除或改名该文件夹", path=path)) from error
-    except PermissionError as error:
-        raise FileProblem(tr("没有权限读取{path}（若它是文件夹请删除或改名）：请检查文件权限", path=path)) from error
-    except OSError as error:
-        raise FileProblem(tr("无法读取{path}：{error}", path=path, error=error.strerror or error)) from error
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        try:
-            data.decode("gbk")
-            hint = tr("文件似乎是GBK编码")
-        except UnicodeDecodeError:
-            hint = tr("文件不是文本")
-        raise FileProblem(tr("{path}不是UTF-8编码（{hint}）：请用记事本“另存为”并选择UTF-8编码", path=path,
-                             hint=hint)) from error
-
-
 class SettingsStore:
     """Reads and writes `settings.json`; keeps the last good settings when a new one is bad."""
 
@@ -175,7 +150,7 @@ class SettingsStore:
         if not self.path.exists():
             return self.current
         try:
-            raw = json.loads(read_text(self.path))
+            raw = json.loads(read_utf8(self.path))
             if not isinstance(raw, dict):
                 raise SettingsError([tr("设置文件须为JSON对象（键: 值）")])
             self.current = validate(raw)
@@ -200,7 +175,7 @@ class SettingsStore:
         if not self.path.exists():
             return {}
         try:
-            raw = json.loads(read_text(self.path))
+            raw = json.loads(read_utf8(self.path))
         except (json.JSONDecodeError, FileProblem):
             return {k: v for k, v in self.current.values.items() if v != SCHEMA[k].default}
         return raw if isinstance(raw, dict) else {}

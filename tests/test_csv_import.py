@@ -81,3 +81,28 @@ def test_cli_rejects_an_unknown_interval_clearly(tmp_path, capsys):
     code = main(["import-csv", str(csv_file(tmp_path, GOOD_ROWS)), "--symbol", "000001", "--exchange", "SZSE",
                  "--interval", "3d", "--data-dir", str(tmp_path / "home")])
     assert code == 2 and "未知周期“3d”" in capsys.readouterr().err
+
+
+def test_a_gbk_file_with_chinese_headers_is_imported(data, tmp_path):
+    path = tmp_path / "通达信导出.csv"
+    path.write_bytes(("日期,开盘,最高,最低,收盘,成交量\n" + "".join(r.rsplit(",", 1)[0] + "\n" for r in GOOD_ROWS))
+                     .encode("gbk"))
+    report = data.import_csv(path, "000001", Exchange.SZSE, Interval.DAILY)
+    assert (report.committed, report.imported) == (True, 3)
+
+
+@pytest.mark.parametrize("make, words", [(lambda p: p.mkdir(), "文件夹"),
+                                         (lambda p: p.write_bytes(b"\x00\x01\xff\xfe" * 100), "不是文本文件")])
+def test_a_folder_or_a_binary_file_is_explained(data, tmp_path, make, words):
+    path = tmp_path / "bars.csv"
+    make(path)
+    with pytest.raises(CsvFormatError, match=words):
+        data.import_csv(path, "000001", Exchange.SZSE, Interval.DAILY)
+
+
+def test_a_gbk_sector_file_is_read(tmp_path):
+    from lianghua_app.sectors import read_sector_csv
+
+    path = tmp_path / "sectors.csv"
+    path.write_bytes("symbol,sector\n600519,食品饮料\n000001,银行\n".encode("gbk"))
+    assert read_sector_csv(path) == {"600519": "食品饮料", "000001": "银行"}

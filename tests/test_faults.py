@@ -19,6 +19,7 @@ from vnpy.trader.event import EVENT_LOG, EVENT_TICK, EVENT_TRADE
 from vnpy.trader.object import TradeData
 
 from lianghua_app.bootstrap import build_engine, connect_sim_gateway
+from lianghua_app.paths import ProfileUnusable
 from lianghua_app.profile_lock import ProfileInUse
 from lianghua_app.settings import Settings, validate
 from lianghua_app.storage.models import OrderRecord, OrderRequestRecord, TradeRecord
@@ -307,3 +308,28 @@ def test_trades_that_filled_while_qmt_was_away_are_counted_in_one_warning(qmt, e
     terminal.running = True
     wait_until(lambda: qmt.connected and (drain(engine), any("补记了2笔" in line for line in lines))[1])
     assert TradeRecord.select().count() == 2
+
+
+# --- a profile that cannot be opened ---------------------------------------------------------------
+def test_a_corrupt_database_is_explained_at_start(data_dir):
+    data_dir.database_file.write_bytes(b"this is not a database" * 200)
+    with pytest.raises(ProfileUnusable, match="数据库文件已损坏"):
+        build_engine(data_dir, Settings(), connect_sim=False)
+    engine = None
+    try:     # the lock was given back: after a restore the profile opens
+        data_dir.database_file.unlink()
+        engine = build_engine(data_dir, Settings(), connect_sim=False)
+    finally:
+        if engine:
+            engine.close()
+
+
+def test_the_gui_says_why_a_profile_cannot_be_opened_and_exits(tmp_path):
+    blocked = tmp_path / "data"
+    blocked.write_text("a file where the data folder should be", encoding="utf-8")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "run_gui.py", "--data-dir", str(blocked)], env=env,
+                          cwd=Path(__file__).parent.parent, capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 3
+    assert "无法创建或写入数据文件夹" in done.stderr and "Traceback" not in done.stderr

@@ -41,7 +41,7 @@ def test_reset_layout_brings_back_closed_and_floating_docks(window, qtbot):
     window.docks["log"].close()
     window.docks["ticks"].setFloating(True)
     window.reset_action.trigger()
-    qtbot.waitUntil(lambda: not window.docks["ticks"].isFloating())
+    qtbot.waitUntil(lambda: not window.docks["ticks"].isFloating(), timeout=60_000)
     assert not window.docks["log"].isHidden()
 
 
@@ -62,7 +62,7 @@ def test_a_refused_order_shows_its_reason_in_the_order_monitor(window, engine, s
     engine.send_order(order("000001.SZSE", Direction.LONG, 150, 10.0), "SIM")
     monitor = window.widgets["orders"]
     reason_column = list(monitor.headers).index("extra")
-    qtbot.waitUntil(lambda: monitor.rowCount() == 1)
+    qtbot.waitUntil(lambda: monitor.rowCount() == 1, timeout=60_000)
     assert monitor.item(0, reason_column).text() == "买入数量须为100股整数倍"
 
 
@@ -92,7 +92,7 @@ def test_new_strategy_classes_reach_the_cta_dock(window, engine, qtbot):
     engine.strategy_registry.classes["ZzNewStrategy"] = ZzNewStrategy
     engine.event_engine.put(Event(EVENT_STRATEGY_FILES, ["已加载策略文件zz.py：ZzNewStrategy"]))
     manager = window.widgets["app:CtaStrategy"]
-    qtbot.waitUntil(lambda: manager.class_combo.findText("ZzNewStrategy") >= 0)
+    qtbot.waitUntil(lambda: manager.class_combo.findText("ZzNewStrategy") >= 0, timeout=60_000)
     assert "ZzNewStrategy" in engine.get_engine("CtaStrategy").classes
 
 
@@ -105,7 +105,7 @@ def test_data_dock_imports_off_the_gui_thread_and_reports(window, tmp_path, qtbo
     dock.symbol_edit.setText("000001")
     dock.exchange_combo.setCurrentText("SZSE")
     dock.import_button.click()
-    qtbot.waitUntil(lambda: dock.import_button.isEnabled())
+    qtbot.waitUntil(lambda: dock.import_button.isEnabled(), timeout=60_000)
     assert "第3行" in dock.report.toPlainText()
     assert dock.overview.rowCount() == 0
 
@@ -119,7 +119,7 @@ def test_data_dock_replays_a_stored_series_on_sim(window, sim, tmp_path, qtbot):
     dock.refresh()
     dock.overview.selectRow(0)
     dock.replay_button.click()
-    qtbot.waitUntil(lambda: "开始回放1根K线" in dock.report.toPlainText())
+    qtbot.waitUntil(lambda: "开始回放1根K线" in dock.report.toPlainText(), timeout=60_000)
     assert sim.replay is not None
 
 
@@ -130,7 +130,7 @@ def test_a_symbol_double_clicked_in_the_monitor_opens_in_the_trading_panel(windo
 
     window.engine.event_engine.put(Event(EVENT_OPEN_SYMBOL, "000001.SZSE"))
     trading = window.widgets["trading"]
-    qtbot.waitUntil(lambda: trading.vt_symbol == "000001.SZSE")
+    qtbot.waitUntil(lambda: trading.vt_symbol == "000001.SZSE", timeout=60_000)
     assert trading.symbol_line.text() == "000001" and trading.exchange_combo.currentText() == "SZSE"
 
 

@@ -96,7 +96,7 @@ def test_double_clicking_a_ranked_symbol_asks_to_open_it_for_trading(engine, doc
     dock.refresh()
     symbol = dock.rankings["gainers"].cell_text(0, 0)
     dock.rankings["gainers"].cellDoubleClicked.emit(0, 0)
-    qtbot.waitUntil(lambda: opened == [symbol])
+    qtbot.waitUntil(lambda: opened == [symbol], timeout=60_000)
 
 
 def test_a_rule_edited_in_the_dock_applies_and_a_bad_one_is_refused(dock):
@@ -123,10 +123,13 @@ def test_a_trader_can_subscribe_to_a_whole_market_symbol_and_get_ticks(engine, m
     engine.event_engine.put(Event("noop"))
 
 
-def test_sector_rotation_is_sampled_every_minute_even_with_no_dock_open(market):
+def test_sector_rotation_is_sampled_every_minute_even_with_no_dock_open(market, engine):
     from vnpy.trader.event import EVENT_TIMER
 
-    assert not market.rotation.samples
+    assert market.on_timer in engine.event_engine._handlers[EVENT_TIMER]     # the engine's timer, no dock
+    engine.event_engine.unregister(EVENT_TIMER, market.on_timer)   # the real clock may have ticked already
+    drain(engine)
+    market.rotation.samples.clear()
     market.on_timer(Event(EVENT_TIMER))
     checkpoints, rows = market.rotation.ranks()
     assert len(checkpoints) == 1 and len(rows) == 30

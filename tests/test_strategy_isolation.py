@@ -16,6 +16,7 @@ from lianghua_app.bootstrap import build_engine, connect_sim_gateway
 from lianghua_app.settings import validate
 from lianghua_app.storage.models import TradeRecord
 
+
 class SpinsOnTick(CtaTemplate):
     author = "tests"
 

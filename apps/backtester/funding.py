@@ -15,6 +15,7 @@ from vnpy.trader.constant import Exchange
 from vnpy.trader.database import get_database
 
 from lianghua_app.i18n import tr
+from lianghua_app.textfiles import FileProblem, open_csv
 
 RATE_COLUMNS = ("rate", "funding_rate", "open")
 TABLE = ("CREATE TABLE IF NOT EXISTS funding_rate (symbol TEXT NOT NULL, exchange TEXT NOT NULL, "
@@ -36,7 +37,11 @@ def _connect() -> sqlite3.Connection:
 
 def read_funding_csv(path: Path) -> list[tuple[datetime, float]]:
     """Every row or nothing: a bad row is named by its line number."""
-    with Path(path).open(encoding="utf-8-sig", newline="") as handle:
+    try:
+        handle = open_csv(Path(path))
+    except FileProblem as error:
+        raise FundingFileError(str(error)) from error
+    with handle:
         reader = csv.DictReader(handle)
         fields = [name.strip().lower() for name in reader.fieldnames or []]
         column = next((reader.fieldnames[fields.index(name)] for name in RATE_COLUMNS if name in fields), None)

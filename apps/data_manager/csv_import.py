@@ -13,16 +13,17 @@ from vnpy.trader.database import DB_TZ
 from vnpy.trader.object import BarData
 
 from lianghua_app.i18n import tr
+from lianghua_app.textfiles import FileProblem, open_csv
 
-COLUMN_ALIASES = {
-    "datetime": ("datetime", "date", "time", "timestamp", "trade_date"),
-    "open": ("open", "open_price"),
-    "high": ("high", "high_price"),
-    "low": ("low", "low_price"),
-    "close": ("close", "close_price"),
-    "volume": ("volume", "vol"),
-    "turnover": ("turnover", "amount"),
-    "open_interest": ("openinterest", "open_interest", "oi"),
+COLUMN_ALIASES = {   # English names, and the Chinese ones market software exports (often in GBK)
+    "datetime": ("datetime", "date", "time", "timestamp", "trade_date", "日期", "时间", "交易日期"),
+    "open": ("open", "open_price", "开盘", "开盘价"),
+    "high": ("high", "high_price", "最高", "最高价"),
+    "low": ("low", "low_price", "最低", "最低价"),
+    "close": ("close", "close_price", "收盘", "收盘价"),
+    "volume": ("volume", "vol", "成交量"),
+    "turnover": ("turnover", "amount", "成交额"),
+    "open_interest": ("openinterest", "open_interest", "oi", "持仓量"),
 }
 REQUIRED = ("datetime", "open", "high", "low", "close", "volume")
 DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d",
@@ -42,9 +43,9 @@ class CsvFormatError(ValueError):
 
 def read_bars(path: Path, symbol: str, exchange: Exchange, interval: Interval) -> CsvReadResult:
     try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-    except OSError as error:
-        raise CsvFormatError(tr("无法打开文件{path}：{error}", path=path, error=error.strerror)) from error
+        handle = open_csv(path)
+    except FileProblem as error:
+        raise CsvFormatError(str(error)) from error
     with handle:
         reader = csv.reader(handle)
         header = next(reader, None)

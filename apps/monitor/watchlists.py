@@ -12,6 +12,7 @@ from lianghua_app.i18n import tr
 from lianghua_app.markets import ashare_vt_symbol
 from lianghua_app.storage import database_proxy
 from lianghua_app.storage.models import Watchlist, WatchlistMember
+from lianghua_app.textfiles import FileProblem, open_csv
 
 
 class WatchlistError(ValueError):
@@ -65,7 +66,7 @@ def rename(old: str, new: str) -> None:
 def read_csv(path: Path) -> list[tuple[str, str]]:
     """Members from a CSV; every bad line is named, nothing is half-read."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        with open_csv(path) as handle:
             reader = csv.DictReader(handle)
             columns = [c.strip().lower() for c in reader.fieldnames or []]
             if "symbol" not in columns:
@@ -80,7 +81,7 @@ def read_csv(path: Path) -> list[tuple[str, str]]:
                     problems.append(tr("第{line}行：{symbol!r} 不是有效的A股代码", line=line, symbol=symbol))
                 else:
                     members.append((vt_symbol, (row.get("note") or "").strip()))
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
+    except (FileProblem, csv.Error) as error:
         raise WatchlistError(tr("文件 {path} 无法读取：{error}", path=path, error=error)) from error
     if problems:
         raise WatchlistError(tr("文件 {path} 有错误，未导入：", path=path) + "；".join(problems[:10]))

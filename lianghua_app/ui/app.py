@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import sys
-
 from vnpy.trader.ui import QtWidgets, create_qapp
 
 from ..bootstrap import build_engine, connect_qmt_gateway, start_jobs
 from ..i18n import tr
 from ..paths import DataDir
-from ..profile_lock import ProfileInUse
 from ..settings import SettingsStore
 from .main_window import MainWindow
 
 
 def run_gui(data_dir: DataDir, store: SettingsStore) -> int:
     app = create_qapp("LiangHua")
-    try:
-        engine = build_engine(data_dir, store.current)
-    except ProfileInUse as error:
-        print(error, file=sys.stderr)
-        if app.platformName() != "offscreen":
-            QtWidgets.QMessageBox.critical(None, tr("量化"), str(error))
-        return 3
+    engine = build_engine(data_dir, store.current)
     for problem in store.problems:
         engine.write_log(tr("设置问题：{problem}", problem=problem), source="Settings")
     window = MainWindow(engine, data_dir.layout_file)
@@ -32,3 +23,10 @@ def run_gui(data_dir: DataDir, store: SettingsStore) -> int:
     window.showMaximized()
     return app.exec()
 
+
+
+def show_fatal(message: str) -> None:
+    """Why the workstation cannot open, in a dialog (the user started it from a shortcut)."""
+    app = QtWidgets.QApplication.instance() or create_qapp("LiangHua")
+    if app.platformName() != "offscreen":
+        QtWidgets.QMessageBox.critical(None, tr("量化无法启动"), message)

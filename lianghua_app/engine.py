@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import itertools
-import logging
 import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from time import monotonic
 
 from peewee import DatabaseError
 from vnpy.event import Event, EventEngine
 from vnpy.trader.constant import Direction, Status
 from vnpy.trader.engine import MainEngine
 from vnpy.trader.event import EVENT_CONTRACT, EVENT_LOG, EVENT_ORDER
-from vnpy.trader.logger import ERROR, WARNING
+from vnpy.trader.logger import DEBUG, ERROR, WARNING
+from vnpy.trader.logger import logger as vnpy_logger
 from vnpy.trader.object import CancelRequest, LogData, OrderData, OrderRequest
 
 from . import markets
@@ -34,7 +35,6 @@ from .strategies import StrategyRegistry
 from .vnpy_env import release_vnpy_database
 
 Guard = Callable[[OrderRequest, str], "str | None"]
-logger = logging.getLogger(__name__)
 JOURNAL = "journal"
 
 
@@ -64,6 +64,7 @@ class TradingEngine(MainEngine):
                 raise ProfileUnusable(database_problem(data_dir, error)) from error
             raise
         self.halts: dict[str, str] = {}     # component -> why new orders are stopped
+        self._failures_seen: dict[tuple[str, str], float] = {}
         self.guards: list[tuple[str, Guard]] = []
         self.cancel_observers: list[Callable[[CancelRequest, str], None]] = []
         self.gateway_status: dict[str, GatewayStatus] = {}
@@ -93,8 +94,13 @@ class TradingEngine(MainEngine):
     def on_handler_failure(self, failure: HandlerFailure) -> None:
         """A handler raised: log its traceback, tell the user, and when the journal or the risk
         manager failed, stop new orders with the reason."""
-        logger.error("event handler %s failed on %s\n%s", failure.handler, failure.event_type,
-                     redact(failure.traceback))
+        key = (failure.handler, str(failure.error))
+        now = monotonic()
+        if now - self._failures_seen.get(key, -3600.0) < 60:   # a retry failing again every second
+            return
+        self._failures_seen[key] = now
+        vnpy_logger.bind(gateway_name="Engine").error(
+            f"event handler {failure.handler} failed on {failure.event_type}\n{redact(failure.traceback)}")
         if failure.event_type == EVENT_LOG:   # reporting through the log again could loop
             return
         if failure.critical:
@@ -176,19 +182,21 @@ class TradingEngine(MainEngine):
             try:
                 reason = guard(req, gateway_name)
             except Exception as error:
-                logger.exception("pre-trade guard %s failed", name)
+                vnpy_logger.bind(gateway_name="Engine").exception(f"pre-trade guard {name} failed")
                 reason = tr("下单前检查{name}出错（{error}），已停止新委托", name=name, error=error)
                 self.halt(f"guard:{name}", reason)
             if reason:
                 return self._reject(req, gateway_name, name, reason)
         entry = self.journal.record_request(req, gateway_name)
-        self.write_log(tr("委托下单 -> {gateway}：{symbol} {direction} {offset} {volume}@{price}",
-                          gateway=gateway_name, symbol=req.vt_symbol, direction=req.direction.value,
-                          offset=req.offset.value, volume=req.volume, price=req.price))
+        # DEBUG: shown in the log panel, not written to the log file (the journal keeps every order)
+        self.event_engine.put(Event(EVENT_LOG, LogData(
+            msg=tr("委托下单 -> {gateway}：{symbol} {direction} {offset} {volume}@{price}", gateway=gateway_name,
+                   symbol=req.vt_symbol, direction=req.direction.value, offset=req.offset.value, volume=req.volume,
+                   price=req.price), gateway_name="MainEngine", level=DEBUG)))
         try:
             vt_orderid = gateway.send_order(req)
         except Exception as error:
-            logger.exception("gateway %s failed to send an order", gateway_name)
+            vnpy_logger.bind(gateway_name="Engine").exception(f"gateway {gateway_name} failed to send an order")
             return self._reject(req, gateway_name, "gateway",
                                 tr("接口{name}下单出错：{error}", name=gateway_name, error=error), entry)
         if vt_orderid:

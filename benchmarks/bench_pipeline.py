@@ -77,15 +77,17 @@ def main(folder: Path) -> dict:
 
     sent: dict[str, int] = {}
     shown: dict[str, list[int]] = {}
-    volumes: dict[str, float] = {}
     done = threading.Condition()
+
+    waiting: set[str] = set()
 
     def on_trade(event) -> None:
         now = time.perf_counter_ns()
         with done:
             shown.setdefault(event.data.vt_orderid, []).append(now)
-            volumes[event.data.vt_orderid] = volumes.get(event.data.vt_orderid, 0.0) + event.data.volume
-            done.notify_all()
+            waiting.discard(event.data.vt_orderid)
+            if not waiting:
+                done.notify_all()
 
     engine.event_engine.register(EVENT_TRADE, on_trade)
     reasons: list[str] = []
@@ -116,7 +118,8 @@ def main(folder: Path) -> dict:
             sent[vt_orderid] = moment
             ids.append(vt_orderid)
         with done:
-            done.wait_for(lambda: all(i in shown for i in ids), timeout=600)
+            waiting.update(i for i in ids if i not in shown)
+            done.wait_for(lambda: not waiting, timeout=600)
         finished = time.perf_counter()
         if refused:
             time.sleep(1)

@@ -7,7 +7,7 @@ import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from time import monotonic
 
@@ -147,7 +147,7 @@ class TradingEngine(MainEngine):
     def check_market_rules(self, req: OrderRequest, gateway_name: str) -> str | None:
         contract = self.get_contract(req.vt_symbol)
         tick = self.get_tick(req.vt_symbol)
-        today = tick.datetime.date() if tick and tick.datetime else date.today()
+        today = tick.datetime.date() if tick and tick.datetime else markets.beijing_today()
         return markets.validate_order(req, contract, tick, self.sellable_volume(req.vt_symbol, gateway_name),
                                       today)
 

@@ -1,11 +1,11 @@
 """The journal and the SIM book survive a restart; what differs is reconciled and reported."""
 
-from datetime import date
 
 from conftest import drain, make_tick, order
 from vnpy.trader.constant import Direction, Status
 
 from lianghua_app.bootstrap import build_engine, connect_sim_gateway
+from lianghua_app.markets import beijing_today
 from lianghua_app.settings import Settings
 from lianghua_app.storage.models import OrderRecord, TradeRecord
 
@@ -34,7 +34,7 @@ def test_orders_trades_and_positions_survive_a_restart(data_dir):
 
     second = start(data_dir)
     try:
-        today = date.today()
+        today = beijing_today()   # the journal keeps Beijing time
         assert [o.vt_orderid for o in second.journal.orders(today, today)] == [vt_orderid]
         assert len(second.journal.trades(today, today, "000001")) == 1
         assert second.get_position(f"SIM.{PINGAN}.{Direction.LONG.value}").volume == 100

@@ -4,6 +4,7 @@ import pytest
 from conftest import drain, make_tick, order
 from vnpy.trader.constant import Direction, Exchange, Interval
 
+from lianghua_app.markets import beijing_today
 from lianghua_app.ui.main_window import MainWindow
 
 PANEL_KEYS = {"trading", "ticks", "orders", "active", "trades", "log", "accounts", "positions"}
@@ -67,14 +68,13 @@ def test_a_refused_order_shows_its_reason_in_the_order_monitor(window, engine, s
 
 
 def test_history_dock_lists_past_trades(window, engine, sim, qtbot):
-    from datetime import date
 
     sim.push_tick(make_tick("000001.SZSE", 10.0, limit_up=11.0, limit_down=9.0))
     drain(engine)
     engine.send_order(order("000001.SZSE", Direction.LONG, 100, 10.0), "SIM")
     drain(engine)
     history = window.widgets["app:History"]
-    history.set_range(date.today(), date.today(), "000001")
+    history.set_range(beijing_today(), beijing_today(), "000001")
     history.query()
     assert history.trades.rowCount() == 1
     assert history.orders.cell_text(0, 9) == "全部成交"

@@ -37,6 +37,7 @@ class Robot:
     def __init__(self) -> None:
         self.requests: list[tuple[str, dict, dict]] = []
         self.replies: dict[str, list[tuple[int, dict]]] = {}
+        self.portal = False
         robot = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -46,9 +47,11 @@ class Robot:
                 robot.requests.append((url.path, dict(urllib.parse.parse_qsl(url.query)), body))
                 queued = robot.replies.get(url.path)
                 status, reply = queued.pop(0) if queued else (200, {"errcode": 0, "code": 0})
-                data = json.dumps(reply).encode()
+                kind, data = "application/json", json.dumps(reply).encode()
+                if robot.portal:    # a captive portal or proxy: an HTML page repeating the URL asked for
+                    kind, data = "text/html", f"<html>Please log in to continue to {self.path}</html>".encode()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -189,39 +192,11 @@ def test_alerts_are_stored_deduplicated_within_the_cooldown_and_delivery_is_reco
     assert len(robot.requests) >= 1
 
 
-class Portal:
-    """A captive portal on loopback: it answers every request with an HTML page that repeats
-    the URL it was asked for, the way proxies and hotel Wi-Fi do."""
-
-    def __init__(self) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-                self.rfile.read(int(self.headers["Content-Length"]))
-                page = f"<html>Please log in to continue to {self.path}</html>".encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(page)))
-                self.end_headers()
-                self.wfile.write(page)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def test_no_configured_secret_reaches_a_log_line_or_a_stored_error(engine, data_dir, file_keyring):
+def test_no_configured_secret_reaches_a_log_line_or_a_stored_error(engine, data_dir, file_keyring, robot):
     from lianghua_app.secrets import get_secret, set_secret
 
-    portal = Portal()
+    robot.portal = True
+    portal = robot
     secrets = {"notify.dingtalk.webhook": portal.url("/robot/send?access_token=DINGTOKEN9876543210"),
                "notify.dingtalk.secret": "SECdingsigning0123456789",
                "notify.wecom.webhook": portal.url("/cgi-bin/webhook/send?key=WECOMKEY-1234-5678")}
@@ -237,7 +212,6 @@ def test_no_configured_secret_reaches_a_log_line_or_a_stored_error(engine, data_
         wait_until(lambda: AlertDelivery.select().where(AlertDelivery.status == "failed").count() == 2)
     finally:
         notifier.close()
-        portal.close()
     engine.write_log(f"调试：机器人地址 {secrets['notify.wecom.webhook']}")
     drain(engine)
     engine.close()          # the log file and the database are complete

@@ -10,6 +10,7 @@ from vnpy.trader.constant import Direction, Offset, OrderType, Status
 from vnpy.trader.engine import MainEngine
 
 from lianghua_app.i18n import tr
+from lianghua_app.markets import beijing_today
 from lianghua_app.ui.tables import RecordTable
 
 from .engine import APP_NAME, HistoryEngine
@@ -29,8 +30,9 @@ class HistoryWidget(QtWidgets.QWidget):
     def __init__(self, main_engine: MainEngine, event_engine: EventEngine) -> None:
         super().__init__()
         self.engine: HistoryEngine = main_engine.get_engine(APP_NAME)
-        self.start_edit = QtWidgets.QDateEdit(QtCore.QDate.currentDate().addDays(-7))
-        self.end_edit = QtWidgets.QDateEdit(QtCore.QDate.currentDate())
+        today = beijing_today()
+        self.start_edit = QtWidgets.QDateEdit(QtCore.QDate(today.year, today.month, today.day).addDays(-7))
+        self.end_edit = QtWidgets.QDateEdit(QtCore.QDate(today.year, today.month, today.day))
         for edit in (self.start_edit, self.end_edit):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")

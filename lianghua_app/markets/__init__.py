@@ -5,7 +5,7 @@ SIM, the pre-trade guard, the backtester and the risk manager all call `validate
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from vnpy.trader.constant import Direction, Exchange, Offset, OrderType
@@ -15,6 +15,13 @@ from ..i18n import tr
 from . import ashare, crypto
 
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def beijing_today() -> date:
+    """The A-share calendar day, whatever the computer's time zone (the journal keeps Beijing time)."""
+    return datetime.now(CHINA_TZ).date()
+
+
 ASHARE_EXCHANGES = (Exchange.SSE, Exchange.SZSE, Exchange.BSE)   # a tuple: members match by identity, no enum hash
 
 

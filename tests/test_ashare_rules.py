@@ -86,3 +86,15 @@ def test_transfer_fee_was_halved_on_2022_04_29():
 ])
 def test_trading_sessions(moment, open_):
     assert ashare.is_trading_time(moment) is open_
+
+
+def test_fees_are_rounded_half_up_to_the_fen_as_the_broker_rounds():
+    from datetime import date
+
+    from lianghua_app.markets import ashare
+
+    schedule = ashare.AshareFeeSchedule(commission_rate=0.00025, min_commission=5.0)
+    buy = ashare.fees_for_fill(False, 20_380.0, date(2024, 6, 3), schedule)      # 20,380 x 0.025% = 5.095
+    assert buy.commission == 5.10
+    sell = ashare.fees_for_fill(True, 14_090.0, date(2024, 6, 3), schedule)      # 14,090 x 0.05% = 7.045
+    assert sell.stamp_duty == 7.05

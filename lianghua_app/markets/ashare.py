@@ -31,6 +31,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 
 from ..i18n import tr
+from .money import to_fen
 
 PRICE_TICK = 0.01
 STAMP_DUTY_CUT = date(2023, 8, 28)
@@ -172,7 +173,7 @@ def fees_for_fill(
                            schedule.min_commission)
     commission = max(order_commission - commission_already_charged, 0.0)
     stamp = turnover * stamp_duty_rate(day) if is_sell else 0.0
-    return Fees(round(commission, 2), round(stamp, 2), round(turnover * transfer_fee_rate(day), 2))
+    return Fees(to_fen(commission), to_fen(stamp), to_fen(turnover * transfer_fee_rate(day)))
 
 
 def estimate_buy_cost(price: float, volume: float, day: date, schedule: AshareFeeSchedule) -> float:

@@ -85,7 +85,7 @@ class Journal:
     # --- requests ------------------------------------------------------------------------
     def record_request(self, req: OrderRequest, gateway: str, vt_orderid: str = "",
                        reject_reason: str = "") -> RequestEntry:
-        """Queue the request: it is written before the first event after it is shown."""
+        """Queue the request: it is committed with, or before, the events that follow it."""
         entry = RequestEntry(next(self._request_ids), datetime.now(), gateway, req, vt_orderid, reject_reason)
         self.event_engine.put(Event(EVENT_ORDER_REQUEST, entry))
         return entry

@@ -218,7 +218,7 @@ def test_a_risk_manager_that_cannot_save_its_state_stops_new_orders(engine, sim,
     risk.state_path.mkdir()                     # the replace of risk_state.json will fail
     quote(sim)
     engine.send_order(order(PINGAN, Direction.LONG, 100, 10.0, reference="CtaStrategy_trend"), "SIM")
-    wait_until(lambda: engine.halts)            # the next timer event tries to save
+    wait_until(lambda: engine.halts, timeout=60)    # the next timer event tries to save
     refused = send(engine, order(PINGAN, Direction.LONG, 100, 10.0))
     assert refused.status is Status.REJECTED and "风控" in refused.extra["reason"]
     assert any("已停止新委托" in line for line in lines)
@@ -236,7 +236,7 @@ def test_a_journal_that_cannot_write_stops_orders_and_catches_up_when_it_can(eng
 
     with sqlite3.connect(data_dir.database_file) as connection:
         connection.execute("ALTER TABLE traderecord_away RENAME TO traderecord")
-    wait_until(lambda: not engine.halts)        # retried with the next batch (the timer makes one)
+    wait_until(lambda: not engine.halts, timeout=60)    # retried with the next batch (the timer makes one)
     assert TradeRecord.select().count() == 1
     vt_orderid = engine.send_order(order(PINGAN, Direction.LONG, 100, 10.0), "SIM")
     drain(engine)

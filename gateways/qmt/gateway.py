@@ -37,6 +37,7 @@ from lianghua_app.events import (
     MarketSnapshot,
 )
 from lianghua_app.i18n import tr
+from lianghua_app.journal import book_since
 from lianghua_app.markets import CHINA_TZ
 
 from . import mapping as m
@@ -87,7 +88,8 @@ class QmtGateway(BaseGateway):
         self.by_seq: dict[int, str] = {}
         self.pending_cancels: set[str] = set()
         self.reported: set[str] = set()                 # orders QMT reported since the last (re)connect
-        self.trades: dict[str, TradeData] = {}          # traded_id -> trade, for de-duplication
+        self.trades: dict[str, TradeData] = {}          # trade id (market and number) -> trade, de-duplication
+        self.legacy_trade_ids: set[str] = set()         # "SZ:123": journaled today before ids carried the market
         self.refresh_queued = False
         self.order_prefix = datetime.now().strftime("%y%m%d%H%M%S")
         self.order_count = itertools.count(1)
@@ -206,6 +208,7 @@ class QmtGateway(BaseGateway):
             self._status(False, m.subscribe_failure(self.account.account_id))
             return False
         self.trader = trader
+        self.legacy_trade_ids = legacy_trade_ids(self.gateway_name)
         self._load_trading_state()
         self.connected = True
         self._status(True, tr("QMT已连接：账号{account}（{kind}），会话{session}", account=self.account.account_id,
@@ -441,6 +444,14 @@ class QmtGateway(BaseGateway):
         seq = self.trader.order_stock_async(self.account, m.to_xt_code(req.symbol, req.exchange),
                                             m.xt_order_type(req.direction), int(req.volume), price_type, price,
                                             req.reference[:24], orderid)
+        if not isinstance(seq, int) or seq <= 0:     # xttrader documents -1 as "the order was not sent"
+            reason = tr("QMT未受理该委托（下单返回{seq}），请检查终端连接与账户状态后重试", seq=seq)
+            self.write_log(tr("委托{orderid}未发出：{reason}", orderid=orderid, reason=reason))
+            rejected = _copy_order(order, status=Status.REJECTED, reason=reason)
+            with self.lock:
+                self.orders[orderid] = rejected
+            self.on_order(rejected)
+            return order.vt_orderid
         with self.lock:
             self.by_seq[seq] = orderid
         return order.vt_orderid
@@ -495,16 +506,19 @@ class QmtGateway(BaseGateway):
 
     # --- trader pushes (callback thread: convert and emit, never block) ----------------------------
     def orderid_for(self, remark: str, xt_id: int | None) -> str:
-        if remark:
-            return remark
+        """Our id when we placed the order; otherwise one of QMT's own order number. A remark
+        is ours only when we wrote it: another program may put the same text on many orders."""
         with self.lock:
             if xt_id is not None and xt_id in self.by_xt_id:
                 return self.by_xt_id[xt_id]
-        return f"QMT{xt_id}"    # placed by hand in the terminal
+            if remark and (remark in self.orders or m.is_our_orderid(remark)):
+                return remark
+        return f"QMT{xt_id}"    # placed by hand in the terminal or by another program
 
     def handle_order_response(self, reply: Any) -> None:
         with self.lock:
-            orderid = reply.order_remark or self.by_seq.get(reply.seq, "")
+            orderid = self.by_seq.get(reply.seq, "") or (reply.order_remark if m.is_our_orderid(
+                reply.order_remark or "") else "")
             if orderid and reply.order_id and reply.order_id > 0:
                 self.xt_ids[orderid] = reply.order_id
                 self.by_xt_id[reply.order_id] = orderid
@@ -548,7 +562,7 @@ class QmtGateway(BaseGateway):
         self.on_order(order)
 
     def handle_trade(self, xt: Any, refresh: bool = True) -> None:
-        tradeid = str(xt.traded_id)
+        tradeid = m.trade_id(xt, self.legacy_trade_ids)
         orderid = self.orderid_for(xt.order_remark, xt.order_id)
         with self.lock:
             if tradeid in self.trades:
@@ -556,7 +570,7 @@ class QmtGateway(BaseGateway):
             known = self.orders.get(orderid)
             direction = known.direction if known else m.direction_of(xt)
             offset = known.offset if known else Offset.NONE
-            trade = m.trade_from_xt(xt, orderid, direction, offset, self.gateway_name)
+            trade = m.trade_from_xt(xt, orderid, direction, offset, self.gateway_name, tradeid)
             self.trades[tradeid] = trade
         self.on_trade(trade)
         if refresh:
@@ -609,6 +623,14 @@ class QmtGateway(BaseGateway):
         except Exception as error:
             self._status(self.connected, tr("QMT接口出错：{error}", error=error))
             return None
+
+
+def legacy_trade_ids(gateway_name: str) -> set[str]:
+    """Today's journaled Shenzhen and Beijing trades whose id is the bare number (older versions)."""
+    since = datetime.combine(datetime.now(CHINA_TZ).date(), datetime.min.time())
+    _, trades = book_since(gateway_name, since)
+    pairs = [(m.EXCHANGE_TO_SUFFIX.get(t.exchange, ""), t.tradeid) for t in trades if t.exchange is not Exchange.SSE]
+    return {f"{suffix}:{tradeid}" for suffix, tradeid in pairs if suffix and not tradeid.startswith(suffix)}
 
 
 def _copy_order(order: OrderData, status: Status | None = None, reason: str = "") -> OrderData:

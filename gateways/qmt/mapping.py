@@ -3,6 +3,7 @@ here is tested directly. Section numbers refer to the QMT gateway reference."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -303,11 +304,31 @@ def order_from_xt(xt: Any, orderid: str, known: OrderData | None, gateway_name: 
     return order, warning
 
 
-def trade_from_xt(xt: Any, orderid: str, direction: Direction, offset: Offset, gateway_name: str) -> TradeData:
+OUR_ORDERID = re.compile(r"^\d{17}$")     # yymmddHHMMSS + a 5-digit count, written as order_remark
+
+
+def is_our_orderid(remark: str) -> bool:
+    return bool(OUR_ORDERID.match(remark))
+
+
+def trade_id(xt: Any, legacy: set[str] = frozenset()) -> str:
+    """Each exchange numbers its own trades, so a Shanghai and a Shenzhen trade can share a
+    `traded_id`: the id carries the market for Shenzhen and Beijing (Shanghai keeps the bare
+    number, as journals before this change have it). `legacy` holds bare ids already journaled
+    today for other markets; those keep their old form so an upgrade never counts a trade twice."""
+    number = str(xt.traded_id)
+    market = str(xt.stock_code).rsplit(".", 1)[-1].upper()
+    if market == "SH" or f"{market}:{number}" in legacy:
+        return number
+    return f"{market}{number}"
+
+
+def trade_from_xt(xt: Any, orderid: str, direction: Direction, offset: Offset, gateway_name: str,
+                  tradeid: str) -> TradeData:
     parsed = from_xt_code(xt.stock_code) or (xt.stock_code, Exchange.LOCAL)
     return TradeData(
         gateway_name=gateway_name, symbol=parsed[0], exchange=parsed[1], orderid=orderid,
-        tradeid=str(xt.traded_id), direction=direction, offset=offset, price=float(xt.traded_price),
+        tradeid=tradeid, direction=direction, offset=offset, price=float(xt.traded_price),
         volume=float(xt.traded_volume), datetime=to_datetime(xt.traded_time) or datetime.now(CHINA_TZ),
     )
 

@@ -117,10 +117,11 @@ class FakeTerminal:
         self.traders: list[FakeXtQuantTrader] = []
         self.data_clients: list[FakeXtData] = []
         self.order_ids = itertools.count(1001)
-        self.trade_ids = itertools.count(1)
+        self.trade_ids: dict[str, itertools.count] = {}    # each exchange numbers its own trades
         self.level2_permission = False
         self.level2_numbers = itertools.count(1)     # exchange order and trade numbers for Level-2 prints
         self.auto_match = True
+        self.refuse_sends = False         # order_stock_async answers -1, as xttrader documents for a failed send
         self.trade_before_order = True
         self.hold_cancels = False
         self.counter_rejects: dict[str, str] = {}        # code -> status_msg for the next order
@@ -372,7 +373,8 @@ class FakeTerminal:
                 xt.order_status = C.ORDER_SUCCEEDED
             else:
                 xt.order_status = C.ORDER_PARTSUCC_CANCEL if cancel_pending else C.ORDER_PART_SUCC
-            trade = xttype.XtTrade(account_id, xt.stock_code, xt.order_type, f"T{next(self.trade_ids):08d}",
+            numbers = self.trade_ids.setdefault(xt.stock_code.rsplit(".", 1)[-1], itertools.count(1))
+            trade = xttype.XtTrade(account_id, xt.stock_code, xt.order_type, f"T{next(numbers):08d}",
                                    int(time.time()), price, volume, amount, order_id, xt.order_sysid,
                                    xt.strategy_name, xt.order_remark, 0, xt.offset_flag, fee, "A123456",
                                    xt.instrument_name)
@@ -517,6 +519,8 @@ class FakeXtQuantTrader:
     # --- trading ------------------------------------------------------------------------------
     def order_stock_async(self, account: Any, stock_code: str, order_type: int, order_volume: int,
                           price_type: int, price: float, strategy_name: str = "", order_remark: str = "") -> int:
+        if self.terminal.refuse_sends:
+            return -1           # xttrader documents -1 as "the order was not sent"
         seq = next(self.seqs)
         if self._usable():
             self.cbs[seq] = "order"

@@ -94,10 +94,9 @@ def _database(data_dir: DataDir) -> str:
         finally:
             connection.close()
     except sqlite3.DatabaseError as error:
-        text = str(error)
-        hint = (tr("数据库只读：请检查文件权限或磁盘") if "readonly" in text
-                else tr("数据库文件损坏：请关闭程序，备份后从最近的备份恢复{path}", path=data_dir.database_file))
-        raise RuntimeError(f"{hint}（{text}）") from error
+        from .storage import database_hint
+
+        raise RuntimeError(f"{database_hint(error)}（{error}）") from error
     problems = [row[0] for row in verdict if row[0] != "ok"]
     if problems:
         raise RuntimeError(tr("数据库有损坏的页面（{first}等{count}处）：请关闭程序，备份后从最近的备份恢复{path}",

@@ -30,7 +30,7 @@ from .profile_lock import ProfileLock
 from .redact import redact, redact_log_events
 from .scheduler import Scheduler
 from .settings import Settings
-from .storage import open_database
+from .storage import database_hint, open_database
 from .strategies import StrategyRegistry
 from .vnpy_env import release_vnpy_database
 
@@ -267,14 +267,8 @@ class TradingEngine(MainEngine):
 
 
 def database_problem(data_dir: DataDir, error: Exception) -> str:
-    text = str(error)
-    if "readonly" in text or "read-only" in text or isinstance(error, PermissionError):
-        hint = tr("数据库或其文件夹只读：请检查权限和磁盘")
-    elif "not a database" in text or "malformed" in text or "corrupt" in text:
-        hint = tr("数据库文件已损坏：请关闭程序，备份该文件后从最近的备份恢复，或运行“lianghua check”查看详情")
-    else:
-        hint = tr("请检查磁盘空间与权限")
-    return tr("无法打开数据库{path}（{error}）：{hint}", path=data_dir.database_file, error=text, hint=hint)
+    return tr("无法打开数据库{path}（{error}）：{hint}", path=data_dir.database_file, error=error,
+              hint=database_hint(error))
 
 
 def malformed(req: OrderRequest) -> str | None:

@@ -25,7 +25,7 @@ from vnpy.trader.object import OrderData, OrderRequest, TradeData
 from .event_engine import GuardedEventEngine
 from .events import EVENT_ORDER_REQUEST, EVENT_ORDER_REQUEST_LINK, EVENT_VENUE_STATE, VenueSnapshot
 from .i18n import tr
-from .storage import database_proxy
+from .storage import database_hint, database_proxy
 from .storage.models import OrderRecord, OrderRequestRecord, OrderUpdateRecord, TradeRecord, VenueState
 
 # Enum names, not their (translated) values, so stored rows do not depend on the UI language.
@@ -195,14 +195,11 @@ class Journal:
 
     def record_trade(self, trade: TradeData) -> bool:
         """Write a trade the journal missed; False when it was there already."""
-        if TradeRecord.get_or_none(TradeRecord.vt_tradeid == trade.vt_tradeid) is not None:
-            _, conflicts = self._write_trades([trade])
-            if conflicts:
-                raise JournalError(tr("成交编号冲突：{rows}", rows="; ".join(conflicts)))
-            return False
         with database_proxy.atomic():
-            self._write_trades([trade])
-        return True
+            fresh, conflicts = self._write_trades([trade])
+        if conflicts:
+            raise JournalError(tr("成交编号冲突：{rows}", rows="; ".join(conflicts)))
+        return bool(fresh)
 
     # --- queries ------------------------------------------------------------------------
     def orders(self, start: date, end: date, symbol: str = "") -> list[OrderRecord]:
@@ -269,10 +266,12 @@ def book_since(gateway: str, since: datetime) -> tuple[list[OrderData], list[Tra
     orders = [_order_from_record(r) for r in OrderRecord.select().where(
         (OrderRecord.gateway == gateway) & ((OrderRecord.created >= since) | OrderRecord.status.in_(ACTIVE_STATUSES)))
         .order_by(OrderRecord.created)]
-    trades = [_trade_from_record(r) for r in TradeRecord.select().where(
-        (TradeRecord.gateway == gateway) & (TradeRecord.datetime >= since)).order_by(TradeRecord.datetime)]
-    return orders, trades
+    return orders, trades_since(gateway, since)
 
+
+def trades_since(gateway: str, since: datetime) -> list[TradeData]:
+    return [_trade_from_record(r) for r in TradeRecord.select().where(
+        (TradeRecord.gateway == gateway) & (TradeRecord.datetime >= since)).order_by(TradeRecord.datetime)]
 
 
 def journaled_position(reference: str, vt_symbol: str) -> float:
@@ -282,6 +281,7 @@ def journaled_position(reference: str, vt_symbol: str) -> float:
     total = (TradeRecord.select(signed).join(OrderRecord, on=(TradeRecord.vt_orderid == OrderRecord.vt_orderid))
              .where((OrderRecord.reference == reference) & (TradeRecord.vt_symbol == vt_symbol)).scalar())
     return float(total or 0.0)
+
 
 def _collect(events: Iterable[Event]) -> _Batch:
     batch = _empty()
@@ -309,8 +309,7 @@ def _request_row(entry: RequestEntry) -> dict:
     return {"id": entry.id, "created": entry.created, "gateway": entry.gateway, "vt_symbol": req.vt_symbol,
             "direction": req.direction.name, "offset": req.offset.name, "order_type": req.type.name,
             "price": _finite(req.price), "volume": _finite(req.volume), "reference": req.reference,
-            "vt_orderid": entry.vt_orderid,
-            "reject_reason": entry.reject_reason}
+            "vt_orderid": entry.vt_orderid, "reject_reason": entry.reject_reason}
 
 
 def _finite(value) -> float:
@@ -323,8 +322,8 @@ def _order_row(order: OrderData, now: datetime) -> dict:
     return {"vt_orderid": order.vt_orderid, "gateway": order.gateway_name, "vt_symbol": order.vt_symbol,
             "direction": order.direction.name if order.direction else "", "offset": order.offset.name,
             "order_type": order.type.name, "price": _finite(order.price), "volume": _finite(order.volume),
-            "traded": _finite(order.traded),
-            "status": order.status.name, "reference": order.reference, "created": created, "updated": now}
+            "traded": _finite(order.traded), "status": order.status.name, "reference": order.reference,
+            "created": created, "updated": now}
 
 
 def _trade_row(trade: TradeData) -> dict:
@@ -385,16 +384,8 @@ def _chunks(items: list) -> Iterable[list]:
 
 
 def _explain(error: Exception) -> str:
-    text = str(error).lower()
-    if "readonly" in text or "read-only" in text or "permission" in text:
-        hint = tr("数据库只读：请检查数据目录的写权限或磁盘是否只读")
-    elif "full" in text or "no space" in text:
-        hint = tr("磁盘已满：请清理磁盘空间")
-    elif "malformed" in text or "corrupt" in text or "not a database" in text:
-        hint = tr("数据库文件已损坏：请运行“lianghua check”并从备份恢复")
-    else:
-        hint = tr("请检查数据目录与磁盘")
-    return tr("交易日志写入失败（{error}）：{hint}。未写入的记录已保留，写入恢复后自动补写", error=error, hint=hint)
+    return tr("交易日志写入失败（{error}）：{hint}。未写入的记录已保留，写入恢复后自动补写", error=error,
+              hint=database_hint(error))
 
 
 def _day_bounds(start: date, end: date) -> tuple[datetime, datetime]:

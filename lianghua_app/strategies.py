@@ -160,7 +160,7 @@ def _import_in_time(module_name: str, path: Path, seconds: float) -> ModuleType:
     worker.start()
     worker.join(seconds)
     if worker.is_alive():
-        _interrupt(worker)
+        interrupt_thread(worker)
         raise ImportTimeout(tr("导入超过{seconds:g}秒仍未完成（文件顶层可能有死循环或阻塞调用），已放弃",
                                seconds=seconds))
     if "error" in outcome:
@@ -168,9 +168,11 @@ def _import_in_time(module_name: str, path: Path, seconds: float) -> ModuleType:
     return outcome["module"]
 
 
-def _interrupt(thread: threading.Thread) -> None:
-    """Raise SystemExit inside a runaway thread; it takes effect at its next Python instruction."""
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(SystemExit))
+def interrupt_thread(thread: threading.Thread) -> None:
+    """Raise SystemExit inside a runaway thread of user code. It takes effect at its next Python
+    instruction: a Python loop stops; a blocking C call stops only when it returns."""
+    if thread.ident is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(SystemExit))
 
 
 def _import_file(module_name: str, path: Path) -> ModuleType:

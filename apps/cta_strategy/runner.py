@@ -8,12 +8,13 @@ stops the strategy when it is too long.
 
 from __future__ import annotations
 
-import ctypes
 import threading
 import time
 import traceback
 from collections.abc import Callable
 from queue import Empty, SimpleQueue
+
+from lianghua_app.strategies import interrupt_thread
 
 
 class StrategyRunner:
@@ -60,11 +61,7 @@ class StrategyRunner:
             dropped += 1
 
     def interrupt(self) -> None:
-        """Raise SystemExit in the running callback at its next Python instruction (a loop in
-        Python stops; a blocking C call stops when it returns)."""
-        if self.thread.ident is not None:
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.thread.ident),
-                                                       ctypes.py_object(SystemExit))
+        interrupt_thread(self.thread)
 
     def stop(self) -> None:
         self.discard_queued()

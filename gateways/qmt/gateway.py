@@ -37,7 +37,7 @@ from lianghua_app.events import (
     MarketSnapshot,
 )
 from lianghua_app.i18n import tr
-from lianghua_app.journal import book_since
+from lianghua_app.journal import trades_since
 from lianghua_app.markets import CHINA_TZ
 
 from . import mapping as m
@@ -628,8 +628,8 @@ class QmtGateway(BaseGateway):
 def legacy_trade_ids(gateway_name: str) -> set[str]:
     """Today's journaled Shenzhen and Beijing trades whose id is the bare number (older versions)."""
     since = datetime.combine(datetime.now(CHINA_TZ).date(), datetime.min.time())
-    _, trades = book_since(gateway_name, since)
-    pairs = [(m.EXCHANGE_TO_SUFFIX.get(t.exchange, ""), t.tradeid) for t in trades if t.exchange is not Exchange.SSE]
+    pairs = [(m.EXCHANGE_TO_SUFFIX.get(t.exchange, ""), t.tradeid) for t in trades_since(gateway_name, since)
+             if t.exchange is not Exchange.SSE]
     return {f"{suffix}:{tradeid}" for suffix, tradeid in pairs if suffix and not tradeid.startswith(suffix)}
 
 

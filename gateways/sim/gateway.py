@@ -104,8 +104,7 @@ class SimGateway(BaseGateway):
         self.query_account()
         self.query_position()
         with self.lock:
-            self._publish_group(lambda: [self.on_order(o) for o in self.venue.orders.values()]
-                                + [self.on_trade(t) for t in self.venue.trades])
+            self._publish_group(self._emit_book)
         self.connected = True
         message = tr("{label}接口已连接（合成行情，种子{seed}）", label=SIM_LABEL, seed=options["seed"])
         if restored:
@@ -259,6 +258,12 @@ class SimGateway(BaseGateway):
 
     def _publish(self, changes: Changes) -> None:
         self._publish_group(lambda: self._emit(changes))
+
+    def _emit_book(self) -> None:
+        for order in self.venue.orders.values():
+            self.on_order(order)
+        for trade in self.venue.trades:
+            self.on_trade(trade)
 
     def _emit(self, changes: Changes) -> None:
         for order in changes.orders:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from peewee import DatabaseProxy, SqliteDatabase
 
+from ..i18n import tr
+
 database_proxy = DatabaseProxy()
 
 # FULL: a committed journal row survives a power cut, not only a killed process.
@@ -22,3 +24,15 @@ def open_database(path: Path) -> SqliteDatabase:
     database.connect(reuse_if_open=True)
     database.create_tables(ALL_MODELS, safe=True)
     return database
+
+
+def database_hint(error: BaseException) -> str:
+    """What to do about a database that failed, in the user's words."""
+    text = str(error).lower()
+    if "readonly" in text or "read-only" in text or "permission" in text or isinstance(error, PermissionError):
+        return tr("数据库只读：请检查数据目录的写权限或磁盘是否只读")
+    if "full" in text or "no space" in text:
+        return tr("磁盘已满：请清理磁盘空间")
+    if "malformed" in text or "corrupt" in text or "not a database" in text:
+        return tr("数据库文件已损坏：请关闭程序，备份该文件后从最近的备份恢复，或运行“lianghua check”查看详情")
+    return tr("请检查数据目录、磁盘空间与权限")

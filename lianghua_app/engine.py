@@ -94,19 +94,18 @@ class TradingEngine(MainEngine):
     def on_handler_failure(self, failure: HandlerFailure) -> None:
         """A handler raised: log its traceback, tell the user, and when the journal or the risk
         manager failed, stop new orders with the reason."""
+        if failure.critical:    # every time: a failure that comes back after a recovery stops orders again
+            self.halt(JOURNAL if failure.event_type == "batch" else failure.handler,
+                      tr("{component}出错，已停止新委托：{error}", component=failure.critical,
+                         error=failure.error))
         key = (failure.handler, str(failure.error))
         now = monotonic()
-        if now - self._failures_seen.get(key, -3600.0) < 60:   # a retry failing again every second
+        if now - self._failures_seen.get(key, -3600.0) < 60:   # a retry failing again every second is logged once
             return
         self._failures_seen[key] = now
         vnpy_logger.bind(gateway_name="Engine").error(
             f"event handler {failure.handler} failed on {failure.event_type}\n{redact(failure.traceback)}")
-        if failure.event_type == EVENT_LOG:   # reporting through the log again could loop
-            return
-        if failure.critical:
-            self.halt(JOURNAL if failure.event_type == "batch" else failure.handler,
-                      tr("{component}出错，已停止新委托：{error}", component=failure.critical,
-                         error=failure.error))
+        if failure.critical or failure.event_type == EVENT_LOG:   # halt() said it; a log failure could loop
             return
         self.event_engine.put(Event(EVENT_LOG, LogData(
             msg=tr("处理程序{handler}出错（{error}），已跳过该事件，其他功能照常运行；详情见日志文件",

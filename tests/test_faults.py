@@ -333,3 +333,15 @@ def test_the_gui_says_why_a_profile_cannot_be_opened_and_exits(tmp_path):
                           stdin=subprocess.DEVNULL)
     assert done.returncode == 3
     assert "无法创建或写入数据文件夹" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_journal_failure_that_comes_back_after_a_recovery_stops_orders_again(engine, sim):
+    from lianghua_app.event_engine import HandlerFailure
+
+    failure = HandlerFailure("lianghua_app.journal.Journal.write_batch", "batch", OSError("disk full"), "", "交易日志")
+    engine.on_handler_failure(failure)
+    engine.clear_halt("journal")
+    engine.on_handler_failure(failure)     # the same failure, seconds later
+    quote(sim)
+    refused = send(engine, order(PINGAN, Direction.LONG, 100, 10.0))
+    assert refused.status is Status.REJECTED and "disk full" in refused.extra["reason"]

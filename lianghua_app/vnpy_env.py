@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from .paths import DataDir
+from .storage import STORE_TZ
 
 _log_sink_id: int | None = None
 
@@ -45,26 +46,39 @@ def bind_vnpy(data_dir: DataDir, language: str = "zh_CN") -> None:
         "log.file": False,
         "database.name": "sqlite",
         "database.database": str(data_dir.database_file),
+        "database.timezone": STORE_TZ.key,
     })
-    _rebind_sqlite(data_dir.database_file)
+    _pin_store_zone()
+    _install_store(data_dir.database_file)
     _bind_log_file(data_dir)
 
 
-def _rebind_sqlite(path: Path) -> None:
-    release_vnpy_database()
-    module = sys.modules.get("vnpy_sqlite.sqlite_database")
-    if module is not None and module.db.database != str(path):
+def _pin_store_zone() -> None:
+    """vnpy reads its database zone once, at import: where that happened before the setting
+    was made, its module globals follow (see storage.bar_store)."""
+    for name in ("vnpy.trader.database", "vnpy_sqlite.sqlite_database"):
+        module = sys.modules.get(name)
+        if module is not None and getattr(module, "DB_TZ", STORE_TZ) != STORE_TZ:
+            module.DB_TZ = STORE_TZ
+
+
+def _install_store(path: Path) -> None:
+    import vnpy.trader.database as vn_database
+    import vnpy_sqlite.sqlite_database as module
+
+    from .storage.bar_store import BarStore
+
+    module.db.close()
+    if module.db.database != str(path):
         module.db.init(str(path))
+    vn_database.database = BarStore()
 
 
 def release_vnpy_database() -> None:
-    """Close vnpy's database connection so the next `get_database()` opens a fresh one."""
-    import vnpy.trader.database as vn_database
-
+    """Close the bar store's connection (it reopens on its next use)."""
     module = sys.modules.get("vnpy_sqlite.sqlite_database")
     if module is not None:
         module.db.close()
-    vn_database.database = None
 
 
 def _bind_log_file(data_dir: DataDir) -> None:

@@ -41,6 +41,22 @@ def data_dir(tmp_path: Path) -> DataDir:
     return directory
 
 
+@pytest.fixture(params=["UTC", "Asia/Shanghai"])
+def machine_zone(request):
+    """The computer's time zone, as a UTC server and a desktop in China have it."""
+    if not hasattr(time, "tzset"):
+        pytest.skip("the process time zone can only be switched where time.tzset exists (not on Windows)")
+    previous = os.environ.get("TZ")
+    os.environ["TZ"] = request.param
+    time.tzset()
+    yield request.param
+    if previous is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = previous
+    time.tzset()
+
+
 @pytest.fixture
 def file_keyring(tmp_path: Path):
     """A real keyring backend (keyrings.alt, file based) in place of the OS one."""

@@ -89,6 +89,7 @@ def vnpy_run(strategy_class: type, end: datetime) -> BacktestingEngine:
     return engine
 
 
+@pytest.mark.usefixtures("machine_zone")
 @pytest.mark.parametrize("strategy_class", [DoubleMaStrategy, AtrRsiStrategy])
 def test_with_rules_off_trades_and_daily_pnl_equal_vnpys(stored_minutes, strategy_class):
     end = START + timedelta(days=30)

@@ -1,12 +1,15 @@
 """Importing bars from CSV: validated row by row, all or nothing unless told to skip."""
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from vnpy.trader.constant import Exchange, Interval
+from vnpy.trader.database import get_database
 
 from apps.data_manager.csv_import import CsvFormatError
 from lianghua_app.cli import main
+from lianghua_app.markets import CHINA_TZ, UTC
 
 HEADER = "datetime,open,high,low,close,volume,openinterest\n"
 GOOD_ROWS = ["2024-06-03,10.0,10.5,9.8,10.2,100000,0\n", "2024-06-04,10.2,10.4,10.0,10.1,90000,0\n",
@@ -106,3 +109,17 @@ def test_a_gbk_sector_file_is_read(tmp_path):
     path = tmp_path / "sectors.csv"
     path.write_bytes("symbol,sector\n600519,食品饮料\n000001,银行\n".encode("gbk"))
     assert read_sector_csv(path) == {"600519": "食品饮料", "000001": "银行"}
+
+
+@pytest.mark.usefixtures("machine_zone")
+@pytest.mark.parametrize(("symbol", "exchange", "text", "expected"), [
+    ("000001", Exchange.SZSE, "2024-06-03 09:31:00", datetime(2024, 6, 3, 9, 31, tzinfo=CHINA_TZ)),
+    ("BTCUSDT", Exchange.GLOBAL, "2017-11-04 00:00:00", datetime(2017, 11, 4, tzinfo=UTC)),
+    ("BTCUSDT", Exchange.GLOBAL, "2017-11-04T08:00:00+08:00", datetime(2017, 11, 4, tzinfo=UTC)),
+])
+def test_times_are_read_in_the_markets_clock_unless_the_file_gives_a_zone(data, tmp_path, symbol, exchange, text,
+                                                                           expected):
+    path = csv_file(tmp_path, [f"{text},10.0,10.5,9.8,10.2,100000,0\n"])
+    assert data.import_csv(path, symbol, exchange, Interval.MINUTE).imported == 1
+    [bar] = get_database().load_bar_data(symbol, exchange, Interval.MINUTE, expected, expected)
+    assert bar.datetime == expected

@@ -4,13 +4,15 @@ from datetime import datetime
 
 from conftest import drain, order
 from vnpy.trader.constant import Direction, Exchange, Interval, Status
-from vnpy.trader.database import DB_TZ, get_database
+from vnpy.trader.database import get_database
 from vnpy.trader.object import BarData
+
+from lianghua_app.markets import CHINA_TZ
 
 
 def bar(day: int, o: float, h: float, low: float, c: float) -> BarData:
     return BarData(gateway_name="DB", symbol="000001", exchange=Exchange.SZSE, interval=Interval.DAILY,
-                   datetime=datetime(2015, 6, day, tzinfo=DB_TZ), open_price=o, high_price=h, low_price=low,
+                   datetime=datetime(2015, 6, day, tzinfo=CHINA_TZ), open_price=o, high_price=h, low_price=low,
                    close_price=c, volume=1e6)
 
 

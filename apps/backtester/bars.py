@@ -15,12 +15,14 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from vnpy.trader.constant import Exchange, Interval
-from vnpy.trader.database import DB_TZ, get_database
+from vnpy.trader.database import get_database
 from vnpy.trader.object import BarData
+
+from lianghua_app.storage import STORE_TZ
 
 COLUMNS = ("time", "open", "high", "low", "close", "volume", "turnover", "open_interest")
 _CHUNK = 65_536
-# The stored time is a naive wall clock in DB_TZ; both forms read it as if it were UTC (whole
+# The stored time is a naive wall clock in STORE_TZ; both forms read it as if it were UTC (whole
 # seconds: bars never carry fractions). unixepoch() (SQLite 3.38+) costs a third of the load less.
 _EPOCH = ("unixepoch(datetime)" if sqlite3.sqlite_version_info >= (3, 38, 0)
           else "CAST(strftime('%s', datetime) AS INTEGER)")
@@ -36,7 +38,7 @@ class BarSeries(Sequence):
         self.tz = tz
 
     @classmethod
-    def from_bars(cls, bars: list[BarData], tz: ZoneInfo = DB_TZ) -> BarSeries:
+    def from_bars(cls, bars: list[BarData], tz: ZoneInfo = STORE_TZ) -> BarSeries:
         data = np.array([(b.datetime.timestamp(), b.open_price, b.high_price, b.low_price, b.close_price, b.volume,
                           b.turnover, b.open_interest) for b in bars], dtype=np.float64).reshape(-1, len(COLUMNS))
         template = bars[0] if bars else BarData("DB", "", Exchange.LOCAL, datetime.now(tz))
@@ -84,7 +86,7 @@ class BarSeries(Sequence):
 
 
 def load_bars(symbol: str, exchange: Exchange, interval: Interval, start: datetime, end: datetime,
-              tz: ZoneInfo = DB_TZ) -> BarSeries:
+              tz: ZoneInfo = STORE_TZ) -> BarSeries:
     """The bars vnpy's database interface returns for the range, with times in `tz`. SQLite is
     read with one query straight into an array; other databases go through the interface."""
     database = get_database()
@@ -129,11 +131,11 @@ def collector_paused() -> Iterator[None]:
 
 
 def _utc_offsets(wall: np.ndarray) -> np.ndarray:
-    """DB_TZ's offset in seconds for each wall-clock time, looked up once per distinct hour."""
+    """STORE_TZ's offset in seconds for each wall-clock time, looked up once per distinct hour."""
     if not len(wall):
         return wall
     hours, inverse = np.unique(np.floor_divide(wall, 3600), return_inverse=True)
-    offsets = np.array([datetime.fromtimestamp(hour * 3600, UTC).replace(tzinfo=DB_TZ).utcoffset().total_seconds()
+    offsets = np.array([datetime.fromtimestamp(hour * 3600, UTC).replace(tzinfo=STORE_TZ).utcoffset().total_seconds()
                         for hour in hours.tolist()])
     return offsets[inverse]
 
@@ -144,12 +146,12 @@ def _in_zone(bar: BarData, tz: ZoneInfo) -> BarData:
 
 
 def _epoch(moment: datetime) -> float:
-    """A naive time is a DB_TZ wall clock, as the database reads it."""
-    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=DB_TZ)).timestamp()
+    """A naive time is a STORE_TZ wall clock, as the database reads it."""
+    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=STORE_TZ)).timestamp()
 
 
 def _db_time(moment: datetime) -> str:
-    """vnpy stores naive wall-clock times in DB_TZ."""
+    """vnpy stores naive wall-clock times in STORE_TZ."""
     if moment.tzinfo is not None:
-        moment = moment.astimezone(DB_TZ).replace(tzinfo=None)
+        moment = moment.astimezone(STORE_TZ).replace(tzinfo=None)
     return moment.strftime("%Y-%m-%d %H:%M:%S")

@@ -8,18 +8,19 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from threading import Event
+from zoneinfo import ZoneInfo
 
-from vnpy.trader.constant import Direction, Offset, Status
-from vnpy.trader.database import DB_TZ
+from vnpy.trader.constant import Direction, Interval, Offset, Status
 from vnpy.trader.object import BarData, OrderData, TradeData
 from vnpy.trader.utility import round_to
-from vnpy_ctastrategy.backtesting import BacktestingEngine, DailyResult
+from vnpy_ctastrategy.backtesting import INTERVAL_DELTA_MAP, BacktestingEngine, DailyResult
 from vnpy_ctastrategy.base import BacktestingMode, StopOrderStatus
 
 from lianghua_app.i18n import tr
-from lianghua_app.markets import CHINA_TZ, ashare, crypto
+from lianghua_app.markets import CHINA_TZ, UTC, ashare, crypto
+from lianghua_app.storage import STORE_TZ
 
 from .accel import accelerate
 from .bars import BarSeries, load_bars
@@ -80,15 +81,30 @@ class Backtester(BacktestingEngine):
         self.preloaded: BarSeries | None = None      # bars already in memory (the optimizer's workers)
         self._rounded: dict[float, float] = {}      # price -> price on the tick grid (vnpy's Decimal rounding)
 
+    @property
+    def zone(self) -> ZoneInfo:
+        """The clock bars are read in, which decides where a day ends: Beijing for A-shares, UTC
+        for crypto, the stored clock (as vnpy reads it) without rules."""
+        return {"ashare": CHINA_TZ, "crypto": UTC}.get(self.rules, STORE_TZ)
+
     def load_data(self) -> None:
-        # A-share days are Beijing days whatever the database's time zone; "none" keeps vnpy's.
-        tz = CHINA_TZ if self.rules == "ashare" else DB_TZ
-        if self.preloaded is not None:
-            self.history_data = self.preloaded.between(self.start, self.end, tz)
-        else:
-            self.history_data = load_bars(self.symbol, self.exchange, self.interval, self.start, self.end, tz)
+        self.history_data = self._bars(self.interval, self.start, self.end)
         self.book = self._new_book()
         self.output(tr("历史数据加载完成，数据量：{count}", count=len(self.history_data)))
+
+    def load_bar(self, vt_symbol: str, days: int, interval: Interval, callback: Callable, use_database: bool) -> list:
+        """The warm-up bars vnpy picks (from `days` before the start to one interval before it),
+        read like the replay's."""
+        self.callback = callback
+        return self._bars(interval, self.start - timedelta(days=days), self.start - INTERVAL_DELTA_MAP[interval])
+
+    def _bars(self, interval: Interval, start: datetime, end: datetime) -> BarSeries:
+        """From the bars in memory where they reach back to `start`, else from the database."""
+        preloaded = self.preloaded
+        if preloaded is not None and interval == self.interval \
+                and (start >= self.start or preloaded.span(start, end)[0] > 0):
+            return preloaded.between(start, end, self.zone)
+        return load_bars(self.symbol, self.exchange, interval, start, end, self.zone)
 
     def _new_book(self) -> Book | None:
         if self.rules == "ashare":

@@ -9,10 +9,10 @@ from datetime import datetime
 from pathlib import Path
 
 from vnpy.trader.constant import Exchange, Interval
-from vnpy.trader.database import DB_TZ
 from vnpy.trader.object import BarData
 
 from lianghua_app.i18n import tr
+from lianghua_app.markets import clock_of
 from lianghua_app.textfiles import FileProblem, open_csv
 
 COLUMN_ALIASES = {   # English names, and the Chinese ones market software exports (often in GBK)
@@ -112,7 +112,9 @@ def _parse_row(row: list[str], columns: dict[str, int], symbol: str, exchange: E
         return None, tr("最高价/最低价与开收盘价矛盾（open={o} high={h} low={l} close={c}）", o=o, h=h, l=low, c=c)
     if values["volume"] < 0:
         return None, tr("成交量不得为负")
-    bar = BarData(gateway_name="CSV", symbol=symbol, exchange=exchange, datetime=moment.replace(tzinfo=DB_TZ),
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=clock_of(exchange))
+    bar = BarData(gateway_name="CSV", symbol=symbol, exchange=exchange, datetime=moment,
                   interval=interval, volume=values["volume"], turnover=values["turnover"],
                   open_interest=values["open_interest"], open_price=o, high_price=h, low_price=low, close_price=c)
     return bar, None
@@ -125,6 +127,6 @@ def _parse_datetime(text: str) -> datetime | None:
         except ValueError:
             continue
     try:
-        return datetime.fromisoformat(text).replace(tzinfo=None)
+        return datetime.fromisoformat(text)
     except ValueError:
         return None

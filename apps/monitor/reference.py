@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 import numpy as np
 from vnpy.trader.constant import Interval
-from vnpy.trader.database import DB_TZ, get_database
+from vnpy.trader.database import get_database
 
 from lianghua_app.markets import CHINA_TZ, is_ashare
 
@@ -52,8 +52,7 @@ def load_references(today: date, high_days: int, low_days: int) -> Iterator[Refe
         if is_ashare(overview.exchange) and overview.interval in (Interval.DAILY, Interval.MINUTE):
             wanted.setdefault((overview.symbol, overview.exchange), set()).add(overview.interval)
     days = max(high_days, low_days)
-    # vnpy's database compares wall clocks in DB_TZ, so the bounds go in that zone.
-    end = (datetime.combine(today, time(0), CHINA_TZ) - timedelta(seconds=1)).astimezone(DB_TZ)
+    end = datetime.combine(today, time(0), CHINA_TZ) - timedelta(seconds=1)
     for (symbol, exchange), intervals in wanted.items():
         high = low = 0.0
         profile = None

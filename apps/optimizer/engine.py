@@ -12,7 +12,6 @@ from threading import Event, Lock, Thread
 
 from vnpy.event import EventEngine
 from vnpy.trader.constant import Exchange
-from vnpy.trader.database import DB_TZ
 from vnpy.trader.engine import MainEngine
 
 from apps.backtester.bars import BarSeries
@@ -21,6 +20,7 @@ from apps.backtester.funding import load_funding
 from lianghua_app.i18n import tr
 from lianghua_app.markets import is_ashare
 from lianghua_app.setting_versions import SettingVersion, save_version
+from lianghua_app.storage import STORE_TZ
 
 from .evaluate import StrategySource, data_stamp, read_run_bars
 from .run import Optimizer, OptimizeRequest, OptimizeResult, TrialCallback
@@ -90,10 +90,10 @@ def fit_to_bars(request: OptimizeRequest, bars: BarSeries) -> OptimizeRequest:
 
 
 def _moment(epoch: float, like: datetime) -> datetime:
-    """An epoch time in the same kind as `like`: aware in its zone, or a naive DB_TZ wall clock."""
+    """An epoch time in the same kind as `like`: aware in its zone, or a naive stored wall clock."""
     if like.tzinfo is not None:
         return datetime.fromtimestamp(epoch, like.tzinfo)
-    return datetime.fromtimestamp(epoch, DB_TZ).replace(tzinfo=None)
+    return datetime.fromtimestamp(epoch, STORE_TZ).replace(tzinfo=None)
 
 
 def with_funding(request: OptimizeRequest) -> OptimizeRequest:

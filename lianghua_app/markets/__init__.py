@@ -15,6 +15,7 @@ from ..i18n import tr
 from . import ashare, crypto
 
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
+UTC = ZoneInfo("UTC")
 
 
 def beijing_today() -> date:
@@ -46,6 +47,11 @@ def ashare_vt_symbol(text: str) -> str | None:
     else:
         exchange = Exchange.SSE if code.startswith(("5", "6", "9")) else Exchange.SZSE
     return f"{code}.{exchange.value}" if exchange else None
+
+
+def clock_of(exchange: Exchange) -> ZoneInfo:
+    """The zone a market's days and files are in: Beijing for A-shares, UTC for crypto."""
+    return CHINA_TZ if is_ashare(exchange) else UTC
 
 
 def currency_of(exchange: Exchange) -> str:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from peewee import DatabaseProxy, SqliteDatabase
 
 from ..i18n import tr
 
 database_proxy = DatabaseProxy()
+
+# Bars and ticks are stored as naive wall clocks in this zone on every machine (see bar_store).
+STORE_TZ = ZoneInfo("Asia/Shanghai")
 
 # FULL: a committed journal row survives a power cut, not only a killed process.
 PRAGMAS = {"journal_mode": "wal", "synchronous": "full", "foreign_keys": 1, "busy_timeout": 5000}

@@ -14,6 +14,7 @@ import pytest
 from vnpy.trader.constant import Exchange, Interval
 from vnpy.trader.database import get_database
 from vnpy.trader.object import BarData
+from vnpy.trader.utility import ArrayManager
 from vnpy_ctastrategy import CtaTemplate
 from vnpy_ctastrategy.backtesting import BacktestingEngine
 from vnpy_ctastrategy.strategies.atr_rsi_strategy import AtrRsiStrategy
@@ -101,6 +102,35 @@ def test_with_rules_off_trades_and_daily_pnl_equal_vnpys(stored_minutes, strateg
     assert expected, "the scenario must trade"
     assert [(t.datetime, t.direction, t.offset, t.price, t.volume) for t in ours.trades] == expected
     assert list(ours.daily["net_pnl"]) == list(reference.daily_df["net_pnl"])
+
+
+class KeepsTheCloses(CtaTemplate):
+    """Reads prices through a reference to its ArrayManager's array, taken in on_init."""
+
+    def on_init(self) -> None:
+        self.am = ArrayManager()
+        self.closes = self.am.close_array
+
+    def on_bar(self, bar: BarData) -> None:
+        self.cancel_all()
+        self.am.update_bar(bar)
+        if not self.am.inited:
+            return
+        fast, slow = self.closes[-5:].mean(), self.closes[-20:].mean()
+        if fast > slow and self.pos == 0:
+            self.buy(bar.close_price + 0.05, 1)
+        elif fast < slow and self.pos > 0:
+            self.sell(bar.close_price - 0.05, 1)
+
+
+def test_a_strategy_that_keeps_a_reference_to_its_price_array_sees_every_new_price(stored_minutes):
+    end = START + timedelta(days=30)
+    expected = [(t.datetime, t.direction, t.price) for t in vnpy_run(KeepsTheCloses, end).trades.values()]
+    config = BacktestConfig("KeepsTheCloses", stored_minutes, Interval.MINUTE, START, end, rules="none",
+                            rate=0.0003, slippage=0.01, size=100, pricetick=0.01)
+    ours = run_backtest(config, {"KeepsTheCloses": KeepsTheCloses})
+    assert len(expected) > 10
+    assert [(t.datetime, t.direction, t.price) for t in ours.trades] == expected
 
 
 class BuyThenSell(CtaTemplate):

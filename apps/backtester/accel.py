@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import sys
 import textwrap
 import types
 
@@ -128,11 +129,22 @@ for _name, _method in _direct_methods().items():
     setattr(FastArrayManager, _name, _method)
 
 
+def _references(manager: ArrayManager) -> int:
+    """How many references its arrays have, the manager's own included (views count too)."""
+    fields = vars(manager)
+    return sum(sys.getrefcount(fields[name]) for name in FIELDS)
+
+
+_ONLY_ITS_OWN = _references(ArrayManager(3))
+
+
 def accelerate(strategy: object) -> int:
-    """Switch the plain `ArrayManager`s among the strategy's attributes; returns how many."""
+    """Switch the plain `ArrayManager`s among the strategy's attributes; returns how many. One whose
+    arrays something else holds (`self.closes = self.am.close_array` in `on_init`) stays vnpy's:
+    the switch would leave that reference on an array that no longer moves."""
     switched = 0
     for value in vars(strategy).values():
-        if type(value) is ArrayManager:
+        if type(value) is ArrayManager and _references(value) <= _ONLY_ITS_OWN:
             block = np.vstack([getattr(value, name) for name in FIELDS])
             value.__class__ = FastArrayManager
             value._flat = block.reshape(-1)

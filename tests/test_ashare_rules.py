@@ -55,16 +55,16 @@ def test_limit_price_rounds_half_up_to_the_tick():
 
 def test_stamp_duty_is_charged_on_sells_at_the_rate_of_the_day():
     schedule = ashare.AshareFeeSchedule(0.0003, 5.0)
-    before = ashare.fees_for_fill(True, 100_000, date(2023, 8, 25), schedule)
-    after = ashare.fees_for_fill(True, 100_000, date(2023, 8, 28), schedule)
-    buy = ashare.fees_for_fill(False, 100_000, date(2023, 8, 28), schedule)
+    before = ashare.fees_for_fill(True, "000001", 0, 100_000, date(2023, 8, 25), schedule)
+    after = ashare.fees_for_fill(True, "000001", 0, 100_000, date(2023, 8, 28), schedule)
+    buy = ashare.fees_for_fill(False, "000001", 0, 100_000, date(2023, 8, 28), schedule)
     assert (before.stamp_duty, after.stamp_duty, buy.stamp_duty) == (100.0, 50.0, 0.0)
 
 
 def test_small_order_pays_the_minimum_commission_once_per_order():
     schedule = ashare.AshareFeeSchedule(0.00025, 5.0)
-    first = ashare.fees_for_fill(False, 10_000, date(2024, 1, 2), schedule)
-    second = ashare.fees_for_fill(False, 30_000, date(2024, 1, 2), schedule,
+    first = ashare.fees_for_fill(False, "000001", 0, 10_000, date(2024, 1, 2), schedule)
+    second = ashare.fees_for_fill(False, "000001", 0, 30_000, date(2024, 1, 2), schedule,
                                   commission_already_charged=first.commission, order_turnover_before=10_000)
     assert first.commission == 5.0
     assert second.commission == 5.0   # 40,000 * 0.025% = 10 in total for the order
@@ -72,8 +72,22 @@ def test_small_order_pays_the_minimum_commission_once_per_order():
 
 def test_transfer_fee_was_halved_on_2022_04_29():
     schedule = ashare.AshareFeeSchedule()
-    assert ashare.fees_for_fill(False, 1_000_000, date(2022, 4, 28), schedule).transfer_fee == 20.0
-    assert ashare.fees_for_fill(False, 1_000_000, date(2022, 4, 29), schedule).transfer_fee == 10.0
+    assert ashare.fees_for_fill(False, "000001", 0, 1_000_000, date(2022, 4, 28), schedule).transfer_fee == 20.0
+    assert ashare.fees_for_fill(False, "000001", 0, 1_000_000, date(2022, 4, 29), schedule).transfer_fee == 10.0
+
+
+@pytest.mark.parametrize(("symbol", "day", "fee"), [
+    ("600000", date(2015, 7, 31), 3.00),     # Shanghai: 0.3 per mille of 10,000 CNY par value
+    ("000001", date(2015, 7, 31), 0.00),     # Shenzhen: inside the exchange's handling fee
+    ("600000", date(2015, 8, 3), 2.40),      # both: 0.002% of 120,000 CNY
+    ("000001", date(2015, 8, 3), 2.40),
+    ("830799", date(2022, 1, 4), 3.00),      # Beijing: 0.0025%
+    ("830799", date(2022, 4, 29), 1.20),     # all: 0.001%
+    ("600000", date(2022, 4, 29), 1.20),
+])
+def test_transfer_fee_follows_csdcs_rule_of_the_day_and_exchange(symbol, day, fee):
+    fees = ashare.fees_for_fill(False, symbol, 10_000, 120_000.0, day, ashare.AshareFeeSchedule())
+    assert fees.transfer_fee == fee
 
 
 @pytest.mark.parametrize(("moment", "open_"), [
@@ -94,7 +108,7 @@ def test_fees_are_rounded_half_up_to_the_fen_as_the_broker_rounds():
     from lianghua_app.markets import ashare
 
     schedule = ashare.AshareFeeSchedule(commission_rate=0.00025, min_commission=5.0)
-    buy = ashare.fees_for_fill(False, 20_380.0, date(2024, 6, 3), schedule)      # 20,380 x 0.025% = 5.095
+    buy = ashare.fees_for_fill(False, "000001", 0, 20_380.0, date(2024, 6, 3), schedule)      # 20,380 x 0.025% = 5.095
     assert buy.commission == 5.10
-    sell = ashare.fees_for_fill(True, 14_090.0, date(2024, 6, 3), schedule)      # 14,090 x 0.05% = 7.045
+    sell = ashare.fees_for_fill(True, "000001", 0, 14_090.0, date(2024, 6, 3), schedule)      # 14,090 x 0.05% = 7.045
     assert sell.stamp_duty == 7.05

@@ -60,6 +60,7 @@ class AshareBook(Book):
 
     def __init__(self, symbol: str, capital: float, size: float, fees: ashare.AshareFeeSchedule) -> None:
         super().__init__(capital, size)
+        self.symbol = symbol
         self.board = ashare.board_of(symbol)
         self.fees = fees
         self.sellable = 0.0
@@ -94,7 +95,7 @@ class AshareBook(Book):
         if not volume:
             return Fill(0.0, price, 0.0, reason)
         amount = price * volume * self.size
-        fees = ashare.fees_for_fill(not long, amount, self.day, self.fees).total
+        fees = ashare.fees_for_fill(not long, self.symbol, volume * self.size, amount, self.day, self.fees).total
         self.charge(fees)
         self.cash += -amount - fees if long else amount - fees
         self.position += volume if long else -volume
@@ -123,7 +124,7 @@ class AshareBook(Book):
         return float(lots), reason
 
     def _cost(self, price: float, volume: float) -> float:
-        return ashare.estimate_buy_cost(price, volume * self.size, self.day, self.fees)
+        return ashare.estimate_buy_cost(self.symbol, price, volume * self.size, self.day, self.fees)
 
 
 class CryptoBook(Book):

@@ -123,7 +123,8 @@ class SimVenue:
             if self.enforce_sessions and not ashare.is_trading_time(now.astimezone(CHINA_TZ)):
                 return tr("非交易时段（9:15-9:25, 9:30-11:30, 13:00-15:00）")
             if req.direction is Direction.LONG:
-                need = ashare.estimate_buy_cost(self._freeze_price(req, tick), req.volume, self._day(now), self.fees)
+                need = ashare.estimate_buy_cost(req.symbol, self._freeze_price(req, tick), req.volume, self._day(now),
+                                               self.fees)
                 if need > self.ledger.available("CNY") + 1e-6:
                     return tr("可用资金不足：需要{need:,.2f}元，可用{available:,.2f}元", need=need,
                               available=self.ledger.available("CNY"))
@@ -157,7 +158,7 @@ class SimVenue:
         work = WorkingOrder(order, freeze_price=self._freeze_price(req, self.ticks.get(order.vt_symbol)))
         if markets.is_ashare(contract.exchange):
             if order.direction is Direction.LONG:
-                work.frozen = ashare.estimate_buy_cost(work.freeze_price, order.volume,
+                work.frozen = ashare.estimate_buy_cost(order.symbol, work.freeze_price, order.volume,
                                                        self._day(order.datetime), self.fees)
                 self.ledger.frozen["CNY"] += work.frozen
             else:
@@ -289,7 +290,8 @@ class SimVenue:
         order = work.order
         sell = order.direction is Direction.SHORT
         turnover = price * qty
-        fees = ashare.fees_for_fill(sell, turnover, self._day(now), self.fees, work.commission, work.turnover)
+        fees = ashare.fees_for_fill(sell, order.symbol, qty, turnover, self._day(now), self.fees, work.commission,
+                                    work.turnover)
         work.commission += fees.commission
         work.turnover += turnover
         holding = self.ledger.stock(order.vt_symbol)
@@ -302,7 +304,7 @@ class SimVenue:
             remaining = order.volume - order.traded - qty
             still = 0.0
             if remaining > 0:
-                still = ashare.estimate_buy_cost(work.freeze_price, remaining, self._day(now), self.fees)
+                still = ashare.estimate_buy_cost(order.symbol, work.freeze_price, remaining, self._day(now), self.fees)
             self.ledger.frozen["CNY"] -= work.frozen - still
             work.frozen = still
         return fees.total

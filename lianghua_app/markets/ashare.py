@@ -16,8 +16,13 @@ Sources (checked against the exchanges' published rules; re-check when a rule ch
   (art. 3.3.10).
 - Stamp duty on sells only: 0.1% since 2008-09-19; halved to 0.05% from 2023-08-28
   (Ministry of Finance / State Taxation Administration announcement 2023 No. 39).
-- Transfer fee, both sides: 0.002% of turnover from 2015-08-01, 0.001% from 2022-04-29
-  (CSDC notice on lowering the stock transfer fee, 2022).
+- Transfer fee (CSDC's, both sides): before 2015-08-01 Shanghai charged 0.3 per mille of the
+  par value traded (par 1 CNY: 0.30 CNY per 1,000 shares) and Shenzhen none apart from its
+  exchange handling fee (CSDC's 0.0255 per mille was collected inside it, which the commission
+  covers); from 2015-08-01 both charge 0.002% of turnover (CSDC, "Notice on adjusting the A-share
+  transfer fee", July 2015); Beijing 0.0025% from its opening; all 0.001% from 2022-04-29 (CSDC
+  notice of 2022-04-28 halving the stock transfer fee). Brokers of the time often charged
+  Shanghai clients more (1 CNY per 1,000 shares, 1 CNY minimum): set that in the commission.
 - Commission: set by the broker (a rate with a per-order minimum, commonly 5 CNY).
 - Sessions: call auction 9:15-9:25, continuous 9:30-11:30 and 13:00-15:00
   (SZSE and, since 2018-08-20, SSE run a closing call auction 14:57-15:00).
@@ -35,7 +40,9 @@ from .money import to_fen
 
 PRICE_TICK = 0.01
 STAMP_DUTY_CUT = date(2023, 8, 28)
+TRANSFER_FEE_UNIFIED = date(2015, 8, 1)
 TRANSFER_FEE_CUT = date(2022, 4, 29)
+PAR_VALUE = 1.0
 CHINEXT_REFORM = date(2020, 8, 24)
 
 
@@ -155,12 +162,20 @@ def stamp_duty_rate(day: date) -> float:
     return 0.001 if day < STAMP_DUTY_CUT else 0.0005
 
 
-def transfer_fee_rate(day: date) -> float:
-    return 0.00002 if day < TRANSFER_FEE_CUT else 0.00001
+def transfer_fee(symbol: str, shares: float, turnover: float, day: date) -> float:
+    if day >= TRANSFER_FEE_CUT:
+        return turnover * 0.00001
+    if board_of(symbol) is Board.BEIJING:
+        return turnover * 0.000025
+    if day >= TRANSFER_FEE_UNIFIED:
+        return turnover * 0.00002
+    return shares * PAR_VALUE * 0.0003 if symbol.startswith("6") else 0.0
 
 
 def fees_for_fill(
     is_sell: bool,
+    symbol: str,
+    shares: float,
     turnover: float,
     day: date,
     schedule: AshareFeeSchedule,
@@ -173,13 +188,13 @@ def fees_for_fill(
                            schedule.min_commission)
     commission = max(order_commission - commission_already_charged, 0.0)
     stamp = turnover * stamp_duty_rate(day) if is_sell else 0.0
-    return Fees(to_fen(commission), to_fen(stamp), to_fen(turnover * transfer_fee_rate(day)))
+    return Fees(to_fen(commission), to_fen(stamp), to_fen(transfer_fee(symbol, shares, turnover, day)))
 
 
-def estimate_buy_cost(price: float, volume: float, day: date, schedule: AshareFeeSchedule) -> float:
+def estimate_buy_cost(symbol: str, price: float, volume: float, day: date, schedule: AshareFeeSchedule) -> float:
     """Cash to freeze for a buy: turnover plus the fees it can incur."""
     turnover = price * volume
-    return turnover + fees_for_fill(False, turnover, day, schedule).total
+    return turnover + fees_for_fill(False, symbol, volume, turnover, day, schedule).total
 
 
 CALL_AUCTION = (time(9, 15), time(9, 25))

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from conftest import drain, wait_until
+from conftest import drain, quote_frame, wait_until
 from PySide6 import QtCore
 from vnpy.event import Event
+from vnpy.trader.constant import Exchange, Product
+from vnpy.trader.event import EVENT_CONTRACT
+from vnpy.trader.object import ContractData
 
 from apps.monitor.config import RULES
 from apps.monitor.ui import ENABLED, PARAMS, MonitorWidget
@@ -127,3 +130,20 @@ def test_sector_rotation_is_sampled_every_minute_even_with_no_dock_open(market):
     wait_until(lambda: market.rotation.ranks()[0], timeout=60)   # the engine's own timer, no dock open
     checkpoints, rows = market.rotation.ranks()
     assert len(checkpoints) == 1 and len(rows) == 30
+
+
+def test_the_dock_loads_when_thousands_of_contracts_arrived_before_any_quote(engine, qtbot):
+    monitor = engine.get_engine("Monitor")
+    for i in range(3000):
+        contract = ContractData(gateway_name="SIM", symbol=f"{600000 + i}", exchange=Exchange.SSE, name=f"股{i}",
+                                product=Product.EQUITY, size=1, pricetick=0.01)
+        contract.extra = {"sector": "银行"}
+        engine.event_engine.put(Event(EVENT_CONTRACT, contract))
+    drain(engine)
+    widget = MonitorWidget(engine, engine.event_engine)
+    qtbot.addWidget(widget)
+    widget.refresh()
+    view = monitor.view()
+    assert view.watched == 0 and [s.members for s in view.sectors if s.name == "银行"] == [3000]
+    monitor.process_frame(quote_frame(START, {"600001.SSE": {"last": 10.5, "pre_close": 10.0}}))
+    assert [q.vt_symbol for q in monitor.view().rankings["gainers"]] == ["600001.SSE"]

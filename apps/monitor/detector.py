@@ -71,10 +71,15 @@ class Detector:
             self._fit(len(self.universe))
             self.in_scope[rows] = True
 
+    def add(self, vt_symbol: str, name: str = "") -> int:
+        """A symbol's row; every state array has room for it before this returns."""
+        row = self.universe.add(vt_symbol, name)
+        self._fit(len(self.universe))
+        return row
+
     def set_reference(self, vt_symbol: str, high: float, low: float, profile: np.ndarray | None = None) -> None:
         """Earlier days: the N-day high and low, and the average volume of each session minute."""
-        row = self.universe.add(vt_symbol)
-        self._fit(len(self.universe))
+        row = self.add(vt_symbol)
         self.ref_high[row], self.ref_low[row] = high, low
         if profile is not None:
             self.profile[:, row] = profile

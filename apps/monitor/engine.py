@@ -218,7 +218,7 @@ class MonitorEngine(BaseEngine):
         if sector:
             with self.lock:
                 self.contract_sectors[event.data.vt_symbol] = sector
-                self.detector.universe.add(event.data.vt_symbol, event.data.name)
+                self.detector.add(event.data.vt_symbol, event.data.name)
                 self.sectors = None
 
     def load_sectors(self, path: Path, keep: bool = True) -> str | None:

@@ -2,14 +2,16 @@
 
 vnpy picks its folder when `vnpy.trader.utility` is first imported: `./.vntrader` if it
 exists, otherwise it creates `~/.vntrader`. We never want the latter, so the first import
-happens with the profile as working directory, and later profiles (tests, a second
-profile in one process) rebind vnpy's module globals.
+happens with the profile as working directory, or, in a process that imports our packages
+before it knows its profile (a Dask worker, a spawned child unpickling a job), in a scratch
+folder; binding a profile later rebinds vnpy's module globals.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from .paths import DataDir
@@ -23,12 +25,7 @@ def bind_vnpy(data_dir: DataDir, language: str = "zh_CN") -> None:
     data_dir.create()
     if "vnpy.trader.utility" not in sys.modules:
         os.environ["LANGUAGE"] = "en" if language.startswith("en") else "zh_CN"
-        previous = Path.cwd()
-        os.chdir(data_dir.root)
-        try:
-            import vnpy.trader.utility  # noqa: F401
-        finally:
-            os.chdir(previous)
+        _first_import(data_dir.root)
 
     from vnpy.trader import utility
     from vnpy.trader.setting import SETTINGS
@@ -51,6 +48,28 @@ def bind_vnpy(data_dir: DataDir, language: str = "zh_CN") -> None:
     _pin_store_zone()
     _install_store(data_dir.database_file)
     _bind_log_file(data_dir)
+
+
+def prepare_vnpy() -> None:
+    """Import vnpy's core, if nothing has yet, without letting it create `~/.vntrader`."""
+    if "vnpy.trader.utility" in sys.modules:
+        return
+    scratch = Path(tempfile.gettempdir()) / "lianghua-vnpy"
+    (scratch / ".vntrader").mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("LANGUAGE", "zh_CN")
+    _first_import(scratch)
+    from vnpy.trader.setting import SETTINGS
+
+    SETTINGS.update({"log.console": False, "log.file": False, "database.timezone": STORE_TZ.key})
+
+
+def _first_import(folder: Path) -> None:
+    previous = Path.cwd()
+    os.chdir(folder)
+    try:
+        import vnpy.trader.utility  # noqa: F401
+    finally:
+        os.chdir(previous)
 
 
 def _pin_store_zone() -> None:

@@ -28,6 +28,7 @@ from .books import AshareBook, Book, CryptoBook, Forced
 from .funding import load_funding
 
 RULES = ("ashare", "crypto", "none")
+WARM_UP_DAYS = 100        # how far before a run the bars handed in memory reach, for `load_bar`
 
 
 class BacktestCancelled(Exception):
@@ -99,10 +100,10 @@ class Backtester(BacktestingEngine):
         return self._bars(interval, self.start - timedelta(days=days), self.start - INTERVAL_DELTA_MAP[interval])
 
     def _bars(self, interval: Interval, start: datetime, end: datetime) -> BarSeries:
-        """From the bars in memory where they reach back to `start`, else from the database."""
+        """From the bars handed in memory (they reach WARM_UP_DAYS before the run), else from the
+        database."""
         preloaded = self.preloaded
-        if preloaded is not None and interval == self.interval \
-                and (start >= self.start or preloaded.span(start, end)[0] > 0):
+        if preloaded is not None and interval == self.interval:
             return preloaded.between(start, end, self.zone)
         return load_bars(self.symbol, self.exchange, interval, start, end, self.zone)
 

@@ -74,7 +74,7 @@ def load_request_bars(request: OptimizeRequest) -> BarSeries:
         bars = read_run_bars(config)
     except ValueError as error:
         raise OptimizeError(tr("代码格式应为 000001.SZSE / 600000.SSE / BTCUSDT.GLOBAL")) from error
-    if not len(bars):
+    if not len(bars.between(config.start, config.end)):
         raise OptimizeError(tr("数据库中没有{symbol}在{start:%Y-%m-%d}至{end:%Y-%m-%d}的{interval}K线；"
                                "先用 lianghua import-csv 或 lianghua download 导入，lianghua data 查看已有数据",
                                symbol=config.vt_symbol, start=config.start, end=config.end,
@@ -85,7 +85,8 @@ def load_request_bars(request: OptimizeRequest) -> BarSeries:
 def fit_to_bars(request: OptimizeRequest, bars: BarSeries) -> OptimizeRequest:
     """Walk-forward windows are laid over the days that have bars, not the dates typed."""
     config = request.config
-    first, last = (_moment(float(bars.data[row, 0]), config.start) for row in (0, -1))
+    inside = bars.between(config.start, config.end)
+    first, last = (_moment(float(inside.data[row, 0]), config.start) for row in (0, -1))
     return replace(request, config=replace(config, start=max(config.start, first), end=min(config.end, last)))
 
 

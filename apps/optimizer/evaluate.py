@@ -8,12 +8,13 @@ import hashlib
 import time
 import traceback
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
 from apps.backtester.bars import BarSeries, collector_paused, load_bars
+from apps.backtester.core import WARM_UP_DAYS
 from apps.backtester.engine import BacktestConfig, BacktestError, run_backtest
 from lianghua_app.strategies import class_from_source
 
@@ -91,10 +92,13 @@ def _worker_bars(config: BacktestConfig, stamp: str) -> BarSeries:
 
 
 def read_run_bars(config: BacktestConfig) -> BarSeries:
+    """The run's bars and up to WARM_UP_DAYS before its start, for the strategies' `load_bar`:
+    workers, remote ones too, warm up from these and never read a database."""
     from vnpy.trader.constant import Exchange
 
     symbol, _, suffix = config.vt_symbol.rpartition(".")
-    return load_bars(symbol, Exchange(suffix), config.interval, config.start, config.end)
+    return load_bars(symbol, Exchange(suffix), config.interval, config.start - timedelta(days=WARM_UP_DAYS),
+                     config.end)
 
 
 def _strategy_class(source: StrategySource) -> type:
@@ -127,10 +131,3 @@ def evaluate(job: Job, bars: BarSeries | None = None) -> Trial:
         trial.pnl = daily["net_pnl"].to_numpy(dtype=np.float64)
     return trial
 
-
-def init_worker(data_root: str, language: str) -> None:
-    """Spawned pool workers: point vnpy at the profile's database."""
-    from lianghua_app.paths import DataDir
-    from lianghua_app.vnpy_env import bind_vnpy
-
-    bind_vnpy(DataDir(Path(data_root)), language)

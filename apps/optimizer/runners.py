@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
-import multiprocessing.connection
-import os
 from collections.abc import Iterator
-from threading import Event, Thread
+from threading import Event
 
 from apps.backtester.bars import BarSeries
 from lianghua_app.i18n import tr
+from lianghua_app.workers import start_worker
 
-from .evaluate import Job, KeptBars, Trial, evaluate, init_worker
+from .evaluate import Job, KeptBars, Trial, evaluate
 from .space import OptimizeError
 
 _POLL_S = 0.2
@@ -44,7 +43,7 @@ class PoolRunner:
         self.workers = workers
         self.ready = False          # every worker started and imported
         self.pool = cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                           initializer=_start_worker, initargs=(data_root, language))
+                                           initializer=start_worker, initargs=(data_root, language))
 
     def warm_up(self) -> None:
         """Start every worker now (imports take a second or two each) rather than on the first trial."""
@@ -60,20 +59,6 @@ class PoolRunner:
 
 def _ready(_: int) -> bool:
     return True
-
-
-def _start_worker(data_root: str, language: str) -> None:
-    init_worker(data_root, language)
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        Thread(target=_end_with, args=(parent.sentinel,), name="parent-watch", daemon=True).start()
-
-
-def _end_with(parent_sentinel: int) -> None:
-    """A worker whose app is gone (killed, crashed, ended without closing the pool) would wait
-    for work forever, holding its memory and the app's output streams: it ends with the app."""
-    multiprocessing.connection.wait([parent_sentinel])
-    os._exit(0)
 
 
 def _stream(pending: set, cancel: Event) -> Iterator[Trial]:

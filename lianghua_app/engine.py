@@ -18,13 +18,14 @@ from vnpy.trader.engine import MainEngine
 from vnpy.trader.event import EVENT_CONTRACT, EVENT_LOG, EVENT_ORDER
 from vnpy.trader.logger import DEBUG, ERROR, WARNING
 from vnpy.trader.logger import logger as vnpy_logger
-from vnpy.trader.object import CancelRequest, LogData, OrderData, OrderRequest
+from vnpy.trader.object import CancelRequest, LogData, OrderData, OrderRequest, SubscribeRequest
 
 from . import markets
 from .event_engine import GuardedEventEngine, HandlerFailure
 from .events import EVENT_GATEWAY_STATUS, EVENT_ORDER_REJECTED, EVENT_TRADING_HALT, GatewayStatus
 from .i18n import tr
 from .journal import Journal
+from .markets import describe_order as describe
 from .paths import DataDir, ProfileUnusable
 from .profile_lock import ProfileLock
 from .redact import redact, redact_log_events
@@ -36,6 +37,8 @@ from .vnpy_env import release_vnpy_database
 
 Guard = Callable[[OrderRequest, str], "str | None"]
 JOURNAL = "journal"
+GUARD_LABELS = {"halt": tr("停止新委托"), "markets": tr("市场规则"), "risk": tr("风控"), "engine": tr("委托检查"),
+                "gateway": tr("接口")}
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,12 @@ class TradingEngine(MainEngine):
         self.journal.begin_catch_up(gateway_name)
         super().connect(setting, gateway_name)
 
+    def subscribe(self, req: SubscribeRequest, gateway_name: str) -> None:
+        gateway = self.get_gateway(gateway_name)
+        if gateway:
+            self.write_log(tr("订阅{symbol}的行情（{gateway}）", symbol=req.vt_symbol, gateway=gateway_name))
+            gateway.subscribe(req)
+
     def cancel_order(self, req: CancelRequest, gateway_name: str) -> None:
         for observer in self.cancel_observers:
             observer(req, gateway_name)
@@ -182,16 +191,16 @@ class TradingEngine(MainEngine):
                 reason = guard(req, gateway_name)
             except Exception as error:
                 vnpy_logger.bind(gateway_name="Engine").exception(f"pre-trade guard {name} failed")
-                reason = tr("下单前检查{name}出错（{error}），已停止新委托", name=name, error=error)
+                reason = tr("下单前检查“{name}”出错（{error}），已停止新委托", name=GUARD_LABELS.get(name, name),
+                            error=error)
                 self.halt(f"guard:{name}", reason)
             if reason:
                 return self._reject(req, gateway_name, name, reason)
         entry = self.journal.record_request(req, gateway_name)
         # DEBUG: shown in the log panel, not written to the log file (the journal keeps every order)
         self.event_engine.put(Event(EVENT_LOG, LogData(
-            msg=tr("委托下单 -> {gateway}：{symbol} {direction} {offset} {volume}@{price}", gateway=gateway_name,
-                   symbol=req.vt_symbol, direction=req.direction.value, offset=req.offset.value, volume=req.volume,
-                   price=req.price), gateway_name="MainEngine", level=DEBUG)))
+            msg=tr("委托已发往{gateway}：{order}", gateway=gateway_name, order=describe(req)),
+            gateway_name="MainEngine", level=DEBUG)))
         try:
             vt_orderid = gateway.send_order(req)
         except Exception as error:
@@ -214,8 +223,8 @@ class TradingEngine(MainEngine):
             entry.reject_reason = reason
             self.journal.link_request(entry, order.vt_orderid)
         rejection = Rejection(order.vt_orderid, guard, reason, req, gateway_name, datetime.now())
-        self.write_log(tr("委托被拒绝[{guard}] {symbol}：{reason}", guard=guard, symbol=req.vt_symbol,
-                          reason=reason), source=gateway_name)
+        self.write_log(tr("委托被拒绝（{check}）：{order}。{reason}", check=GUARD_LABELS.get(guard, guard),
+                          order=describe(req), reason=reason), source=gateway_name)
         self.event_engine.put(Event(EVENT_ORDER_REJECTED, rejection))
         self.event_engine.put(Event(EVENT_ORDER, order))
         self.event_engine.put(Event(EVENT_ORDER + order.vt_orderid, order))

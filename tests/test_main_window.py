@@ -144,3 +144,65 @@ def test_stopped_orders_are_shown_in_the_status_bar_and_a_popup_until_they_resum
     engine.clear_halt("journal")
     qtbot.waitUntil(lambda: not window.halt_label.isVisibleTo(window), timeout=60_000)
     assert window.halt_box is None
+
+
+@pytest.fixture
+def full_window(qtbot, engine, sim, data_dir):
+    main_window = MainWindow(engine, data_dir.layout_file, confirm_exit=False)
+    qtbot.addWidget(main_window)
+    main_window.resize(1600, 1000)
+    main_window.show()
+    qtbot.waitExposed(main_window)
+    qtbot.waitUntil(lambda: main_window.docks["orders"].height() > 150, timeout=60_000)
+    return main_window
+
+
+def rows_that_fit(table) -> float:
+    return table.viewport().height() / table.verticalHeader().defaultSectionSize()
+
+
+def test_the_window_opens_on_the_traders_quotes_with_room_for_rows_in_every_trading_panel(full_window):
+    widgets, docks = full_window.widgets, full_window.docks
+    def shown(key: str) -> bool:
+        return not docks[key].visibleRegion().isEmpty()
+
+    assert shown("ticks") and not shown("app:Monitor") and not shown("app:Backtester")
+    assert shown("orders") and shown("positions") and shown("accounts") and shown("trading") and shown("log")
+    assert rows_that_fit(widgets["ticks"]) >= 6
+    for key in ("orders", "positions", "accounts"):
+        assert rows_that_fit(widgets[key]) >= 4, key
+    assert widgets["log"].columnWidth(1) >= 600
+
+
+def test_every_account_shows_in_full(full_window, qtbot):
+    funds = full_window.widgets["accounts"]
+    qtbot.waitUntil(lambda: funds.rowCount() == 2, timeout=60_000)
+    for row in range(2):
+        for column in range(funds.columnCount()):
+            item = funds.item(row, column)
+            width = funds.fontMetrics().horizontalAdvance(item.text())
+            assert funds.columnWidth(column) >= width, item.text()
+    assert {funds.item(row, 1).text() for row in range(2)} == {"100,000.00", "1,000,000.00"}
+
+
+def test_a_refused_order_pops_up_with_its_whole_reason(window, engine, sim, qtbot):
+    sim.push_tick(make_tick("000001.SZSE", 10.0, limit_up=11.0, limit_down=9.0))
+    drain(engine)
+    engine.send_order(order("000001.SZSE", Direction.LONG, 150, 10.0), "SIM")
+    qtbot.waitUntil(lambda: window.rejection_box is not None and window.rejection_box.isVisible(), timeout=60_000)
+    text = window.rejection_box.text()
+    assert "000001.SZSE 买入 150股 限价 10" in text and "买入数量须为100股整数倍" in text
+    engine.send_order(order("000001.SZSE", Direction.LONG, 100, 12.0), "SIM")
+    qtbot.waitUntil(lambda: "涨停价" in window.rejection_box.text(), timeout=60_000)
+    assert "买入数量须为100股整数倍" in window.rejection_box.text()
+
+
+def test_the_log_reads_in_sentences_and_names_the_check_that_refused(window, engine, sim, qtbot):
+    sim.push_tick(make_tick("000001.SZSE", 10.0, limit_up=11.0, limit_down=9.0))
+    drain(engine)
+    engine.send_order(order("000001.SZSE", Direction.LONG, 150, 10.0), "SIM")
+    log = window.widgets["log"]
+    qtbot.waitUntil(lambda: any("委托被拒绝" in log.item(r, 1).text() for r in range(log.rowCount())), timeout=60_000)
+    texts = [log.item(r, 1).text() for r in range(log.rowCount())]
+    assert any(t.startswith("委托被拒绝（市场规则）：000001.SZSE 买入 150股") for t in texts)
+    assert not any("Request(" in t or "<Exchange" in t or "[markets]" in t for t in texts)

@@ -12,7 +12,7 @@ from vnpy.trader.object import BarData, TickData
 from lianghua_app import markets
 from lianghua_app.markets import CHINA_TZ, ashare
 
-from .instruments import SimInstrument
+from .instruments import SimInstrument, display_name
 
 
 class SyntheticFeed:
@@ -48,7 +48,7 @@ class SyntheticFeed:
         traded = self.random.randint(1, 50) * lot
         self.volumes[key] += traded
         tick = TickData(gateway_name="", symbol=ins.symbol, exchange=ins.exchange, datetime=now,
-                        name=ins.name, volume=self.volumes[key], last_price=price, last_volume=traded,
+                        name=display_name(ins.name), volume=self.volumes[key], last_price=price, last_volume=traded,
                         limit_up=limit_up, limit_down=limit_down, pre_close=ins.start_price,
                         open_price=ins.start_price, high_price=max(price, ins.start_price),
                         low_price=min(price, ins.start_price))

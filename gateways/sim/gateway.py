@@ -42,7 +42,7 @@ from lianghua_app.markets import CHINA_TZ, ashare
 from lianghua_app.storage.models import VenueState
 
 from .feed import SyntheticFeed, replay_bars
-from .instruments import DEFAULT_INSTRUMENTS, SIM_LABEL, make_contract
+from .instruments import DEFAULT_INSTRUMENTS, SIM_LABEL, display_name, make_contract
 from .market import SyntheticMarket, market_contracts, market_tick
 from .venue import Changes, SimVenue
 
@@ -86,7 +86,8 @@ class SimGateway(BaseGateway):
     # --- connection --------------------------------------------------------------------
     def connect(self, setting: dict) -> None:
         options = {**self.default_setting, **setting}
-        contracts = [make_contract(i.symbol, i.exchange, i.name, self.gateway_name) for i in DEFAULT_INSTRUMENTS]
+        contracts = [make_contract(i.symbol, i.exchange, display_name(i.name), self.gateway_name)
+                     for i in DEFAULT_INSTRUMENTS]
         if options["whole_market"]:
             self.market = SyntheticMarket(int(options["seed"]), datetime.now(CHINA_TZ).date())
             self.market_interval = float(options["market_interval"])

@@ -31,14 +31,19 @@ DEFAULT_INSTRUMENTS: tuple[SimInstrument, ...] = (
 )
 
 
+def display_name(name: str) -> str:
+    """What every panel calls a SIM instrument: its contract name, quotes too."""
+    return f"{SIM_LABEL}·{name}"
+
+
 def make_contract(symbol: str, exchange: Exchange, name: str, gateway_name: str) -> ContractData:
     """A contract carrying its market's rules: tick, minimum lot, maximum per order."""
     if exchange is Exchange.GLOBAL:
         spec = crypto.PERPETUALS.get(symbol) or crypto.PerpSpec(symbol, name, 0.01, 0.001, 0.001, 5.0)
-        return ContractData(symbol=symbol, exchange=exchange, name=f"{SIM_LABEL}·{name}",
+        return ContractData(symbol=symbol, exchange=exchange, name=name,
                             product=Product.FUTURES, size=1, pricetick=spec.tick, min_volume=spec.step,
                             net_position=True, history_data=True, gateway_name=gateway_name)
     lot = ashare.LOT_RULES[ashare.board_of(symbol)]
-    return ContractData(symbol=symbol, exchange=exchange, name=f"{SIM_LABEL}·{name}", product=Product.EQUITY,
+    return ContractData(symbol=symbol, exchange=exchange, name=name, product=Product.EQUITY,
                         size=1, pricetick=ashare.PRICE_TICK, min_volume=lot.minimum, max_volume=lot.maximum,
                         net_position=True, history_data=True, gateway_name=gateway_name)

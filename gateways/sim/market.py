@@ -15,7 +15,7 @@ from lianghua_app.markets import ashare
 from lianghua_app.quotes import Level2Trade, QuoteFrame
 
 from .feed import fill_book
-from .instruments import make_contract
+from .instruments import display_name, make_contract
 
 INDUSTRIES = ("银行", "证券", "保险", "白酒", "食品饮料", "医药生物", "医疗器械", "半导体", "消费电子", "计算机",
               "通信", "传媒", "电力设备", "光伏", "新能源车", "汽车零部件", "有色金属", "煤炭", "钢铁", "基础化工",
@@ -46,8 +46,8 @@ class SyntheticMarket:
         self.vt_symbols = [f"{c}.{e.value}" for c, e in codes]
         self.rows = {s: i for i, s in enumerate(self.vt_symbols)}
         st = rng.random(n) < 0.03
-        self.names = [("ST" if s else "") + "".join(rng.choice(list(_SYLLABLES), 2)) + _SUFFIXES[rng.integers(8)]
-                      for s in st]
+        self.names = [display_name(("ST" if s else "") + "".join(rng.choice(list(_SYLLABLES), 2))
+                                   + _SUFFIXES[rng.integers(8)]) for s in st]
         self.industries = [INDUSTRIES[i] for i in rng.integers(len(INDUSTRIES), size=n)]
         self.sector_ids = np.array([INDUSTRIES.index(s) for s in self.industries])
         self.pre_close = np.round(np.exp(rng.normal(2.6, 0.7, n)), 2).clip(1.5, 1800)

@@ -67,6 +67,24 @@ def perp_spec(contract: ContractData) -> crypto.PerpSpec:
                            step=contract.min_volume, min_qty=contract.min_volume, min_notional=0.0)
 
 
+def side_words(exchange: Exchange, direction: Direction, offset: Offset) -> str:
+    """买入/卖出 for a stock; 开多, 开空, 平多, 平空 for a perpetual (买入/卖出 without an offset)."""
+    long = direction is Direction.LONG
+    if is_ashare(exchange) or offset is Offset.NONE:
+        return tr("买入") if long else tr("卖出")
+    if offset is Offset.OPEN:
+        return tr("开多") if long else tr("开空")
+    return tr("平空") if long else tr("平多")
+
+
+def describe_order(order) -> str:
+    """An order request or order in words: "000001.SZSE 买入 150 限价 11.00"."""
+    unit = tr("股") if is_ashare(order.exchange) else ""
+    volume = f"{order.volume:,.8f}".rstrip("0").rstrip(".")
+    price = tr("限价 {price}", price=f"{order.price:g}") if order.type is OrderType.LIMIT else order.type.value
+    return f"{order.vt_symbol} {side_words(order.exchange, order.direction, order.offset)} {volume}{unit} {price}"
+
+
 def is_buy(req: OrderRequest) -> bool:
     return req.direction is Direction.LONG
 

@@ -9,14 +9,8 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 from vnpy.event import Event
-from vnpy.trader.ui.widget import (
-    AccountMonitor,
-    LogMonitor,
-    PositionMonitor,
-    TickMonitor,
-    TradeMonitor,
-    TradingWidget,
-)
+from vnpy.trader.constant import Status
+from vnpy.trader.event import EVENT_ORDER
 
 from ..engine import TradingEngine
 from ..events import (
@@ -27,21 +21,34 @@ from ..events import (
     GatewayStatus,
 )
 from ..i18n import tr
-from .monitors import ExplainedActiveOrderMonitor, ExplainedOrderMonitor
+from ..markets import describe_order
+from . import formatting
+from .monitors import (
+    ExplainedActiveOrderMonitor,
+    ExplainedOrderMonitor,
+    FillMonitor,
+    FundsMonitor,
+    HoldingMonitor,
+    QuoteMonitor,
+    ReadableLogMonitor,
+)
+from .ticket import OrderTicket
 
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2          # the trading layout of 2026-12; older saved layouts are not restored
 Area = QtCore.Qt.DockWidgetArea
+Vertical, Horizontal = QtCore.Qt.Orientation.Vertical, QtCore.Qt.Orientation.Horizontal
 
 PANELS = (
-    ("trading", "交易", TradingWidget, Area.LeftDockWidgetArea),
-    ("ticks", "行情", TickMonitor, Area.RightDockWidgetArea),
+    ("trading", "交易", OrderTicket, Area.LeftDockWidgetArea),
+    ("ticks", "行情", QuoteMonitor, Area.RightDockWidgetArea),
     ("orders", "委托", ExplainedOrderMonitor, Area.RightDockWidgetArea),
     ("active", "活动委托", ExplainedActiveOrderMonitor, Area.RightDockWidgetArea),
-    ("trades", "成交", TradeMonitor, Area.RightDockWidgetArea),
-    ("log", "日志", LogMonitor, Area.BottomDockWidgetArea),
-    ("accounts", "资金", AccountMonitor, Area.BottomDockWidgetArea),
-    ("positions", "持仓", PositionMonitor, Area.BottomDockWidgetArea),
+    ("trades", "成交", FillMonitor, Area.RightDockWidgetArea),
+    ("positions", "持仓", HoldingMonitor, Area.RightDockWidgetArea),
+    ("accounts", "资金", FundsMonitor, Area.RightDockWidgetArea),
+    ("log", "日志", ReadableLogMonitor, Area.BottomDockWidgetArea),
 )
+REJECTIONS_SHOWN = 8
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -49,6 +56,7 @@ class MainWindow(QtWidgets.QMainWindow):
     strategies_signal = QtCore.Signal(Event)
     open_symbol_signal = QtCore.Signal(Event)
     halt_signal = QtCore.Signal(Event)
+    order_signal = QtCore.Signal(Event)
 
     def __init__(self, engine: TradingEngine, layout_file: Path, confirm_exit: bool = True) -> None:
         super().__init__()
@@ -68,16 +76,23 @@ class MainWindow(QtWidgets.QMainWindow):
         self.default_state = self.saveState(LAYOUT_VERSION)
         self._build_menu()
         self._build_status_bar()
-        self.restore_layout()
+        self.sized = False
+        self.restored = self.restore_layout()
 
     # --- docks --------------------------------------------------------------------------
     def _build_docks(self) -> None:
+        """The trader's own panels first: the ticket on the left; quotes (the apps tabbed behind
+        them), orders, then positions beside funds on the right; the log along the bottom."""
+        self.setCorner(QtCore.Qt.Corner.BottomLeftCorner, Area.BottomDockWidgetArea)
+        self.setCorner(QtCore.Qt.Corner.BottomRightCorner, Area.BottomDockWidgetArea)
         for key, title, widget_class, area in PANELS:
             self._add_dock(key, tr(title), widget_class(self.engine, self.engine.event_engine), area)
-        self.tabifyDockWidget(self.docks["orders"], self.docks["active"])
-        self.tabifyDockWidget(self.docks["orders"], self.docks["trades"])
-        self.tabifyDockWidget(self.docks["accounts"], self.docks["positions"])
-        self.tabifyDockWidget(self.docks["accounts"], self.docks["log"])
+        docks = self.docks
+        self.splitDockWidget(docks["ticks"], docks["orders"], Vertical)
+        self.splitDockWidget(docks["orders"], docks["positions"], Vertical)
+        self.splitDockWidget(docks["positions"], docks["accounts"], Horizontal)
+        self.tabifyDockWidget(docks["orders"], docks["active"])
+        self.tabifyDockWidget(docks["orders"], docks["trades"])
         self.widgets["ticks"].itemDoubleClicked.connect(self.widgets["trading"].update_with_cell)
         self.widgets["positions"].itemDoubleClicked.connect(self.widgets["trading"].update_with_cell)
         first_app_dock = None
@@ -89,15 +104,36 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.engine.write_log(tr("应用{name}界面加载失败：{error}", name=app.display_name, error=error))
                 continue
             dock = self._add_dock(f"app:{app.app_name}", app.display_name, widget, Area.RightDockWidgetArea)
-            if first_app_dock is None:
-                first_app_dock = dock
-            else:
-                self.tabifyDockWidget(first_app_dock, dock)
+            self.tabifyDockWidget(first_app_dock or docks["ticks"], dock)
+            first_app_dock = first_app_dock or docks["ticks"]
+        docks["ticks"].raise_()
+        docks["orders"].raise_()
+
+    def _default_sizes(self) -> None:
+        """Each trading panel tall enough for its rows (Qt sizes docks once the window is laid out)."""
+        docks, height, width = self.docks, self.height(), self.width()
+        self.resizeDocks([docks["ticks"], docks["orders"], docks["positions"], docks["log"]],
+                         [int(height * share) for share in (0.34, 0.24, 0.24, 0.16)], Vertical)
+        self.resizeDocks([docks["trading"], docks["positions"], docks["accounts"]],
+                         [360, int(width * 0.4), int(width * 0.35)], Horizontal)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        if not self.sized:
+            self.sized = True
+            if not self.restored:
+                QtCore.QTimer.singleShot(0, self._default_sizes)
 
     def _add_dock(self, key: str, title: str, widget: QtWidgets.QWidget, area: Area) -> QtWidgets.QDockWidget:
         dock = QtWidgets.QDockWidget(title, self)
         dock.setObjectName(key)  # saveState/restoreState match docks by object name
-        dock.setWidget(widget)
+        # A tall form (an app's settings, the ticket's ladder) scrolls instead of forcing its
+        # minimum height on every panel beside it.
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        scroll.setWidget(widget)
+        dock.setWidget(scroll)
         dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable
                          | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable)
@@ -143,6 +179,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.show_halts(dict(self.engine.halts))
         self.halt_signal.connect(lambda event: self.show_halts(event.data))
         self.engine.event_engine.register(EVENT_TRADING_HALT, self.halt_signal.emit)
+        self.rejections: list[str] = []
+        self.rejected_ids: set[str] = set()
+        self.rejection_box: QtWidgets.QMessageBox | None = None
+        self.order_signal.connect(lambda event: self.show_rejection(event.data))
+        self.engine.event_engine.register(EVENT_ORDER, self.order_signal.emit)
 
     def show_halts(self, halts: dict[str, str]) -> None:
         """New orders are stopped (the journal or the risk manager failed): say so until it is over."""
@@ -160,6 +201,24 @@ class MainWindow(QtWidgets.QMainWindow):
                                                      "否则请修复后重启程序。", reasons=reasons), parent=self)
             self.halt_box.setModal(False)
             self.halt_box.show()
+
+    def show_rejection(self, order) -> None:
+        """A refused order pops its full reason (the table cell cuts it); refusals that follow
+        while the box is open are added to it, newest first."""
+        if order.status is not Status.REJECTED or order.vt_orderid in self.rejected_ids:
+            return
+        self.rejected_ids.add(order.vt_orderid)
+        reason = (order.extra or {}).get("reason") or tr("未说明原因")
+        line = tr("{time} {order}：{reason}", time=formatting.clock(order.datetime), order=describe_order(order),
+                  reason=reason)
+        if self.rejection_box is None or not self.rejection_box.isVisible():
+            self.rejections = []
+            self.rejection_box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, tr("委托被拒绝"), "",
+                                                       parent=self)
+            self.rejection_box.setModal(False)
+        self.rejections = [line, *self.rejections][:REJECTIONS_SHOWN]
+        self.rejection_box.setText("\n".join(self.rejections))
+        self.rejection_box.show()
 
     def show_status(self, status: GatewayStatus) -> None:
         label = self.status_labels.get(status.gateway_name)
@@ -226,6 +285,7 @@ class MainWindow(QtWidgets.QMainWindow):
             dock.setFloating(False)
             dock.show()
         self.restoreState(self.default_state, LAYOUT_VERSION)
+        self._default_sizes()
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         if self.confirm_exit:

@@ -1,0 +1,84 @@
+"""Numbers and times as a trader reads them: money to the fen with thousands separators,
+percentages with %, whole share counts without ".0", no scientific notation, milliseconds
+zero-padded, daily bars by date only, and one clock (Beijing time) in every table."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, time
+
+from vnpy.trader.constant import Interval
+
+from ..markets import CHINA_TZ
+
+MISSING = "—"
+
+
+def _finite(value: object) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def money(value: object) -> str:
+    number = _finite(value)
+    return MISSING if number is None else f"{number:,.2f}"
+
+
+def percent(value: object, signed: bool = True) -> str:
+    """`value` is already in percent (5.1 -> "+5.10%")."""
+    number = _finite(value)
+    if number is None:
+        return MISSING
+    return f"{number:+.2f}%" if signed else f"{number:.2f}%"
+
+
+def quantity(value: object) -> str:
+    """Shares or contracts: whole numbers without decimals, fractions (crypto) up to 8 places."""
+    number = _finite(value)
+    if number is None:
+        return MISSING
+    if number == int(number):
+        return f"{int(number):,}"
+    return f"{number:,.8f}".rstrip("0")
+
+
+def price(value: object, digits: int | None = None) -> str:
+    """A price to `digits` places; without them, at least 2 and at most 8, trailing zeros cut."""
+    number = _finite(value)
+    if number is None:
+        return MISSING
+    if digits is not None:
+        return f"{number:,.{digits}f}"
+    text = f"{number:,.8f}".rstrip("0")
+    whole, _, fraction = text.partition(".")
+    return f"{whole}.{fraction.ljust(2, '0')}"
+
+
+def number(value: object, places: int = 2) -> str:
+    """A plain figure (a ratio, a count of days) without scientific notation."""
+    figure = _finite(value)
+    return MISSING if figure is None else f"{figure:,.{places}f}"
+
+
+def beijing(moment: datetime) -> datetime:
+    """In Beijing time. A naive time is the computer's clock (vnpy stamps logs with `datetime.now()`)."""
+    return moment.astimezone(CHINA_TZ)
+
+
+def clock(moment: datetime | None) -> str:
+    """HH:MM:SS.mmm in Beijing time."""
+    if moment is None:
+        return ""
+    local = beijing(moment)
+    return f"{local:%H:%M:%S}.{local.microsecond // 1000:03d}"
+
+
+def bar_time(moment: datetime, interval: Interval | None = None) -> str:
+    """A bar's time: the date alone for daily bars (their midnight stamp is not a time of day)."""
+    local = beijing(moment)
+    if interval is Interval.DAILY or interval is Interval.WEEKLY or (interval is None and local.time() == time(0)):
+        return f"{local:%Y-%m-%d}"
+    return f"{local:%Y-%m-%d %H:%M}"

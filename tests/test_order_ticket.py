@@ -1,0 +1,67 @@
+"""The order ticket speaks each market's words and sends what it says."""
+
+import pytest
+from conftest import drain, make_tick, wait_until
+from vnpy.trader.constant import Direction, Offset, OrderType
+
+from lianghua_app.ui.ticket import OrderTicket
+
+
+@pytest.fixture
+def ticket(qtbot, engine, sim):
+    widget = OrderTicket(engine, engine.event_engine)
+    qtbot.addWidget(widget)
+    widget.show()
+    return widget
+
+
+def choose(ticket, vt_symbol: str) -> None:
+    symbol, _, exchange = vt_symbol.partition(".")
+    ticket.exchange_combo.setCurrentText(exchange)
+    ticket.symbol_line.setText(symbol)
+    ticket.set_vt_symbol()
+
+
+def items(combo) -> list[str]:
+    return [combo.itemText(i) for i in range(combo.count())]
+
+
+def test_an_a_share_ticket_says_buy_and_sell_and_offers_only_stock_order_types(ticket):
+    choose(ticket, "000001.SZSE")
+    assert items(ticket.direction_combo) == ["买入", "卖出"]
+    assert items(ticket.order_type_combo) == ["限价", "市价"]
+    assert not ticket.offset_combo.isVisible()
+    ticket.direction_combo.setCurrentText("卖出")
+    ticket.volume_line.setText("100")
+    ticket.price_line.setText("11.00")
+    req, _ = ticket.request()
+    assert (req.direction, req.offset, req.type, req.volume, req.price) == \
+        (Direction.SHORT, Offset.NONE, OrderType.LIMIT, 100, 11.0)
+
+
+def test_a_perpetual_ticket_opens_long_or_short_and_closes_what_is_held(ticket, engine, sim):
+    choose(ticket, "BTCUSDT.GLOBAL")
+    assert items(ticket.direction_combo) == ["开多", "开空", "平仓"]
+    assert "立即成交剩余撤销(FAK)" in items(ticket.order_type_combo)
+    ticket.direction_combo.setCurrentText("平仓")
+    ticket.volume_line.setText("0.01")
+    req, problem = ticket.request()
+    assert req is None and "没有持仓" in problem
+    sim.push_tick(make_tick("BTCUSDT.GLOBAL", 60_000.0))
+    drain(engine)
+    ticket.direction_combo.setCurrentText("开多")
+    ticket.order_type_combo.setCurrentText("市价")
+    ticket.send_order()
+    wait_until(lambda: any(p.volume > 0 for p in engine.get_all_positions() if p.symbol == "BTCUSDT"))
+    ticket.direction_combo.setCurrentText("平仓")
+    req, _ = ticket.request()
+    assert (req.direction, req.offset) == (Direction.SHORT, Offset.CLOSE)
+
+
+def test_the_depth_ladder_names_each_level_and_formats_sizes(ticket, engine, sim, qtbot):
+    choose(ticket, "000001.SZSE")
+    assert [label.text() for label in ticket.level_labels] == \
+        ["卖五", "卖四", "卖三", "卖二", "卖一", "最新", "买一", "买二", "买三", "买四", "买五"]
+    sim.push_tick(make_tick("000001.SZSE", 11.0, bid=10.99, ask=11.01))
+    qtbot.waitUntil(lambda: ticket.bp1_label.text() == "10.99", timeout=60_000)
+    assert ticket.ap1_label.text() == "11.01" and "." not in ticket.bv1_label.text()

@@ -267,3 +267,14 @@ def test_the_command_line_refuses_an_unknown_strategy(tmp_path, capsys):
                  "--start", "2024-01-01"])
     assert code == 1
     assert "未知策略" in capsys.readouterr().err
+
+
+def test_statistics_read_in_order_with_chinese_names_and_units():
+    from apps.backtester.labels import statistic_rows
+
+    rows = statistic_rows({"sharpe_ratio": 1.23456, "total_return": 12.5, "total_net_pnl": 125000.0,
+                           "max_drawdown_duration": 12, "start_date": "2024-01-02", "total_trade_count": 8,
+                           "trade_count": 8}, "000001.SZSE", 1_000_000)
+    assert rows == [("开始日期", "2024-01-02"), ("起始资金", "1,000,000.00 元"), ("总盈亏", "125,000.00 元"),
+                    ("总收益率", "12.50%"), ("最长回撤天数", "12 天"), ("夏普比率", "1.23"), ("成交笔数", "8")]
+    assert statistic_rows({"funding_paid": 3.5}, "BTCUSDT.GLOBAL")[0] == ("资金费支出", "3.50 USDT")

@@ -68,8 +68,12 @@ def test_a_run_happens_off_the_gui_thread_and_fills_every_result_view(dock, stor
     assert dock.trades_table.rowCount() == len(result.trades)
     assert dock.orders_table.rowCount() == len(result.orders) > 0
     assert dock.trips_table.rowCount() == len(result.trips) > 0
-    keys = {dock.stats_table.cell_text(row, 0) for row in range(dock.stats_table.rowCount())}
-    assert {"total_return", "sharpe_ratio", "max_ddpercent", "var_95"} <= keys
+    shown = {dock.stats_table.cell_text(row, 0): dock.stats_table.cell_text(row, 1)
+             for row in range(dock.stats_table.rowCount())}
+    assert {"总收益率", "夏普比率", "最大回撤率", "95%日风险价值(VaR)"} <= set(shown)
+    assert shown["总收益率"].endswith("%") and shown["总盈亏"].endswith(" 元")
+    assert shown["起始资金"] == "1,000,000.00 元"
+    assert not any("e+" in value or "_" in name for name, value in shown.items())
     assert dock.charts.balance_plot.listDataItems()
     dock.tabs.setCurrentWidget(dock.candles)
     dock.candles.plot_widget.grab()
@@ -110,7 +114,8 @@ def test_exports_write_a_report_with_charts_and_both_csv_files(dock, stored, qtb
     report = tmp_path / "report.html"
     dock.export_html(report)
     text = report.read_text(encoding="utf-8")
-    assert text.count("data:image/png;base64,") == 2 and "sharpe_ratio" in text
+    assert text.count("data:image/png;base64,") == 2 and "夏普比率" in text
+    assert not any(word in text for word in ("{'", "sharpe_ratio", "auto", "LONG", "SHORT", ">long<", ">short<"))
     trades, daily = dock.export_csv(tmp_path)
     assert trades.read_text(encoding="utf-8").startswith("datetime,direction,offset,price,volume,commission")
     assert len(daily.read_text(encoding="utf-8").splitlines()) == len(dock.result.daily) + 1

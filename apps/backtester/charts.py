@@ -9,8 +9,11 @@ from datetime import date, datetime
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
+from vnpy.trader.constant import Interval
 
 from lianghua_app.i18n import tr
+from lianghua_app.markets import CHINA_TZ
+from lianghua_app.ui.axes import NumberAxis
 
 from .engine import BacktestResult
 
@@ -29,12 +32,13 @@ class ResultCharts(QtWidgets.QWidget):
         super().__init__()
         self.layout_widget = pg.GraphicsLayoutWidget()
         self.balance_plot = self.layout_widget.addPlot(row=0, col=0, title=tr("账户净值"),
-                                                       axisItems={"bottom": pg.DateAxisItem()})
+                                                       axisItems={"bottom": pg.DateAxisItem(), "left": NumberAxis()})
         self.drawdown_plot = self.layout_widget.addPlot(row=1, col=0, title=tr("回撤"),
-                                                        axisItems={"bottom": pg.DateAxisItem()})
+                                                        axisItems={"bottom": pg.DateAxisItem(), "left": NumberAxis()})
         self.pnl_plot = self.layout_widget.addPlot(row=2, col=0, title=tr("每日盈亏"),
-                                                   axisItems={"bottom": pg.DateAxisItem()})
-        self.distribution_plot = self.layout_widget.addPlot(row=3, col=0, title=tr("盈亏分布"))
+                                                   axisItems={"bottom": pg.DateAxisItem(), "left": NumberAxis()})
+        self.distribution_plot = self.layout_widget.addPlot(row=3, col=0, title=tr("盈亏分布"),
+                                                            axisItems={"bottom": NumberAxis("bottom")})
         for plot in (self.drawdown_plot, self.pnl_plot):
             plot.setXLink(self.balance_plot)
         layout = QtWidgets.QVBoxLayout(self)
@@ -65,13 +69,16 @@ class TimeAxis(pg.AxisItem):
     def __init__(self) -> None:
         super().__init__("bottom")
         self.times = np.empty(0)
+        self.zone = CHINA_TZ          # the run's clock (UTC for crypto rules)
+        self.daily = False            # daily bars show their date alone
 
     def tickStrings(self, values, scale, spacing) -> list[str]:
         labels = []
         for value in values:
             index = int(round(value))
             if 0 <= index < len(self.times):
-                labels.append(datetime.fromtimestamp(self.times[index]).strftime("%Y-%m-%d\n%H:%M"))
+                moment = datetime.fromtimestamp(self.times[index], self.zone)
+                labels.append(f"{moment:%Y-%m-%d}" if self.daily else f"{moment:%Y-%m-%d\n%H:%M}")
             else:
                 labels.append("")
         return labels
@@ -138,7 +145,7 @@ class CandleChart(QtWidgets.QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.axis = TimeAxis()
-        self.plot_widget = pg.PlotWidget(axisItems={"bottom": self.axis})
+        self.plot_widget = pg.PlotWidget(axisItems={"bottom": self.axis, "left": NumberAxis()})
         self.plot = self.plot_widget.getPlotItem()
         self.candles = CandleItem()
         self.buys = pg.ScatterPlotItem(symbol="t1", size=11, brush=UP, pen=None)
@@ -157,6 +164,7 @@ class CandleChart(QtWidgets.QWidget):
             return
         data = bars.data
         self.axis.times = data[:, 0]
+        self.axis.zone, self.axis.daily = bars.tz, bars.template.interval is Interval.DAILY
         self.candles.set_data(data[:, 1:5])
         times = np.array([trade.datetime.timestamp() for trade in result.trades])
         prices = np.array([trade.price for trade in result.trades])

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from lianghua_app.i18n import tr
 
+from . import labels
 from .engine import BacktestConfig, BacktestResult
 
 TRADE_ROWS = 2000        # a report stays readable; the CSV export has every fill
@@ -26,26 +27,27 @@ def _cell(value: object) -> str:
 
 def write_html(path: Path, config: BacktestConfig, result: BacktestResult, images: dict[str, bytes]) -> None:
     """`images`: title -> PNG bytes of a chart."""
-    stats = [[key, value] for key, value in result.statistics.items()]
-    trips = [[t.direction, f"{t.entry_time:%Y-%m-%d %H:%M}", f"{t.exit_time:%Y-%m-%d %H:%M}", t.entry_price,
-              t.exit_price, t.volume, t.pnl, round(t.holding_days, 3)] for t in result.trips[:TRADE_ROWS]]
-    trades = [[f"{t.datetime:%Y-%m-%d %H:%M:%S}", t.direction.name, t.offset.name, t.price, t.volume,
-               result.fees.get(t.vt_tradeid, 0.0)] for t in result.trades[:TRADE_ROWS]]
+    stats = labels.statistic_rows(result.statistics, config.vt_symbol, config.capital)
+    trips = labels.trip_rows(config, result)[:TRADE_ROWS]
+    trades = labels.trade_rows(config, result)[:TRADE_ROWS]
     charts = "".join(f"<h2>{html.escape(title)}</h2><img alt='{html.escape(title)}' "
                      f"src='data:image/png;base64,{base64.b64encode(png).decode()}'>" for title, png in images.items())
-    title = (f"{config.strategy} {config.vt_symbol} {config.interval.value} "
-             f"{config.start:%Y-%m-%d} ~ {config.end:%Y-%m-%d}")
-    text = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+    title = tr("{strategy} 回测：{symbol} {interval} {start:%Y-%m-%d} 至 {end:%Y-%m-%d}", strategy=config.strategy,
+               symbol=config.vt_symbol, interval=labels.interval_words(config.interval), start=config.start,
+               end=config.end)
+    rules = {"ashare": tr("A股规则"), "crypto": tr("永续合约规则"), "none": tr("不加规则（与vnpy一致）")}
+    rule = rules.get(config.rules, tr("按交易所自动选择"))
+    text = f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;margin-bottom:1em}}
 td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}img{{max-width:100%}}</style></head><body>
 <h1>{html.escape(title)}</h1>
-<p>{html.escape(tr("参数"))}: {html.escape(str(config.setting))}; {html.escape(tr("规则"))}: {config.rules or "auto"};
-{html.escape(tr("K线数"))}: {result.bar_count}</p>
+<p>{html.escape(tr("参数"))}：{html.escape(labels.setting_words(config.setting))}；{html.escape(tr("规则"))}：\
+{html.escape(rule)}；{html.escape(tr("K线数"))}：{result.bar_count:,}</p>
 <h2>{html.escape(tr("统计"))}</h2>{_table([tr("指标"), tr("数值")], stats)}
 {charts}
 <h2>{html.escape(tr("往返交易"))}</h2>{_table([tr("方向"), tr("开仓"), tr("平仓"), tr("开仓价"), tr("平仓价"),
                                                   tr("数量"), tr("盈亏"), tr("持有天数")], trips)}
-<h2>{html.escape(tr("成交"))}</h2>{_table([tr("时间"), tr("方向"), tr("开平"), tr("价格"), tr("数量"), tr("费用")],
+<h2>{html.escape(tr("成交"))}</h2>{_table([tr("时间"), tr("委托号"), tr("买卖"), tr("价格"), tr("数量"), tr("费用")],
                                             trades)}
 </body></html>"""
     Path(path).write_text(text, encoding="utf-8")

@@ -15,6 +15,7 @@ from lianghua_app.setting_versions import versions
 from lianghua_app.ui.tables import RecordTable
 from lianghua_app.ui.worker import ProgressRelay, run_in_background
 
+from . import labels
 from .charts import CandleChart, ResultCharts
 from .engine import APP_NAME, BacktestConfig, BacktesterEngine, BacktestResult, write_daily, write_trades
 from .params import ParameterForm
@@ -149,9 +150,8 @@ class BacktesterWidget(RunDock, QtWidgets.QWidget):
         self.stats_table = RecordTable([tr("指标"), tr("数值")])
         self.charts = ResultCharts()
         self.candles = CandleChart()
-        self.orders_table = RecordTable([tr(h) for h in ("时间", "委托号", "方向", "开平", "价格", "数量",
-                                                          "已成交", "状态")])
-        self.trades_table = RecordTable([tr(h) for h in ("时间", "委托号", "方向", "开平", "价格", "数量", "费用")])
+        self.orders_table = RecordTable([tr(h) for h in ("时间", "委托号", "买卖", "价格", "数量", "已成交", "状态")])
+        self.trades_table = RecordTable([tr(h) for h in ("时间", "委托号", "买卖", "价格", "数量", "费用")])
         self.trips_table = RecordTable([tr(h) for h in ("方向", "开仓时间", "平仓时间", "开仓价", "平仓价", "数量",
                                                          "盈亏", "持有天数")])
         self.notes_table = RecordTable([tr("时间"), tr("委托号"), tr("说明")])
@@ -174,20 +174,14 @@ class BacktesterWidget(RunDock, QtWidgets.QWidget):
             self.tabs.addTab(widget, tr(title))
 
     def show_result(self, result: BacktestResult) -> None:
-        self.stats_table.set_rows([(key, f"{value:,.4f}" if isinstance(value, float) else value)
-                                   for key, value in result.statistics.items()])
+        config = self.config
+        self.stats_table.set_rows(labels.statistic_rows(result.statistics, config.vt_symbol, config.capital))
         self.charts.show_result(result)
         self.candles.show_result(result)
-        self.orders_table.set_rows([(f"{o.datetime:%Y-%m-%d %H:%M}" if o.datetime else "", o.vt_orderid,
-                                     o.direction.value if o.direction else "", o.offset.value, o.price, o.volume,
-                                     o.traded, o.status.value) for o in result.orders])
-        self.trades_table.set_rows([(f"{t.datetime:%Y-%m-%d %H:%M}", t.vt_orderid, t.direction.value, t.offset.value,
-                                     t.price, t.volume, round(result.fees.get(t.vt_tradeid, 0.0), 4))
-                                    for t in result.trades])
-        self.trips_table.set_rows([(t.direction, f"{t.entry_time:%Y-%m-%d %H:%M}", f"{t.exit_time:%Y-%m-%d %H:%M}",
-                                    t.entry_price, t.exit_price, t.volume, round(t.pnl, 2), round(t.holding_days, 3))
-                                   for t in result.trips])
-        self.notes_table.set_rows([(f"{n.datetime:%Y-%m-%d %H:%M}", n.vt_orderid, n.reason) for n in result.notes])
+        self.orders_table.set_rows(labels.order_rows(config, result))
+        self.trades_table.set_rows(labels.trade_rows(config, result))
+        self.trips_table.set_rows(labels.trip_rows(config, result))
+        self.notes_table.set_rows(labels.note_rows(config, result))
 
     def _ask_html(self) -> None:
         if self.result is None:

@@ -10,6 +10,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from vnpy.event import EventEngine
 from vnpy.trader.engine import MainEngine
 
+from apps.backtester.labels import statistic_label
 from apps.backtester.setup_form import RunDock, RunSetupForm, scroll_panel
 from apps.backtester.stats import NUMERIC_STATISTICS
 from lianghua_app.events import EVENT_STRATEGY_FILES
@@ -99,8 +100,9 @@ class OptimizerWidget(RunDock, QtWidgets.QWidget):
         self.trials_spin.setRange(1, 100_000)
         self.trials_spin.setValue(50)
         self.target_combo = QtWidgets.QComboBox()
-        self.target_combo.addItems(NUMERIC_STATISTICS)
-        self.target_combo.setCurrentText("sharpe_ratio")
+        for key in NUMERIC_STATISTICS:
+            self.target_combo.addItem(statistic_label(key), key)
+        self.target_combo.setCurrentIndex(self.target_combo.findData("sharpe_ratio"))
         self.minimize_check = QtWidgets.QCheckBox(tr("越小越好"))
         self.constraints_edit = QtWidgets.QLineEdit()
         self.constraints_edit.setPlaceholderText("trade_count>=10; max_ddpercent>=-20")
@@ -144,7 +146,7 @@ class OptimizerWidget(RunDock, QtWidgets.QWidget):
     def request_text(self) -> RequestText:
         constraints = [c.strip() for c in self.constraints_edit.text().replace("；", ";").split(";") if c.strip()]
         return RequestText([f"{name}={edit.text().strip()}" for name, edit in self.range_edits.items()],
-                           self.target_combo.currentText(), self.minimize_check.isChecked(),
+                           self.target_combo.currentData(), self.minimize_check.isChecked(),
                            self.method_combo.currentData(), self.trials_spin.value(), constraints,
                            self.walk_edit.text().strip(), self.anchored_check.isChecked(),
                            self.sampler_combo.currentText())
@@ -237,8 +239,9 @@ class OptimizerWidget(RunDock, QtWidgets.QWidget):
 
     def _prepare_views(self) -> None:
         self.model.clear()
-        self.model.setHorizontalHeaderLabels(["#", tr("窗口"), tr("类型"), *self.names, self.target,
-                                              *[s for s in SHOWN if s != self.target], tr("状态"), tr("说明")])
+        self.model.setHorizontalHeaderLabels(["#", tr("窗口"), tr("类型"), *self.names, statistic_label(self.target),
+                                              *[statistic_label(s) for s in SHOWN if s != self.target], tr("状态"),
+                                              tr("说明")])
         self.heatmap.set_names(self.names)
         self.lines.param_combo.blockSignals(True)
         self.lines.param_combo.clear()

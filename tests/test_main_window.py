@@ -206,3 +206,19 @@ def test_the_log_reads_in_sentences_and_names_the_check_that_refused(window, eng
     texts = [log.item(r, 1).text() for r in range(log.rowCount())]
     assert any(t.startswith("委托被拒绝（市场规则）：000001.SZSE 买入 150股") for t in texts)
     assert not any("Request(" in t or "<Exchange" in t or "[markets]" in t for t in texts)
+
+
+def test_yes_and_no_buttons_speak_the_users_language(qtbot):
+    from PySide6 import QtWidgets
+
+    from lianghua_app.ui.app import install_translations
+
+    app = QtWidgets.QApplication.instance()
+    translator = install_translations(app, "zh_CN")
+    try:
+        buttons = QtWidgets.QMessageBox.StandardButton
+        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Question, "退出", "确认退出？", buttons.Yes | buttons.No)
+        qtbot.addWidget(box)
+        assert sorted(button.text() for button in box.buttons()) == ["否(&N)", "是(&Y)"]
+    finally:
+        app.removeTranslator(translator)

@@ -82,6 +82,13 @@ def test_small_buy_pays_minimum_commission_and_transfer_fee(venue):
     assert venue.ledger.cash["CNY"] == pytest.approx(100_000 - 1_000 - 5.01)
 
 
+def test_the_position_shows_the_price_paid_and_keeps_the_cost_with_fees_apart(venue):
+    buy_pingan(venue, volume=100)
+    position = venue.position_data(PINGAN)
+    assert position.price == 10.0
+    assert position.extra["cost"] == pytest.approx((1_000 + 5.01) / 100)
+
+
 def test_sell_pays_stamp_duty_of_its_date(venue):
     friday = datetime(2023, 8, 25, 10, 0, tzinfo=CHINA_TZ)
     buy_pingan(venue, 1000, when=friday - timedelta(days=1))

@@ -3,8 +3,6 @@ its place in the list, and the rows of the result tables, shared by the dock and
 
 from __future__ import annotations
 
-from vnpy.trader.constant import Interval
-
 from lianghua_app.i18n import tr
 from lianghua_app.markets import is_ashare, side_words
 from lianghua_app.ui import formatting
@@ -105,11 +103,6 @@ def trip_rows(config: BacktestConfig, result: BacktestResult) -> list[tuple]:
 
 def note_rows(config: BacktestConfig, result: BacktestResult) -> list[tuple]:
     return [(formatting.bar_time(n.datetime, config.interval), n.vt_orderid, n.reason) for n in result.notes]
-
-
-def interval_words(interval: Interval) -> str:
-    return {Interval.MINUTE: tr("1分钟"), Interval.HOUR: tr("1小时"), Interval.DAILY: tr("日线"),
-            Interval.WEEKLY: tr("周线"), Interval.TICK: tr("逐笔")}.get(interval, interval.value)
 
 
 def setting_words(setting: dict) -> str:

@@ -8,6 +8,7 @@ import html
 from pathlib import Path
 
 from lianghua_app.i18n import tr
+from lianghua_app.markets import interval_words
 
 from . import labels
 from .engine import BacktestConfig, BacktestResult
@@ -33,7 +34,7 @@ def write_html(path: Path, config: BacktestConfig, result: BacktestResult, image
     charts = "".join(f"<h2>{html.escape(title)}</h2><img alt='{html.escape(title)}' "
                      f"src='data:image/png;base64,{base64.b64encode(png).decode()}'>" for title, png in images.items())
     title = tr("{strategy} 回测：{symbol} {interval} {start:%Y-%m-%d} 至 {end:%Y-%m-%d}", strategy=config.strategy,
-               symbol=config.vt_symbol, interval=labels.interval_words(config.interval), start=config.start,
+               symbol=config.vt_symbol, interval=interval_words(config.interval), start=config.start,
                end=config.end)
     rules = {"ashare": tr("A股规则"), "crypto": tr("永续合约规则"), "none": tr("不加规则（与vnpy一致）")}
     rule = rules.get(config.rules, tr("按交易所自动选择"))

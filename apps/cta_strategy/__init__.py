@@ -8,5 +8,5 @@ from .engine import LiveCtaEngine
 
 
 class CtaApp(CtaStrategyApp):
-    app_module: str = "vnpy_ctastrategy"
+    app_module: str = __module__
     engine_class: type[LiveCtaEngine] = LiveCtaEngine

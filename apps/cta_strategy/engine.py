@@ -7,25 +7,31 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
+from datetime import UTC, datetime
 from typing import Any
 
 from vnpy.event import Event, EventEngine
+from vnpy.trader.constant import Interval
 from vnpy.trader.engine import MainEngine
 from vnpy.trader.event import EVENT_LOG, EVENT_TIMER
 from vnpy.trader.logger import WARNING
 from vnpy.trader.object import LogData
+from vnpy.trader.utility import ArrayManager
 from vnpy_ctastrategy.base import APP_NAME
 from vnpy_ctastrategy.engine import CtaEngine
 from vnpy_ctastrategy.template import CtaTemplate
 
 from lianghua_app.i18n import tr
 from lianghua_app.journal import journaled_position
-from lianghua_app.setting_versions import latest
+from lianghua_app.markets import interval_words
+from lianghua_app.setting_versions import latest, versions
 from lianghua_app.strategies import StrategyRegistry
 
+from .bars import DailyBarBuilder
 from .runner import StrategyRunner
 
 CALLBACK_SECONDS = 5.0
+BAR_INTERVAL = "bar_interval"       # a strategy setting: "d" runs it on daily bars, as backtested on them
 
 
 class LiveCtaEngine(CtaEngine):
@@ -40,6 +46,8 @@ class LiveCtaEngine(CtaEngine):
         # trade event is matched to a strategy: a strategy now sends from its own thread, and
         # the venue's answer must not be looked up before the id is known.
         self.order_lock = threading.RLock()
+        self.daily: dict[str, DailyBarBuilder] = {}     # strategies run on daily bars
+        self.warm_up_bars: dict[str, int] = {}
 
     def init_engine(self) -> None:
         # The GUI widget and headless callers may both ask; initialise once.
@@ -48,6 +56,7 @@ class LiveCtaEngine(CtaEngine):
         self.initialised = True
         super().init_engine()
         self.event_engine.register(EVENT_TIMER, self.watch_runners)
+        self.event_engine.register(EVENT_TIMER, self.close_daily_bars)
 
     def close(self) -> None:
         super().close()
@@ -70,6 +79,18 @@ class LiveCtaEngine(CtaEngine):
             parameters.update({k: v for k, v in saved.setting.items() if k in parameters})
         return parameters
 
+    def setting_sources(self, class_name: str) -> list[tuple[str, dict]]:
+        """Where a new strategy's parameters may come from: the class's defaults, then each saved
+        version (an applied optimisation), oldest to newest."""
+        defaults = CtaEngine.get_strategy_class_parameters(self, class_name)
+        sources = [(tr("策略类默认值"), defaults)]
+        for version in reversed(versions(class_name)):
+            run = tr("，优化运行#{run}", run=version.run_id) if version.run_id else ""
+            label = tr("保存的版本v{number}（{time:%Y-%m-%d %H:%M}{run}）", number=version.version,
+                       time=version.created, run=run)
+            sources.append((label, {**defaults, **{k: v for k, v in version.setting.items() if k in defaults}}))
+        return sources
+
     def refresh_classes(self) -> None:
         """Running strategies keep the class they started with; new ones get the latest."""
         self.classes.clear()
@@ -82,11 +103,74 @@ class LiveCtaEngine(CtaEngine):
             self.strategies.pop(strategy_name, None)
             self._warn(tr("创建策略{name}失败：策略类{cls}初始化出错（{kind}: {error}），请修改策略文件",
                           name=strategy_name, cls=class_name, kind=type(error).__name__, error=error))
+            return
+        if setting.get(BAR_INTERVAL) == Interval.DAILY.value and strategy_name in self.strategies:
+            self.daily[strategy_name] = DailyBarBuilder()
+
+    def bar_interval(self, strategy_name: str) -> Interval:
+        return Interval.DAILY if strategy_name in self.daily else Interval.MINUTE
+
+    # --- bars: warm-up and daily bars --------------------------------------------------------------
+    def load_bar(self, vt_symbol: str, days: int, interval: Interval, callback: Callable, use_database: bool) -> list:
+        """A strategy run on daily bars warms up on daily bars whatever its code asks; a warm-up
+        that finds nothing is said, since the strategy's indicators then start empty."""
+        strategy = getattr(callback, "__self__", None)
+        name = getattr(strategy, "strategy_name", "")
+        if name in self.daily:
+            interval = Interval.DAILY
+        bars = super().load_bar(vt_symbol, days, interval, callback, use_database)
+        if name:
+            self.warm_up_bars[name] = len(bars)
+            if not bars:
+                self._warn(tr("策略{name}预热没有取到{symbol}最近{days}天的{interval}K线：指标要等实时K线攒够后才可靠。"
+                              "请先用数据管理导入或下载历史K线", name=name, symbol=vt_symbol, days=days,
+                              interval=interval_words(interval)), strategy)
+        return bars
+
+    def process_tick_event(self, event: Event) -> None:
+        if not self.daily:
+            return super().process_tick_event(event)
+        tick = event.data
+        strategies = self.symbol_strategy_map[tick.vt_symbol]
+        if not strategies:
+            return
+        self.check_stop_order(tick)
+        for strategy in strategies:
+            if not strategy.inited:
+                continue
+            builder = self.daily.get(strategy.strategy_name)
+            if builder is None:
+                self.call_strategy_func(strategy, strategy.on_tick, tick)
+            elif (bar := builder.update(tick)) is not None:
+                self.call_strategy_func(strategy, strategy.on_bar, bar)
+
+    def close_daily_bars(self, event: Event) -> None:
+        now = datetime.now(UTC)
+        for name, builder in list(self.daily.items()):
+            strategy = self.strategies.get(name)
+            bar = builder.close(now)
+            if bar is not None and strategy is not None and strategy.inited:
+                self.call_strategy_func(strategy, strategy.on_bar, bar)
+
+    def start_strategy(self, strategy_name: str) -> None:
+        super().start_strategy(strategy_name)
+        strategy = self.strategies[strategy_name]
+        if not strategy.trading:
+            return
+        for value in vars(strategy).values():
+            if isinstance(value, ArrayManager) and not value.inited:
+                self._warn(tr("策略{name}已启动，但历史K线不足：指标需要{size}根{interval}K线，现有{count}根，"
+                              "就绪前的信号不可靠。请先导入或下载更早的历史K线", name=strategy_name, size=value.size,
+                              count=value.count, interval=interval_words(self.bar_interval(strategy_name))),
+                           strategy)
+                break
 
     def remove_strategy(self, strategy_name: str) -> bool:
         removed = super().remove_strategy(strategy_name)
-        if removed and strategy_name in self.runners:
-            self.runners.pop(strategy_name).stop()
+        if removed:
+            self.daily.pop(strategy_name, None)
+            if strategy_name in self.runners:
+                self.runners.pop(strategy_name).stop()
         return removed
 
     # --- one thread per strategy ------------------------------------------------------------------

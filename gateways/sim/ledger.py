@@ -12,13 +12,15 @@ class StockHolding:
     yd_volume: float = 0.0   # held since before today: the sellable base (T+1)
     frozen: float = 0.0      # in pending sell orders
     cost: float = 0.0        # average cost per share, fees included
+    price: float = 0.0       # average price paid per share, without fees (0: an older save, cost stands in)
 
     @property
     def available(self) -> float:
         return max(self.yd_volume - self.frozen, 0.0)
 
-    def buy(self, qty: float, cost_total: float) -> None:
-        self.cost = (self.cost * self.volume + cost_total) / (self.volume + qty)
+    def buy(self, qty: float, turnover: float, fees: float) -> None:
+        self.cost = (self.cost * self.volume + turnover + fees) / (self.volume + qty)
+        self.price = ((self.price or self.cost) * self.volume + turnover) / (self.volume + qty)
         self.volume += qty
 
     def sell(self, qty: float) -> None:
@@ -26,7 +28,7 @@ class StockHolding:
         self.yd_volume -= qty
         self.frozen -= qty
         if self.volume <= 0:
-            self.volume = self.yd_volume = self.frozen = self.cost = 0.0
+            self.volume = self.yd_volume = self.frozen = self.cost = self.price = 0.0
 
 
 @dataclass

@@ -300,7 +300,7 @@ class SimVenue:
             holding.sell(qty)
         else:
             self.ledger.cash["CNY"] -= turnover + fees.total
-            holding.buy(qty, turnover + fees.total)
+            holding.buy(qty, turnover, fees.total)
             remaining = order.volume - order.traded - qty
             still = 0.0
             if remaining > 0:
@@ -364,9 +364,12 @@ class SimVenue:
         if markets.is_ashare(contract.exchange):
             h = self.ledger.stock(vt_symbol)
             last = tick.last_price if tick else h.cost
-            return PositionData(symbol=contract.symbol, exchange=contract.exchange, direction=Direction.LONG,
-                                volume=h.volume, frozen=h.frozen, price=h.cost, pnl=(last - h.cost) * h.volume,
-                                yd_volume=h.yd_volume, gateway_name=self.gateway_name)
+            position = PositionData(symbol=contract.symbol, exchange=contract.exchange, direction=Direction.LONG,
+                                    volume=h.volume, frozen=h.frozen, price=h.price or h.cost,
+                                    pnl=(last - h.cost) * h.volume, yd_volume=h.yd_volume,
+                                    gateway_name=self.gateway_name)
+            position.extra = {"cost": h.cost}      # what a share cost with its fees: the PnL's base
+            return position
         p = self.ledger.perp(vt_symbol)
         mark = (tick.extra or {}).get("mark_price", tick.last_price) if tick else p.entry
         position = PositionData(symbol=contract.symbol, exchange=contract.exchange, direction=Direction.NET,

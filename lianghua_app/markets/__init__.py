@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from vnpy.trader.constant import Direction, Exchange, Offset, OrderType
+from vnpy.trader.constant import Direction, Exchange, Interval, Offset, OrderType
 from vnpy.trader.object import ContractData, OrderRequest, TickData
 
 from ..i18n import tr
@@ -75,6 +75,11 @@ def side_words(exchange: Exchange, direction: Direction, offset: Offset) -> str:
     if offset is Offset.OPEN:
         return tr("开多") if long else tr("开空")
     return tr("平空") if long else tr("平多")
+
+
+def interval_words(interval: Interval) -> str:
+    return {Interval.MINUTE: tr("1分钟"), Interval.HOUR: tr("1小时"), Interval.DAILY: tr("日线"),
+            Interval.WEEKLY: tr("周线"), Interval.TICK: tr("逐笔")}.get(interval, interval.value)
 
 
 def describe_order(order) -> str:

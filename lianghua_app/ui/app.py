@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vnpy.trader.ui import QtWidgets, create_qapp
+from vnpy.trader.ui import QtCore, QtWidgets, create_qapp
 
 from ..bootstrap import build_engine, connect_qmt_gateway, start_jobs
 from ..i18n import tr
@@ -11,8 +11,22 @@ from ..settings import SettingsStore
 from .main_window import MainWindow
 
 
+def install_translations(app: QtWidgets.QApplication, language: str) -> QtCore.QTranslator | None:
+    """Qt's own words (Yes/No, OK/Cancel, file dialogs) in the user's language: Qt ships them,
+    they are only loaded when asked."""
+    if not language.startswith("zh"):
+        return None
+    translator = QtCore.QTranslator(app)
+    folder = QtCore.QLibraryInfo.path(QtCore.QLibraryInfo.LibraryPath.TranslationsPath)
+    if not translator.load(f"qtbase_{language}", folder):
+        return None
+    app.installTranslator(translator)
+    return translator
+
+
 def run_gui(data_dir: DataDir, store: SettingsStore) -> int:
     app = create_qapp("LiangHua")
+    install_translations(app, store.current["language"])
     engine = build_engine(data_dir, store.current)
     for problem in store.problems:
         engine.write_log(tr("设置问题：{problem}", problem=problem), source="Settings")

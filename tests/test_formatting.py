@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 import pytest
 from vnpy.trader.constant import Interval
 
+from lianghua_app import formatting
 from lianghua_app.markets import CHINA_TZ
-from lianghua_app.ui import formatting
 
 
 @pytest.mark.parametrize(("value", "text"), [(1_000_000.0, "1,000,000.00"), (5.1, "5.10"), (-1234.5, "-1,234.50"),

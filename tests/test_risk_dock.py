@@ -69,6 +69,7 @@ def test_usage_bars_and_the_refusal_list_follow_the_orders(engine, sim, risk, do
     dock.refresh()
     assert dock.bars["order_rate"].text() == "1/4" and dock.bars["order_rate"].value() == 250
     assert dock.rejections_table.cell_text(0, 3) == "单笔委托数量 500 超过上限 100"
+    assert dock.rejections_table.cell_text(0, 1) == "单笔数量"
 
 
 def test_a_tripped_breaker_shows_its_reason_and_resets_only_when_confirmed(engine, sim, risk, dock):

@@ -3,9 +3,9 @@ its place in the list, and the rows of the result tables, shared by the dock and
 
 from __future__ import annotations
 
+from lianghua_app import formatting
 from lianghua_app.i18n import tr
 from lianghua_app.markets import is_ashare, side_words
-from lianghua_app.ui import formatting
 
 from .engine import BacktestConfig, BacktestResult
 

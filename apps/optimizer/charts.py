@@ -9,6 +9,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtWidgets
 
+from lianghua_app import formatting
 from lianghua_app.i18n import tr
 
 from .evaluate import Trial
@@ -68,7 +69,8 @@ def history(trials: list[Trial], target: str, minimize: bool = False) -> tuple[l
 
 def _ticks(values: list) -> list[list[tuple[float, str]]]:
     step = max(1, len(values) // 12)
-    return [[(i, f"{v:g}" if isinstance(v, float) else str(v)) for i, v in enumerate(values) if i % step == 0]]
+    return [[(i, formatting.compact(v) if isinstance(v, float) else str(v))
+             for i, v in enumerate(values) if i % step == 0]]
 
 
 class HeatMap(QtWidgets.QWidget):

@@ -83,9 +83,5 @@ class Check:
     notional: float                  # price * volume * contract size
 
 
-def number(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4f}".rstrip("0")
 
 
-def money(value: float) -> str:
-    return f"{value:,.2f}"

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from vnpy.trader.constant import Direction
 
+from lianghua_app.formatting import quantity as number
 from lianghua_app.i18n import tr
 
 from .book import UNCLASSIFIED
-from .context import Check, number
+from .context import Check
 
 
 def _no_equity(c: Check) -> str:

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 
 from vnpy.trader.object import AccountData
 
+from lianghua_app.formatting import money
 from lianghua_app.i18n import tr
 
 from .breaker import ACCOUNT
-from .context import money
 from .day import market_of_currency
 
 if TYPE_CHECKING:

@@ -11,9 +11,9 @@ from vnpy.trader.constant import Direction, Interval
 from vnpy.trader.database import get_database
 from vnpy.trader.object import OrderData, PositionData, TickData
 
+from lianghua_app.formatting import quantity as number
 from lianghua_app.i18n import tr
 
-from .context import number
 from .exits import Bars, Watch, closing_order, exit_reason, needs_atr
 
 if TYPE_CHECKING:

@@ -13,10 +13,11 @@ from datetime import datetime
 from vnpy.trader.constant import Direction
 from vnpy.trader.object import OrderRequest
 
+from lianghua_app.formatting import quantity as number
 from lianghua_app.i18n import tr
 
 from . import limits
-from .context import Check, number
+from .context import Check
 from .day import MARKET_ZONES, parse_clock
 
 

@@ -11,11 +11,12 @@ from PySide6 import QtCore, QtWidgets
 from vnpy.event import EventEngine
 from vnpy.trader.engine import MainEngine
 
+from lianghua_app import formatting
+from lianghua_app.formatting import money
 from lianghua_app.i18n import tr
 from lianghua_app.ui.tables import RecordTable
 
 from .config import RECOMMENDED
-from .context import money
 from .engine import APP_NAME, RiskEngine
 from .rules import RULES
 
@@ -168,9 +169,10 @@ class RiskWidget(QtWidgets.QWidget):
         for name, bar in self.bars.items():
             value, limit = usage.get(name, (0, 0))
             bar.setValue(int(min(value / limit, 1) * 1000) if limit else 0)
-            bar.setFormat(f"{value:,.4g}/{limit:,.4g}" if name in usage else "-")
+            bar.setFormat(f"{formatting.compact(value)}/{formatting.compact(limit)}" if name in usage else "-")
         latest = self.engine.rejections[0] if self.engine.rejections else None
         if latest is not self.shown_rejections:
             self.shown_rejections = latest
-            self.rejections_table.set_rows([(r.time.strftime("%H:%M:%S"), r.rule, r.vt_symbol, r.reason)
+            self.rejections_table.set_rows([(formatting.clock(r.time), tr(RULES[r.rule].label) if r.rule in RULES
+                                             else r.rule, r.vt_symbol, r.reason)
                                             for r in list(self.engine.rejections)[:200]])

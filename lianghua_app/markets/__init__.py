@@ -83,11 +83,13 @@ def interval_words(interval: Interval) -> str:
 
 
 def describe_order(order) -> str:
-    """An order request or order in words: "000001.SZSE 买入 150 限价 11.00"."""
+    """An order request or order in words: "000001.SZSE 买入 150股 限价 11.00"."""
+    from ..formatting import price, quantity  # formatting reads this package's clock
+
     unit = tr("股") if is_ashare(order.exchange) else ""
-    volume = f"{order.volume:,.8f}".rstrip("0").rstrip(".")
-    price = tr("限价 {price}", price=f"{order.price:g}") if order.type is OrderType.LIMIT else order.type.value
-    return f"{order.vt_symbol} {side_words(order.exchange, order.direction, order.offset)} {volume}{unit} {price}"
+    limit = tr("限价 {price}", price=price(order.price)) if order.type is OrderType.LIMIT else order.type.value
+    side = side_words(order.exchange, order.direction, order.offset)
+    return f"{order.vt_symbol} {side} {quantity(order.volume)}{unit} {limit}"
 
 
 def is_buy(req: OrderRequest) -> bool:

@@ -12,6 +12,7 @@ from vnpy.event import Event
 from vnpy.trader.constant import Status
 from vnpy.trader.event import EVENT_ORDER
 
+from .. import formatting
 from ..engine import TradingEngine
 from ..events import (
     EVENT_GATEWAY_STATUS,
@@ -22,7 +23,6 @@ from ..events import (
 )
 from ..i18n import tr
 from ..markets import describe_order
-from . import formatting
 from .monitors import (
     ExplainedActiveOrderMonitor,
     ExplainedOrderMonitor,

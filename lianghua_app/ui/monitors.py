@@ -22,8 +22,8 @@ from vnpy.trader.ui.widget import (
     TradeMonitor,
 )
 
+from .. import formatting
 from ..i18n import tr
-from . import formatting
 
 
 def _formatted(base: type[BaseCell], show) -> type[BaseCell]:

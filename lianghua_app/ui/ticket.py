@@ -12,9 +12,9 @@ from vnpy.trader.constant import Direction, Exchange, Offset, OrderType
 from vnpy.trader.object import OrderRequest, PositionData, TickData
 from vnpy.trader.ui.widget import TradingWidget
 
+from .. import formatting
 from ..i18n import tr
 from ..markets import is_ashare
-from . import formatting
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from datetime import datetime, time
 
 from vnpy.trader.constant import Interval
 
-from ..markets import CHINA_TZ
+from .markets import CHINA_TZ
 
 MISSING = "—"
 
@@ -61,6 +61,16 @@ def number(value: object, places: int = 2) -> str:
     """A plain figure (a ratio, a count of days) without scientific notation."""
     figure = _finite(value)
     return MISSING if figure is None else f"{figure:,.{places}f}"
+
+
+def compact(value: object) -> str:
+    """A figure of any size, short and without an exponent: 1,250,000 / 12.5 / 0.0003."""
+    figure = _finite(value)
+    if figure is None:
+        return MISSING
+    if abs(figure) >= 1000:
+        return f"{figure:,.0f}"
+    return f"{figure:.8f}".rstrip("0").rstrip(".") or "0"
 
 
 def beijing(moment: datetime) -> datetime:

@@ -30,7 +30,7 @@ def run_gui(data_dir: DataDir, store: SettingsStore) -> int:
     engine = build_engine(data_dir, store.current)
     for problem in store.problems:
         engine.write_log(tr("设置问题：{problem}", problem=problem), source="Settings")
-    window = MainWindow(engine, data_dir.layout_file)
+    window = MainWindow(engine, data_dir.layout_file, store=store)
     if store.current["qmt.autoconnect"]:
         connect_qmt_gateway(engine)
     start_jobs(engine)

@@ -23,6 +23,9 @@ from ..events import (
 )
 from ..i18n import tr
 from ..markets import describe_order
+from ..settings import SettingsStore
+from .connect_dialog import QmtConnectDialog
+from .help_dialog import AboutDialog, ReadmeDialog, open_folder
 from .monitors import (
     ExplainedActiveOrderMonitor,
     ExplainedOrderMonitor,
@@ -32,6 +35,7 @@ from .monitors import (
     QuoteMonitor,
     ReadableLogMonitor,
 )
+from .settings_dialog import SettingsDialog
 from .ticket import OrderTicket
 
 LAYOUT_VERSION = 2          # the trading layout of 2026-12; older saved layouts are not restored
@@ -58,9 +62,14 @@ class MainWindow(QtWidgets.QMainWindow):
     halt_signal = QtCore.Signal(Event)
     order_signal = QtCore.Signal(Event)
 
-    def __init__(self, engine: TradingEngine, layout_file: Path, confirm_exit: bool = True) -> None:
+    def __init__(self, engine: TradingEngine, layout_file: Path, confirm_exit: bool = True,
+                 store: SettingsStore | None = None) -> None:
         super().__init__()
         self.engine = engine
+        self.store = store or SettingsStore(engine.data_dir.settings_file)
+        if store is None:
+            self.store.load()
+        self.dialog: QtWidgets.QDialog | None = None
         self.layout_file = layout_file
         self.confirm_exit = confirm_exit
         self.docks: dict[str, QtWidgets.QDockWidget] = {}
@@ -148,8 +157,10 @@ class MainWindow(QtWidgets.QMainWindow):
         bar.setNativeMenuBar(False)
         system = bar.addMenu(tr("系统"))
         for name in self.engine.get_all_gateway_names():
-            action = system.addAction(tr("连接{name}", name=name))
+            action = system.addAction(tr("连接{name}…", name=name) if name == "QMT" else tr("连接{name}", name=name))
             action.triggered.connect(lambda _=False, n=name: self.connect_gateway(n))
+        system.addSeparator()
+        system.addAction(tr("设置…"), self.open_settings)
         system.addSeparator()
         system.addAction(tr("退出"), self.close)
         self.view_menu = bar.addMenu(tr("视图"))
@@ -158,6 +169,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.view_menu.addSeparator()
         self.reset_action = self.view_menu.addAction(tr("重置布局"), self.reset_layout)
         self.view_menu.addAction(tr("保存布局"), self.save_layout)
+        help_menu = bar.addMenu(tr("帮助"))
+        help_menu.addAction(tr("使用说明"), lambda: self.show_dialog(ReadmeDialog(self)))
+        help_menu.addAction(tr("打开数据文件夹"), lambda: open_folder(self.engine.data_dir.root))
+        help_menu.addAction(tr("打开日志文件夹"), lambda: open_folder(self.engine.data_dir.logs_dir))
+        help_menu.addAction(tr("关于"), lambda: self.show_dialog(
+            AboutDialog(self.engine.data_dir.root, self.engine.data_dir.logs_dir, self)))
 
     def _build_status_bar(self) -> None:
         status_bar = self.statusBar()
@@ -250,10 +267,29 @@ class MainWindow(QtWidgets.QMainWindow):
             manager.update_class_combo()
             manager.class_combo.setCurrentText(current)
 
-    def connect_gateway(self, name: str) -> None:
+    def show_dialog(self, dialog: QtWidgets.QDialog) -> QtWidgets.QDialog:
+        """Non-modal: the quotes and orders keep moving behind it."""
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        self.dialog = dialog
+        return dialog
+
+    def open_settings(self) -> QtWidgets.QDialog:
+        return self.show_dialog(SettingsDialog(self.store, self.engine.data_dir.root.name, self))
+
+    def connect_gateway(self, name: str) -> QtWidgets.QDialog | None:
+        if name == "QMT":
+            return self.show_dialog(QmtConnectDialog(self.engine, self.store, self))
+        if name == "SIM":
+            from ..bootstrap import connect_sim_gateway
+
+            status = self.engine.gateway_status.get("SIM")
+            if not (status and status.connected):
+                connect_sim_gateway(self.engine)
+            return None
         from vnpy.trader.ui.widget import ConnectDialog
 
-        ConnectDialog(self.engine, name).exec()
+        return self.show_dialog(ConnectDialog(self.engine, name))
 
     # --- layout -------------------------------------------------------------------------
     def save_layout(self) -> None:

@@ -222,3 +222,14 @@ def test_yes_and_no_buttons_speak_the_users_language(qtbot):
         assert sorted(button.text() for button in box.buttons()) == ["否(&N)", "是(&Y)"]
     finally:
         app.removeTranslator(translator)
+
+
+def test_the_app_and_every_dock_have_an_icon_from_resources(window):
+    from lianghua_app.ui.icons import icon_path
+
+    assert icon_path("app").is_file() and not window.windowIcon().isNull()
+    keys = {window.windowIcon().cacheKey()}
+    for key, dock in window.docks.items():
+        assert icon_path(key.removeprefix("app:")).is_file(), key
+        keys.add(dock.windowIcon().cacheKey())
+    assert len(keys) == len(window.docks) + 1, "each dock its own icon, none falling back to the app's"

@@ -8,6 +8,7 @@ from ..bootstrap import build_engine, connect_qmt_gateway, start_jobs
 from ..i18n import tr
 from ..paths import DataDir
 from ..settings import SettingsStore
+from .icons import icon
 from .main_window import MainWindow
 
 
@@ -26,6 +27,7 @@ def install_translations(app: QtWidgets.QApplication, language: str) -> QtCore.Q
 
 def run_gui(data_dir: DataDir, store: SettingsStore) -> int:
     app = create_qapp("LiangHua")
+    app.setWindowIcon(icon("app"))
     install_translations(app, store.current["language"])
     engine = build_engine(data_dir, store.current)
     for problem in store.problems:

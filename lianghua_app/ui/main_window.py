@@ -26,6 +26,7 @@ from ..markets import describe_order
 from ..settings import SettingsStore
 from .connect_dialog import QmtConnectDialog
 from .help_dialog import AboutDialog, ReadmeDialog, open_folder
+from .icons import icon
 from .monitors import (
     ExplainedActiveOrderMonitor,
     ExplainedOrderMonitor,
@@ -77,6 +78,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.status_labels: dict[str, QtWidgets.QLabel] = {}
         self.setWindowTitle(tr("量化 LiangHua 交易工作站 — {path}", path=engine.data_dir.root))
         self.setObjectName("LiangHuaMainWindow")
+        self.setWindowIcon(icon("app"))
         self.setDockOptions(QtWidgets.QMainWindow.DockOption.AllowTabbedDocks
                             | QtWidgets.QMainWindow.DockOption.AllowNestedDocks
                             | QtWidgets.QMainWindow.DockOption.AnimatedDocks)
@@ -112,7 +114,7 @@ class MainWindow(QtWidgets.QMainWindow):
             except Exception as error:  # one broken app must not take the window down
                 self.engine.write_log(tr("应用{name}界面加载失败：{error}", name=app.display_name, error=error))
                 continue
-            dock = self._add_dock(f"app:{app.app_name}", app.display_name, widget, Area.RightDockWidgetArea)
+            dock = self._add_dock(f"app:{app.app_name}", tr(app.display_name), widget, Area.RightDockWidgetArea)
             self.tabifyDockWidget(first_app_dock or docks["ticks"], dock)
             first_app_dock = first_app_dock or docks["ticks"]
         docks["ticks"].raise_()
@@ -147,6 +149,7 @@ class MainWindow(QtWidgets.QMainWindow):
                          | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.addDockWidget(area, dock)
+        dock.setWindowIcon(icon(key.removeprefix("app:")))
         self.docks[key] = dock
         self.widgets[key] = widget
         return dock

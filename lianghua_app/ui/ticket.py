@@ -63,8 +63,8 @@ class OrderTicket(TradingWidget):
         form.deleteLater()
         ladder = QtWidgets.QGridLayout()
         ladder.setVerticalSpacing(2)
-        names = [tr("卖{level}", level=n) for n in reversed(LEVELS)] + [tr("最新")] + \
-                [tr("买{level}", level=n) for n in LEVELS]
+        names = [tr("卖{level}", level=tr(n)) for n in reversed(LEVELS)] + [tr("最新")] + \
+                [tr("买{level}", level=tr(n)) for n in LEVELS]
         self.level_labels = []
         for row, name in enumerate(names):
             label = QtWidgets.QLabel(name)

@@ -29,6 +29,7 @@ def run_checks(data_dir: DataDir) -> list[CheckResult]:
     checks: list[tuple[str, bool, Callable[[], str]]] = [
         ("Python", True, _python),
         ("Qt platform plugin", True, _qt_platform),
+        ("Chinese font", False, _cjk_font),
         ("TA-Lib", True, _talib),
         ("Database", True, lambda: _database(data_dir)),
         ("OS keyring", False, _keyring),
@@ -52,14 +53,29 @@ def _python() -> str:
     return sys.version.split()[0]
 
 
-def _qt_platform() -> str:
-    # In a child process: a missing platform plugin aborts the process instead of raising.
-    code = "from PySide6.QtWidgets import QApplication; app = QApplication([]); print(app.platformName())"
+def _in_qt(statement: str) -> str:
+    """What `statement` prints in a child process with a QApplication: a missing platform plugin
+    aborts the process instead of raising."""
+    code = f"from PySide6.QtWidgets import QApplication; from PySide6.QtGui import QFontDatabase; " \
+           f"app = QApplication([]); {statement}"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["?"])[-1]
-        raise RuntimeError(tr("Qt 无法启动：{error}（Linux 无显示器时可设置 QT_QPA_PLATFORM=offscreen）", error=last))
+        raise RuntimeError(tr("Qt 无法启动：{error}（Linux 无显示器时可设置 QT_QPA_PLATFORM=offscreen；"
+                              "缺少 xcb 库时见 README 的安装说明）", error=last))
     return done.stdout.strip()
+
+
+def _qt_platform() -> str:
+    return _in_qt("print(app.platformName())")
+
+
+def _cjk_font() -> str:
+    families = _in_qt("print('\\n'.join(QFontDatabase.families(QFontDatabase.WritingSystem.SimplifiedChinese)))")
+    if not families:
+        raise RuntimeError(tr("没有找到中文字体：界面上的中文会显示成方框。Linux 上请安装 fonts-noto-cjk"
+                              "（sudo apt-get install fonts-noto-cjk）"))
+    return families.splitlines()[0]
 
 
 def _talib() -> str:

@@ -62,3 +62,14 @@ def test_a_database_with_damaged_pages_is_found(tmp_path):
     data_dir.database_file.write_bytes(bytes(data))
     [database] = [r for r in run_checks(data_dir) if r.name == "Database"]
     assert not database.ok and "损坏" in database.detail
+
+
+def test_a_machine_without_a_chinese_font_gets_a_warning_that_says_what_to_install(data_dir, tmp_path, monkeypatch):
+    (tmp_path / "no-fonts").mkdir()
+    config = tmp_path / "fonts.conf"
+    config.write_text(f'<?xml version="1.0"?><fontconfig><dir>{tmp_path / "no-fonts"}</dir>'
+                      f'<cachedir>{tmp_path / "cache"}</cachedir></fontconfig>', encoding="utf-8")
+    monkeypatch.setenv("FONTCONFIG_FILE", str(config))
+    font = next(r for r in run_checks(data_dir) if r.name == "Chinese font")
+    assert (font.ok, font.required, font.label) == (False, False, "WARN")
+    assert "fonts-noto-cjk" in font.detail

@@ -97,6 +97,8 @@ def _parser() -> argparse.ArgumentParser:
     opt.add_argument("--seed", type=int, default=7)
     opt.add_argument("--json", action="store_true", help="last line of stdout: the result as JSON")
     sub.add_parser("data", parents=[common], help="list the bars in the database")
+    sub.add_parser("sample-data", parents=[common],
+                   help="store generated sample bars to try backtests on (use a profile of its own: --profile sample)")
     sub.add_parser("settings", parents=[common], help="show the settings and where they live")
     secret = sub.add_parser("secret", parents=[common], help="store credentials in the OS keyring")
     secret.add_argument("action", choices=["set", "delete"])
@@ -283,16 +285,19 @@ def cmd_backtest(args: argparse.Namespace, data_dir: DataDir, store: SettingsSto
         write_trades(result, args.trades)
     if args.daily:
         write_daily(result, args.daily)
-    for note in result.notes:
-        print(f"{note.datetime:%Y-%m-%d %H:%M} {note.vt_orderid}: {note.reason}", file=sys.stderr)
+    from apps.backtester import labels
+
+    for moment, orderid, reason in labels.note_rows(config, result):
+        print(f"{moment} {orderid}: {reason}", file=sys.stderr)
     stats = result.statistics
     if args.json:
         print(json.dumps(stats, ensure_ascii=False, default=str))
     else:
-        for key in ("start_date", "end_date", "total_return", "annual_return", "max_ddpercent", "sharpe_ratio",
-                    "sortino_ratio", "calmar_ratio", "trade_count", "win_rate", "profit_factor",
-                    "buy_and_hold_return"):
-            print(f"{key:<22}{stats.get(key)}")
+        for name, value in labels.statistic_rows(stats, config.vt_symbol, config.capital, labels.SUMMARY):
+            print(f"{name}：{value}")
+    explanation = labels.no_trade_reason(result)
+    if explanation:
+        print(explanation, file=sys.stderr)
     return 0
 
 
@@ -350,6 +355,27 @@ def cmd_optimize(args: argparse.Namespace, data_dir: DataDir, store: SettingsSto
     return 0
 
 
+def cmd_sample_data(args: argparse.Namespace, data_dir: DataDir, store: SettingsStore) -> int:
+    _bind(data_dir, store)
+    from apps.data_manager.sample import SampleDataError, write_sample_data
+
+    from .vnpy_env import release_vnpy_database
+
+    try:
+        written = write_sample_data()
+    except SampleDataError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    finally:
+        release_vnpy_database()
+    for vt_symbol, interval, count in written:
+        print(tr("已写入{symbol}的{count}根{interval}样例K线（随机生成，非真实行情）", symbol=vt_symbol, count=count,
+                 interval=interval.value))
+    print(tr("试一试：lianghua backtest --profile {profile} --strategy DoubleMaStrategy --symbol 000001.SZSE "
+             "--interval d --start 2021-01-04 --param fixed_size=100", profile=args.profile))
+    return 0
+
+
 def cmd_data(args: argparse.Namespace, data_dir: DataDir, store: SettingsStore) -> int:
     _bind(data_dir, store)
     engine = _headless_engine(data_dir, store)
@@ -400,6 +426,7 @@ def _headless_engine(data_dir: DataDir, store: SettingsStore):
 
 
 COMMANDS = {
+    "sample-data": cmd_sample_data,
     "gui": cmd_gui,
     "check": cmd_check,
     "import-csv": cmd_import_csv,

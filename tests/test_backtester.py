@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from threading import Event
 
 import pytest
+from conftest import trending_closes
 from vnpy.trader.constant import Exchange, Interval
 from vnpy.trader.database import get_database
 from vnpy.trader.object import BarData
@@ -22,6 +23,8 @@ from vnpy_ctastrategy.strategies.double_ma_strategy import DoubleMaStrategy
 
 from apps.backtester import bars
 from apps.backtester.engine import BacktestConfig, BacktestError, parse_setting, run_backtest
+from apps.backtester.labels import no_trade_reason
+from apps.data_manager.sample import SampleDataError, write_sample_data
 from lianghua_app.cli import main
 from lianghua_app.markets import CHINA_TZ
 
@@ -278,3 +281,24 @@ def test_statistics_read_in_order_with_chinese_names_and_units():
     assert rows == [("开始日期", "2024-01-02"), ("起始资金", "1,000,000.00 元"), ("总盈亏", "125,000.00 元"),
                     ("总收益率", "12.50%"), ("最长回撤天数", "12 天"), ("夏普比率", "1.23"), ("成交笔数", "8")]
     assert statistic_rows({"funding_paid": 3.5}, "BTCUSDT.GLOBAL")[0] == ("资金费支出", "3.50 USDT")
+
+
+def test_a_run_without_trades_says_which_rule_refused_its_orders(data_dir):
+    result = ashare_run(trending_closes(30), buy_volume=50, sell_volume=50)
+    assert result.trades == []
+    explanation = no_trade_reason(result)
+    assert "没有成交" in explanation and "不足一手（最少100股）" in explanation
+
+
+def test_sample_data_lets_a_new_user_backtest_a_lot_sized_strategy(data_dir):
+    from lianghua_app.strategies import StrategyRegistry
+
+    written = write_sample_data()
+    assert [symbol for symbol, _, _ in written] == ["000001.SZSE", "600519.SSE", "BTCUSDT.GLOBAL"]
+    registry = StrategyRegistry()
+    config = BacktestConfig("AshareTrendLotsStrategy", "000001.SZSE", Interval.DAILY,
+                            datetime(2021, 1, 4, tzinfo=CHINA_TZ), datetime(2023, 12, 31, tzinfo=CHINA_TZ))
+    result = run_backtest(config, registry.classes)
+    assert len(result.trades) >= 10 and all(t.volume % 100 == 0 for t in result.trades)
+    with pytest.raises(SampleDataError, match="--profile sample"):
+        write_sample_data()

@@ -142,3 +142,14 @@ def test_half_a_million_candles_draw_no_more_than_one_per_pixel(qtbot):
     chart.plot_widget.grab()
     assert chart.candles.drawn == pytest.approx(100, abs=2)      # zoomed in: every bar its own candle
     assert chart.plot.getViewBox().viewRange()[1][1] < close.max()  # prices refit to the visible bars
+
+
+def test_a_run_without_trades_points_at_the_rule_that_refused_them(dock, qtbot):
+    get_database().save_bar_data(minute_bars("000001", Exchange.SZSE, days=30))
+    choose(dock, "DoubleMaStrategy")
+    dock.rules_combo.setCurrentIndex(dock.rules_combo.findData("ashare"))       # DoubleMa trades one share
+    with qtbot.waitSignal(dock.finished, timeout=60_000):
+        dock.run_button.click()
+    assert dock.result.trades == [] and dock.result.notes
+    assert "没有成交" in dock.status_label.text() and "不足一手" in dock.status_label.text()
+    assert dock.tabs.currentWidget() is dock.notes_table

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from vnpy.trader.constant import Direction
 from vnpy.trader.object import BarData, OrderData
 
+from lianghua_app.formatting import money, quantity
 from lianghua_app.i18n import tr
 from lianghua_app.markets import ashare, crypto
 
@@ -108,19 +109,22 @@ class AshareBook(Book):
         if order.direction == Direction.SHORT:
             if order.volume <= self.sellable:
                 return order.volume, ""
-            return max(self.sellable, 0.0), tr("可卖数量{available}（T+1，不可卖空），委托{volume}",
-                                                available=self.sellable, volume=order.volume)
+            available = max(self.sellable, 0.0)
+            return available, tr("卖出{volume}股超过可卖的{available}股（T+1：当日买入的次日才能卖；A股不能卖空）",
+                                 available=quantity(available), volume=quantity(order.volume))
         volume = order.volume
         if volume < rule.minimum:
-            return 0.0, tr("买入数量{volume}不足最低{minimum}股", volume=volume, minimum=rule.minimum)
+            return 0.0, tr("买入{volume}股不足一手（最少{minimum}股）：策略须按整手下单", volume=quantity(volume),
+                           minimum=rule.minimum)
         lots = rule.minimum + (volume - rule.minimum) // rule.step * rule.step
-        reason = tr("买入须为整手，{volume}股按{lots}股成交", volume=volume, lots=lots) if lots != volume else ""
+        reason = tr("买入须为整手，{volume}股按{lots}股成交", volume=quantity(volume), lots=quantity(lots)) \
+            if lots != volume else ""
         while lots >= rule.minimum and self._cost(price, lots) > self.cash:
             lots -= rule.step
         if lots < rule.minimum:
-            return 0.0, tr("资金不足：可用{cash:.2f}元，不够买入{minimum}股", cash=self.cash, minimum=rule.minimum)
+            return 0.0, tr("资金不足：可用{cash}元，不够买入{minimum}股", cash=money(self.cash), minimum=rule.minimum)
         if lots < volume and not reason:
-            reason = tr("资金不足，{volume}股减为{lots}股", volume=volume, lots=lots)
+            reason = tr("资金不足，{volume}股减为{lots}股", volume=quantity(volume), lots=quantity(lots))
         return float(lots), reason
 
     def _cost(self, price: float, volume: float) -> float:

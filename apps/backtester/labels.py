@@ -3,6 +3,8 @@ its place in the list, and the rows of the result tables, shared by the dock and
 
 from __future__ import annotations
 
+from vnpy.trader.constant import Direction
+
 from lianghua_app import formatting
 from lianghua_app.i18n import tr
 from lianghua_app.markets import is_ashare, side_words
@@ -63,16 +65,40 @@ def show(value: object, kind: str, unit: str) -> str:
     return formatting.number(value)
 
 
-def statistic_rows(statistics: dict, vt_symbol: str, capital: float | None = None) -> list[tuple[str, str]]:
-    """(name, value with unit), in reading order; statistics not in the table follow by key."""
+SUMMARY = ("start_date", "end_date", "capital", "end_balance", "total_net_pnl", "total_return", "annual_return",
+           "buy_and_hold_return", "max_ddpercent", "sharpe_ratio", "sortino_ratio", "calmar_ratio", "trade_count",
+           "win_rate", "profit_factor", "total_commission", "funding_paid", "liquidations")
+
+
+def statistic_rows(statistics: dict, vt_symbol: str, capital: float | None = None,
+                   keys: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
+    """(name, value with unit), in reading order; statistics not in the table follow by key.
+    `keys` keeps only those (the command line's summary)."""
     unit = currency_unit(vt_symbol)
     values = dict(statistics)
     if capital is not None:
         values.setdefault("capital", capital)
+    if keys is not None:
+        values = {key: value for key, value in values.items() if key in keys}
     rows = [(tr(label), show(values[key], kind, unit)) for key, label, kind in STATISTICS if key in values]
     known = {key for key, _, _ in STATISTICS} | HIDDEN
     rows += [(key, show(value, "ratio", unit)) for key, value in values.items() if key not in known]
     return rows
+
+
+def no_trade_reason(result: BacktestResult) -> str | None:
+    """Why a run made no trade, pointing at the rule that refused its orders; None if it traded."""
+    if result.trades:
+        return None
+    if result.notes:
+        # A refused buy is the cause; the sells refused after it (nothing held) only follow from it.
+        buys = {order.vt_orderid for order in result.orders if order.direction is Direction.LONG}
+        cause = next((note for note in result.notes if note.vt_orderid in buys), result.notes[0])
+        return tr("没有成交：{count}笔委托被市场规则拒绝或削减，例如“{reason}”（全部见“规则提示”）",
+                  count=len(result.notes), reason=cause.reason)
+    if result.orders:
+        return tr("没有成交：{count}笔委托的价格一直未被K线触及", count=len(result.orders))
+    return tr("没有成交：策略没有发出委托（检查参数，以及K线数量是否够指标预热）")
 
 
 def statistic_label(key: str) -> str:

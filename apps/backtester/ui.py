@@ -143,6 +143,11 @@ class BacktesterWidget(RunDock, QtWidgets.QWidget):
         self.status_label.setText(tr("完成：{bars}根K线，{trades}笔成交，总收益{ret:.2f}%", bars=result.bar_count,
                                      trades=len(result.trades), ret=stats.get("total_return", 0.0)))
         self.show_result(result)
+        explanation = labels.no_trade_reason(result)
+        if explanation:
+            self.status_label.setText(explanation)
+            if result.notes:
+                self.tabs.setCurrentWidget(self.notes_table)
         self.finished.emit()
 
     # --- results -----------------------------------------------------------------------------------

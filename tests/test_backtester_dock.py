@@ -74,6 +74,8 @@ def test_a_run_happens_off_the_gui_thread_and_fills_every_result_view(dock, stor
     assert shown["总收益率"].endswith("%") and shown["总盈亏"].endswith(" 元")
     assert shown["起始资金"] == "1,000,000.00 元"
     assert not any("e+" in value or "_" in name for name, value in shown.items())
+    names = list(shown)
+    assert names[0] == "开始日期" and names.index("总收益率") < names.index("夏普比率") < names.index("成交笔数")
     assert dock.charts.balance_plot.listDataItems()
     dock.tabs.setCurrentWidget(dock.candles)
     dock.candles.plot_widget.grab()

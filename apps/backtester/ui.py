@@ -152,7 +152,7 @@ class BacktesterWidget(RunDock, QtWidgets.QWidget):
 
     # --- results -----------------------------------------------------------------------------------
     def _build_results(self) -> None:
-        self.stats_table = RecordTable([tr("指标"), tr("数值")])
+        self.stats_table = RecordTable([tr("指标"), tr("数值")], sortable=False)      # in reading order
         self.charts = ResultCharts()
         self.candles = CandleChart()
         self.orders_table = RecordTable([tr(h) for h in ("时间", "委托号", "买卖", "价格", "数量", "已成交", "状态")])

@@ -17,6 +17,13 @@ TYPE_WORDS = {int: "整数", float: "小数", bool: "是/否", str: "文本"}
 INTERVALS = (Interval.MINUTE, Interval.DAILY)
 
 
+def _text(value: object) -> str:
+    """A value as one types it: 100000 rather than 100000.0, never an exponent."""
+    if isinstance(value, float):
+        return f"{value:.10f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
 class ParameterEditor(QtWidgets.QDialog):
     """Adding a strategy (`sources` given: where its defaults may come from) or editing one."""
 
@@ -51,7 +58,7 @@ class ParameterEditor(QtWidgets.QDialog):
                 edit: QtWidgets.QWidget = QtWidgets.QCheckBox()
                 edit.setChecked(value)
             else:
-                edit = QtWidgets.QLineEdit(str(value))
+                edit = QtWidgets.QLineEdit(_text(value))
             form.addRow(tr("{name}（{kind}）", name=name, kind=tr(TYPE_WORDS.get(kind, "文本"))), edit)
             self.edits[name] = (edit, kind)
         self.problem_label = QtWidgets.QLabel()
@@ -77,7 +84,7 @@ class ParameterEditor(QtWidgets.QDialog):
                 if kind is bool:
                     edit.setChecked(bool(value))
                 else:
-                    edit.setText(str(value))
+                    edit.setText(_text(value))
         self.source_note.setText(tr("参数取自：{source}", source=label))
 
     def setting(self) -> tuple[dict | None, str]:

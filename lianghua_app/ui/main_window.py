@@ -124,7 +124,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """Each trading panel tall enough for its rows (Qt sizes docks once the window is laid out)."""
         docks, height, width = self.docks, self.height(), self.width()
         self.resizeDocks([docks["ticks"], docks["orders"], docks["positions"], docks["log"]],
-                         [int(height * share) for share in (0.34, 0.24, 0.24, 0.16)], Vertical)
+                         [int(height * share) for share in (0.40, 0.22, 0.22, 0.12)], Vertical)
         self.resizeDocks([docks["trading"], docks["positions"], docks["accounts"]],
                          [360, int(width * 0.4), int(width * 0.35)], Horizontal)
 

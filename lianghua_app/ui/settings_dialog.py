@@ -36,7 +36,6 @@ def editor_for(spec: Field, value) -> QtWidgets.QWidget:
         spin = QtWidgets.QSpinBox()
         spin.setRange(int(spec.minimum if spec.minimum is not None else -2**31),
                       int(min(spec.maximum if spec.maximum is not None else 2**31 - 1, 2**31 - 1)))
-        spin.setGroupSeparatorShown(True)
         spin.setValue(int(value))
         return spin
     if spec.kind is float:

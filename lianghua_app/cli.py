@@ -371,13 +371,15 @@ def cmd_sample_data(args: argparse.Namespace, data_dir: DataDir, store: Settings
     for vt_symbol, interval, count in written:
         print(tr("已写入{symbol}的{count}根{interval}样例K线（随机生成，非真实行情）", symbol=vt_symbol, count=count,
                  interval=interval.value))
-    print(tr("试一试：lianghua backtest --profile {profile} --strategy DoubleMaStrategy --symbol 000001.SZSE "
-             "--interval d --start 2021-01-04 --param fixed_size=100", profile=args.profile))
+    print(tr("试一试：lianghua backtest --profile {profile} --strategy AshareTrendLotsStrategy --symbol 000001.SZSE "
+             "--interval d --start 2021-01-04", profile=args.profile))
     return 0
 
 
 def cmd_data(args: argparse.Namespace, data_dir: DataDir, store: SettingsStore) -> int:
     _bind(data_dir, store)
+    from apps.data_manager.engine import overview_time
+
     engine = _headless_engine(data_dir, store)
     try:
         rows = engine.get_engine("DataManager").overview()
@@ -386,7 +388,7 @@ def cmd_data(args: argparse.Namespace, data_dir: DataDir, store: SettingsStore) 
     print(f"{'symbol':<12}{'exchange':<10}{'interval':<10}{'count':>10}  {'first':<20}{'last':<20}")
     for o in rows:
         print(f"{o.symbol:<12}{o.exchange.value:<10}{o.interval.value:<10}{o.count:>10}  "
-              f"{o.start:%Y-%m-%d %H:%M}    {o.end:%Y-%m-%d %H:%M}")
+              f"{overview_time(o.start, o.interval):<20}{overview_time(o.end, o.interval):<20}")
     if not rows:
         print(tr("数据库中还没有K线数据。用 lianghua import-csv 导入。"))
     return 0

@@ -47,6 +47,7 @@ def bind_vnpy(data_dir: DataDir, language: str = "zh_CN") -> None:
     })
     _pin_store_zone()
     _install_store(data_dir.database_file)
+    _no_datafeed()
     _bind_log_file(data_dir)
 
 
@@ -91,6 +92,15 @@ def _install_store(path: Path) -> None:
     if module.db.database != str(path):
         module.db.init(str(path))
     vn_database.database = BarStore()
+
+
+def _no_datafeed() -> None:
+    """History comes from the gateways and the database; vnpy would print a complaint about an
+    unconfigured data service to stdout in every command."""
+    import vnpy.trader.datafeed as vn_datafeed
+
+    if vn_datafeed.datafeed is None and not vn_datafeed.SETTINGS["datafeed.name"]:
+        vn_datafeed.datafeed = vn_datafeed.BaseDatafeed()
 
 
 def release_vnpy_database() -> None:

@@ -20,6 +20,12 @@ from .csv_import import read_bars
 APP_NAME = "DataManager"
 
 
+def overview_time(moment: datetime, interval: Interval) -> str:
+    """A stored bar's time as the overview shows it: the stored (Beijing) clock, the date alone
+    for daily and weekly bars."""
+    return f"{moment:%Y-%m-%d}" if interval in (Interval.DAILY, Interval.WEEKLY) else f"{moment:%Y-%m-%d %H:%M}"
+
+
 @dataclass
 class ImportReport:
     path: Path

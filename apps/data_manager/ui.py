@@ -10,11 +10,12 @@ from vnpy.trader.constant import Exchange, Interval
 from vnpy.trader.engine import MainEngine
 
 from lianghua_app.i18n import tr
+from lianghua_app.markets import interval_words
 from lianghua_app.ui.tables import RecordTable
 from lianghua_app.ui.worker import run_in_background
 
 from .download_panel import DownloadPanel
-from .engine import APP_NAME, DataManagerEngine, ImportReport
+from .engine import APP_NAME, DataManagerEngine, ImportReport, overview_time
 
 OVERVIEW_HEADERS = ("代码", "交易所", "周期", "数量", "开始", "结束")
 EXCHANGES = (Exchange.SSE, Exchange.SZSE, Exchange.BSE, Exchange.GLOBAL)
@@ -122,8 +123,8 @@ class DataManagerWidget(QtWidgets.QWidget):
     def refresh(self) -> None:
         self.overviews = self.engine.overview()
         self.overview.set_rows([
-            (o.symbol, o.exchange.value, o.interval.value, o.count, f"{o.start:%Y-%m-%d %H:%M}",
-             f"{o.end:%Y-%m-%d %H:%M}") for o in self.overviews])
+            (o.symbol, o.exchange.value, interval_words(o.interval), f"{o.count:,}", overview_time(o.start, o.interval),
+             overview_time(o.end, o.interval)) for o in self.overviews])
 
     def start_replay(self) -> None:
         """Replay the selected stored series as SIM quotes; loading runs off the GUI thread."""

@@ -302,3 +302,11 @@ def test_sample_data_lets_a_new_user_backtest_a_lot_sized_strategy(data_dir):
     assert len(result.trades) >= 10 and all(t.volume % 100 == 0 for t in result.trades)
     with pytest.raises(SampleDataError, match="--profile sample"):
         write_sample_data()
+
+
+def test_bars_are_read_with_one_query_not_through_a_row_object_each(stored_minutes, monkeypatch):
+    def row_by_row(*args):
+        raise AssertionError("the slow path of one peewee row per bar")
+
+    monkeypatch.setattr(type(get_database()), "load_bar_data", row_by_row)
+    assert len(bars.load_bars("000001", Exchange.SZSE, Interval.MINUTE, START, START + timedelta(days=30))) == 15 * 240

@@ -89,9 +89,11 @@ def load_bars(symbol: str, exchange: Exchange, interval: Interval, start: dateti
               tz: ZoneInfo = STORE_TZ) -> BarSeries:
     """The bars vnpy's database interface returns for the range, with times in `tz`. SQLite is
     read with one query straight into an array; other databases go through the interface."""
+    from vnpy_sqlite.sqlite_database import SqliteDatabase
+
     database = get_database()
     path = getattr(getattr(database, "db", None), "database", None)
-    if type(database).__name__ != "SqliteDatabase" or not path:
+    if not isinstance(database, SqliteDatabase) or not path:
         bars = database.load_bar_data(symbol, exchange, interval, start, end)
         return BarSeries.from_bars([_in_zone(bar, tz) for bar in bars], tz)
     template = BarData(gateway_name="DB", symbol=symbol, exchange=exchange, datetime=start, interval=interval)

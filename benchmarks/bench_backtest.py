@@ -39,7 +39,9 @@ from vnpy.trader.constant import Interval
 from vnpy_ctastrategy.backtesting import BacktestingEngine
 from vnpy_ctastrategy.strategies.atr_rsi_strategy import AtrRsiStrategy
 from vnpy_ctastrategy.strategies.double_ma_strategy import DoubleMaStrategy
+from apps.backtester.bars import own_the_collector
 from apps.backtester.core import Backtester
+own_the_collector()         # a batch process, as the command line and the optimiser's workers are
 
 kind, name = sys.argv[2], sys.argv[3]
 engine = BacktestingEngine() if kind == "vnpy" else Backtester("none")

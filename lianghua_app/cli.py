@@ -247,6 +247,13 @@ def _print_progress(done: int, total: int, symbol: str) -> None:
 
 
 def cmd_backtest(args: argparse.Namespace, data_dir: DataDir, store: SettingsStore) -> int:
+    from apps.backtester.bars import batch_work
+
+    with batch_work():          # nothing else runs in this process: the collector may be paused
+        return _backtest(args, data_dir, store)
+
+
+def _backtest(args: argparse.Namespace, data_dir: DataDir, store: SettingsStore) -> int:
     import json
 
     problem, interval, start, end = _download_range(args)
@@ -318,6 +325,13 @@ def _saved_setting(data_dir: DataDir, strategy: str, wanted: str) -> dict:
 
 
 def cmd_optimize(args: argparse.Namespace, data_dir: DataDir, store: SettingsStore) -> int:
+    from apps.backtester.bars import batch_work
+
+    with batch_work():
+        return _optimize(args, data_dir, store)
+
+
+def _optimize(args: argparse.Namespace, data_dir: DataDir, store: SettingsStore) -> int:
     problem, interval, start, end = _download_range(args)
     if problem:
         print(problem, file=sys.stderr)

@@ -18,7 +18,7 @@ from vnpy.trader.engine import MainEngine
 from vnpy.trader.event import EVENT_CONTRACT, EVENT_LOG, EVENT_ORDER
 from vnpy.trader.logger import DEBUG, ERROR, WARNING
 from vnpy.trader.logger import logger as vnpy_logger
-from vnpy.trader.object import CancelRequest, LogData, OrderData, OrderRequest, SubscribeRequest
+from vnpy.trader.object import CancelRequest, LogData, OrderRequest, SubscribeRequest
 
 from . import markets
 from .event_engine import GuardedEventEngine, HandlerFailure
@@ -287,6 +287,3 @@ def malformed(req: OrderRequest) -> str | None:
         return tr("委托价格{price}无效：须为不小于0的有限数字", price=req.price)
     return None
 
-
-def order_reason(order: OrderData) -> str:
-    return (order.extra or {}).get("reason", "")

@@ -18,10 +18,6 @@ def set_locale(locale: str) -> None:
     _locale = locale
 
 
-def get_locale() -> str:
-    return _locale
-
-
 @lru_cache(maxsize=8)
 def _table(locale: str) -> dict[str, str]:
     path = TRANSLATIONS_DIR / f"{locale}.json"

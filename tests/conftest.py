@@ -4,6 +4,7 @@ test writes to the home folder or the working directory."""
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -39,6 +40,14 @@ def data_dir(tmp_path: Path) -> DataDir:
     directory = DataDir(tmp_path / "profile")
     bind_vnpy(directory)
     return directory
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """The session's profile goes with the session."""
+    from lianghua_app.vnpy_env import release_vnpy_database
+
+    release_vnpy_database()
+    shutil.rmtree(SESSION_DIR.root.parent, ignore_errors=True)
 
 
 @pytest.fixture(params=["UTC", "Asia/Shanghai"])
@@ -107,6 +116,11 @@ def drain(engine) -> None:
     engine.event_engine.put(Event(kind))
     assert done.wait(10), "event engine stopped processing"
     engine.event_engine.unregister(kind, handler)
+
+
+def settle(engine, condition, timeout: float = 30.0) -> None:
+    """Wait until `condition` holds once everything put on the engine's events so far is handled."""
+    wait_until(lambda: (drain(engine), condition())[1], timeout)
 
 
 def make_tick(vt_symbol: str, last: float, *, bid: float | None = None, ask: float | None = None,

@@ -229,7 +229,8 @@ def test_a_cancelled_replay_hands_every_object_back_to_the_garbage_collector(dat
     assert gc.get_freeze_count() == 0
 
 
-def test_the_garbage_collector_runs_again_after_a_load_and_after_a_failed_one(data_dir):
+def test_the_garbage_collector_runs_again_after_a_load_and_after_a_failed_one(data_dir, monkeypatch):
+    monkeypatch.setattr(bars, "_batch_process", True)
     get_database().save_bar_data(minute_bars("000001", Exchange.SZSE, days=2))
     loaded = bars.load_bars("000001", Exchange.SZSE, Interval.MINUTE, START, START + timedelta(days=5))
     assert len(loaded) and gc.isenabled()
@@ -263,6 +264,7 @@ def test_the_command_line_prints_json_and_writes_csvs(tmp_path, capsys):
     assert len(trades) - 1 == stats["trade_count"]
     daily = list(csv.reader((tmp_path / "d.csv").open(encoding="utf-8")))
     assert daily[0] == ["date", "close_price", "net_pnl", "balance"] and len(daily) == 11
+    assert not bars.owns_the_collector(), "a command run in-process hands the collector back"
 
 
 def test_the_command_line_refuses_an_unknown_strategy(tmp_path, capsys):
@@ -310,3 +312,46 @@ def test_bars_are_read_with_one_query_not_through_a_row_object_each(stored_minut
 
     monkeypatch.setattr(type(get_database()), "load_bar_data", row_by_row)
     assert len(bars.load_bars("000001", Exchange.SZSE, Interval.MINUTE, START, START + timedelta(days=30))) == 15 * 240
+
+
+class WatchesTheCollector(CtaTemplate):
+    """Notes, at every bar, whether the collector is frozen or paused; raises where told to."""
+    seen: list = []
+    fail_at = 0
+    parameters = ["fail_at"]
+
+    def on_init(self) -> None:
+        self.count = 0
+        self.write_log("Traceback (most recent call last): a strategy may log this text")
+
+    def on_bar(self, bar: BarData) -> None:
+        self.count += 1
+        WatchesTheCollector.seen.append((gc.get_freeze_count() > 0, gc.isenabled()))
+        if self.count == self.fail_at:
+            raise ValueError("bad bar")
+
+
+def collector_run(fail_at: int = 0):
+    get_database().save_bar_data(minute_bars("000001", Exchange.SZSE, days=20))     # past a progress report
+    WatchesTheCollector.seen = []
+    config = BacktestConfig("WatchesTheCollector", "000001.SZSE", Interval.MINUTE, START, START + timedelta(days=40),
+                            setting={"fail_at": fail_at}, rules="none")
+    return run_backtest(config, {"WatchesTheCollector": WatchesTheCollector})
+
+
+def test_a_backtest_beside_the_workstation_leaves_the_collector_alone(data_dir):
+    collector_run()
+    assert WatchesTheCollector.seen and not any(frozen for frozen, _ in WatchesTheCollector.seen)
+    assert all(enabled for _, enabled in WatchesTheCollector.seen)
+
+
+def test_a_batch_process_freezes_what_lives_through_the_replay(data_dir, monkeypatch):
+    monkeypatch.setattr(bars, "_batch_process", True)
+    collector_run()
+    assert any(frozen for frozen, _ in WatchesTheCollector.seen) and gc.get_freeze_count() == 0
+
+
+def test_a_strategy_that_raises_fails_the_run_and_one_that_logs_the_word_does_not(data_dir):
+    assert collector_run().bar_count == 20 * 240
+    with pytest.raises(BacktestError, match="ValueError: bad bar"):
+        collector_run(fail_at=100)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import random
+import types
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
@@ -14,12 +16,25 @@ from vnpy.trader.utility import ArrayManager
 
 from apps.backtester.accel import FastArrayManager, accelerate
 
-CALLS = [("sma", 10), ("ema", 10), ("kama", 10), ("wma", 10), ("apo", 5, 10), ("cmo", 10), ("mom", 10),
-         ("ppo", 5, 10), ("roc", 10), ("rocr", 10), ("rocp", 10), ("rocr_100", 10), ("trix", 10), ("std", 10),
-         ("obv",), ("cci", 10), ("atr", 10), ("natr", 10), ("rsi", 10), ("macd", 12, 26, 9), ("adx", 10),
-         ("adxr", 10), ("dx", 10), ("minus_di", 10), ("plus_di", 10), ("willr", 10), ("ultosc",), ("trange",),
-         ("boll", 20, 2), ("keltner", 20, 2), ("donchian", 20), ("aroon", 10), ("aroonosc", 10),
-         ("minus_dm", 10), ("plus_dm", 10), ("mfi", 10), ("ad",), ("adosc", 3, 10), ("bop",)]
+# The value given to each indicator parameter that has no default; a new vnpy indicator with a
+# parameter named otherwise fails below until it gets one here.
+ARGUMENTS = {"n": 10, "fast_period": 5, "slow_period": 10, "signal_period": 9, "dev": 2, "fastk_period": 9,
+             "slowk_period": 3, "slowk_matype": 0, "slowd_period": 3, "slowd_matype": 0, "acceleration": 0.02,
+             "maximum": 0.2}
+
+
+def indicator_calls() -> list[tuple]:
+    """Every one of vnpy's ArrayManager methods that calls TA-Lib, with its arguments."""
+    calls = []
+    for name, member in vars(ArrayManager).items():
+        if isinstance(member, types.FunctionType) and "talib" in member.__code__.co_names:
+            wanted = [p.name for p in inspect.signature(member).parameters.values()
+                      if p.name != "self" and p.default is inspect.Parameter.empty]
+            calls.append((name, *(ARGUMENTS.get(p, p) for p in wanted)))
+    return calls
+
+
+CALLS = indicator_calls()
 
 
 def random_bars(count: int, volume: type = int) -> list[BarData]:
@@ -58,6 +73,7 @@ def test_accelerated_managers_hold_the_same_arrays_as_vnpys(managers):
 def test_every_indicator_equals_vnpys_bit_for_bit(managers, call):
     plain, fast = managers
     name, *args = call
+    assert not any(isinstance(arg, str) for arg in args), f"give ARGUMENTS a value for {args} of {name}"
     expected, actual = getattr(plain, name)(*args, array=True), getattr(fast, name)(*args, array=True)
     np.testing.assert_array_equal(np.asarray(actual), np.asarray(expected))     # NaNs in the same places
     assert getattr(fast, name)(*args) == getattr(plain, name)(*args)            # the latest value alone

@@ -12,7 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import PINGAN, QMT_ACCOUNT, drain, order, quote, wait_until
+from conftest import PINGAN, QMT_ACCOUNT, drain, order, quote, settle, wait_until
 from vnpy.event import Event
 from vnpy.trader.constant import Direction, Exchange, Status
 from vnpy.trader.event import EVENT_LOG, EVENT_TICK, EVENT_TRADE
@@ -299,14 +299,14 @@ def test_a_gateway_that_raises_on_send_rejects_the_order_with_the_reason(engine,
 def test_trades_that_filled_while_qmt_was_away_are_counted_in_one_warning(qmt, engine, terminal):
     lines = logged(engine)
     vt_orderid = engine.send_order(order("600000.SSE", Direction.LONG, 1000, 9.5), "QMT")
-    wait_until(lambda: (drain(engine), engine.get_order(vt_orderid))[1].status is Status.NOTTRADED)
+    settle(engine, lambda: (engine.get_order(vt_orderid)).status is Status.NOTTRADED)
     terminal.shutdown()
     wait_until(lambda: not qmt.connected)
     xt = next(o for o in terminal.account(QMT_ACCOUNT).orders.values() if vt_orderid.endswith(o.order_remark))
     terminal.fill(QMT_ACCOUNT, xt.order_id, 400, 9.5)
     terminal.fill(QMT_ACCOUNT, xt.order_id, 600, 9.5)
     terminal.running = True
-    wait_until(lambda: qmt.connected and (drain(engine), any("补记了2笔" in line for line in lines))[1])
+    settle(engine, lambda: qmt.connected and any("补记了2笔" in line for line in lines))
     assert TradeRecord.select().count() == 2
 
 

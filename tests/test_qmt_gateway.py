@@ -7,7 +7,7 @@ import subprocess
 import sys
 from datetime import date, datetime
 
-from conftest import QMT_ACCOUNT, drain, order, wait_until
+from conftest import QMT_ACCOUNT, drain, order, settle, wait_until
 from vnpy.trader.constant import Direction, Exchange, Interval, OrderType, Status
 from vnpy.trader.event import EVENT_LOG, EVENT_TRADE
 from vnpy.trader.object import CancelRequest, HistoryRequest, SubscribeRequest
@@ -62,7 +62,7 @@ def connect_and_wait(engine, setting: dict) -> list:
     statuses = collect(engine, EVENT_GATEWAY_STATUS)
     logs = collect(engine, EVENT_LOG)
     engine.connect(setting, "QMT")
-    wait_until(lambda: (drain(engine), any(not s.busy for s in statuses))[1])
+    settle(engine, lambda: any(not s.busy for s in statuses))
     assert not any("Traceback" in log.msg for log in logs)
     return statuses
 
@@ -110,7 +110,7 @@ def test_a_subscribed_symbol_streams_ticks_with_depth_limits_and_last_volume(qmt
     wait_until(lambda: qmt.subscribed.get("600000.SH", 0) > 0)
     terminal.set_quote("600000.SH", 10.05, bid=10.04, ask=10.06)
     terminal.set_quote("600000.SH", 10.07, bid=10.06, ask=10.08, shape="list")
-    wait_until(lambda: (drain(engine), engine.get_tick("600000.SSE"))[1] is not None
+    settle(engine, lambda: (engine.get_tick("600000.SSE")) is not None
                and engine.get_tick("600000.SSE").last_price == 10.07)
     tick = engine.get_tick("600000.SSE")
     assert tick.bid_price_5 == 10.02 and tick.ask_volume_5 == 10_000
@@ -121,14 +121,14 @@ def test_a_subscribed_symbol_streams_ticks_with_depth_limits_and_last_volume(qmt
 def test_whole_market_mode_delivers_each_snapshot_as_one_batch(qmt, engine, terminal):
     batches = collect(engine, EVENT_MARKET_SNAPSHOT)
     qmt.subscribe_whole_market()
-    wait_until(lambda: (drain(engine), batches)[1])
+    settle(engine, lambda: batches)
     first = batches[0].frame
     assert set(first.vt_symbols) >= {"600000.SSE", "430047.BSE", "159915.SZSE"}
     row = first.vt_symbols.index("600000.SSE")
     assert (first.limit_up[row], first.limit_down[row]) == (11.0, 9.0) and first.names[row] == "浦发银行"
     assert first.volume[row] % 100 == 0 and first.last[row] > 0
     terminal.push_quotes()
-    wait_until(lambda: (drain(engine), len(batches))[1] >= 2)
+    settle(engine, lambda: (len(batches)) >= 2)
     assert len(batches[1].frame) == len(terminal.instruments)
 
 
@@ -146,9 +146,9 @@ def test_history_reads_daily_and_minute_bars_in_vnpy_time(qmt):
 # --- trading ---------------------------------------------------------------------------------------
 def test_a_limit_buy_fills_carries_our_id_and_is_not_sellable_today(qmt, engine, terminal):
     vt_orderid = place(engine, "600000.SSE", Direction.LONG, 1000, 10.0)
-    wait_until(lambda: (drain(engine), status_of(engine, vt_orderid))[1] is Status.ALLTRADED)
+    settle(engine, lambda: (status_of(engine, vt_orderid)) is Status.ALLTRADED)
     assert terminal_order(terminal, vt_orderid).order_remark == vt_orderid.split(".")[1]
-    wait_until(lambda: (drain(engine), engine.get_position("QMT.600000.SSE.多"))[1] is not None)
+    settle(engine, lambda: (engine.get_position("QMT.600000.SSE.多")) is not None)
     position = engine.get_position("QMT.600000.SSE.多")
     assert position.volume == 1000 and engine.sellable_volume("600000.SSE", "QMT") == 0
     assert TradeRecord.select().where(TradeRecord.vt_orderid == vt_orderid).count() == 1
@@ -160,7 +160,7 @@ def test_a_limit_buy_fills_carries_our_id_and_is_not_sellable_today(qmt, engine,
 def test_a_buy_freezes_cash_until_it_fills(qmt, engine, terminal):
     terminal.set_quote("600519.SH", 1500.0, bid=1499.0, ask=1501.0, push=False)
     place(engine, "600519.SSE", Direction.LONG, 100, 1490.0)
-    wait_until(lambda: (drain(engine), engine.get_account("QMT.55001234"))[1].frozen > 0)
+    settle(engine, lambda: (engine.get_account("QMT.55001234")).frozen > 0)
     account = engine.get_account("QMT.55001234")
     assert account.frozen >= 149_000 and account.available <= 1_000_000 - 149_000
 
@@ -168,12 +168,12 @@ def test_a_buy_freezes_cash_until_it_fills(qmt, engine, terminal):
 def test_partial_fills_add_up_and_a_repeated_fill_counts_once(qmt, engine, terminal):
     terminal.set_quote("000001.SZ", 12.0, bid=11.99, ask=12.0, ask_lots=3, push=False)
     vt_orderid = place(engine, "000001.SZSE", Direction.LONG, 1000, 12.0)
-    wait_until(lambda: (drain(engine), status_of(engine, vt_orderid))[1] is Status.PARTTRADED)
+    settle(engine, lambda: (status_of(engine, vt_orderid)) is Status.PARTTRADED)
     assert engine.get_order(vt_orderid).traded == 300
     trade = terminal.account(QMT_ACCOUNT).trades[-1]
     terminal._broadcast(QMT_ACCOUNT, "stock_trade", trade)          # QMT repeats a fill
     terminal.set_quote("000001.SZ", 12.0, bid=11.99, ask=12.0, ask_lots=100)
-    wait_until(lambda: (drain(engine), status_of(engine, vt_orderid))[1] is Status.ALLTRADED)
+    settle(engine, lambda: (status_of(engine, vt_orderid)) is Status.ALLTRADED)
     assert engine.get_order(vt_orderid).traded == 1000
     trades = [t for t in engine.get_all_trades() if t.vt_orderid == vt_orderid]
     assert sum(t.volume for t in trades) == 1000
@@ -186,15 +186,14 @@ def test_fills_are_right_whichever_of_trade_and_order_arrives_first(qmt, engine,
     def traded() -> float:
         return sum(t.volume for t in engine.get_all_trades() if t.vt_orderid == vt_orderid)
 
-    wait_until(lambda: (drain(engine), status_of(engine, vt_orderid))[1] is Status.ALLTRADED and traded() >= 500)
+    settle(engine, lambda: (status_of(engine, vt_orderid)) is Status.ALLTRADED and traded() >= 500)
     assert traded() == 500
 
 
 def test_market_orders_use_each_exchanges_own_price_type(qmt, engine, terminal):
     sh = place(engine, "600000.SSE", Direction.LONG, 100, order_type=OrderType.MARKET)
     sz = place(engine, "000001.SZSE", Direction.LONG, 100, order_type=OrderType.MARKET)
-    wait_until(lambda: (drain(engine), status_of(engine, sh), status_of(engine, sz))[1:] ==
-               (Status.ALLTRADED, Status.ALLTRADED))
+    settle(engine, lambda: (status_of(engine, sh), status_of(engine, sz)) == (Status.ALLTRADED, Status.ALLTRADED))
     assert terminal_order(terminal, sh).sent_price_type == C.MARKET_SH_CONVERT_5_CANCEL
     assert terminal_order(terminal, sz).sent_price_type == C.MARKET_SZ_CONVERT_5_CANCEL
 
@@ -210,14 +209,14 @@ def test_an_order_type_qmt_lacks_is_refused_before_it_is_sent(qmt, engine, termi
 def test_a_counter_rejection_shows_qmts_reason(qmt, engine, terminal):
     terminal.counter_rejects["600000.SH"] = "证券账户受限，禁止买入"
     vt_orderid = place(engine, "600000.SSE", Direction.LONG, 100, 10.0)
-    wait_until(lambda: (drain(engine), status_of(engine, vt_orderid))[1] is Status.REJECTED)
+    settle(engine, lambda: (status_of(engine, vt_orderid)) is Status.REJECTED)
     assert engine.get_order(vt_orderid).extra["reason"] == "证券账户受限，禁止买入"
     assert OrderRecord.get(OrderRecord.vt_orderid == vt_orderid).status == "REJECTED"
 
 
 def test_a_pre_counter_rejection_arrives_after_the_reply_and_rejects_our_order(qmt, engine, terminal):
     vt_orderid = place(engine, "600519.SSE", Direction.LONG, 1000, 1500.0)   # 1.5 million: more than cash
-    wait_until(lambda: (drain(engine), status_of(engine, vt_orderid))[1] is Status.REJECTED)
+    settle(engine, lambda: (status_of(engine, vt_orderid)) is Status.REJECTED)
     assert "可用资金不足" in engine.get_order(vt_orderid).extra["reason"]
 
 
@@ -243,7 +242,7 @@ def test_the_risk_manager_judges_qmt_orders_against_the_qmt_account(qmt, engine,
 # --- cancels ---------------------------------------------------------------------------------------
 def rest(engine, terminal, vt_symbol: str = "600000.SSE", price: float = 9.5) -> str:
     vt_orderid = place(engine, vt_symbol, Direction.LONG, 1000, price)
-    wait_until(lambda: (drain(engine), status_of(engine, vt_orderid))[1] is Status.NOTTRADED)
+    settle(engine, lambda: (status_of(engine, vt_orderid)) is Status.NOTTRADED)
     return vt_orderid
 
 
@@ -257,20 +256,20 @@ def test_a_pending_cancel_stays_live_until_the_exchange_confirms(qmt, engine, te
     terminal.hold_cancels = True
     vt_orderid = rest(engine, terminal)
     cancel(engine, vt_orderid)
-    wait_until(lambda: (drain(engine), engine.get_order(vt_orderid).extra.get("cancel_pending"))[1])
+    settle(engine, lambda: engine.get_order(vt_orderid).extra.get("cancel_pending"))
     assert engine.get_order(vt_orderid).is_active()
     terminal.confirm_cancel(QMT_ACCOUNT, terminal_order(terminal, vt_orderid).order_id)
-    wait_until(lambda: (drain(engine), status_of(engine, vt_orderid))[1] is Status.CANCELLED)
+    settle(engine, lambda: (status_of(engine, vt_orderid)) is Status.CANCELLED)
 
 
 def test_a_fill_during_a_pending_cancel_is_kept(qmt, engine, terminal):
     terminal.hold_cancels = True
     vt_orderid = rest(engine, terminal)
     cancel(engine, vt_orderid)
-    wait_until(lambda: (drain(engine), engine.get_order(vt_orderid).extra.get("cancel_pending"))[1])
+    settle(engine, lambda: engine.get_order(vt_orderid).extra.get("cancel_pending"))
     terminal.fill(QMT_ACCOUNT, terminal_order(terminal, vt_orderid).order_id, 400, 9.5)
     terminal.confirm_cancel(QMT_ACCOUNT, terminal_order(terminal, vt_orderid).order_id)
-    wait_until(lambda: (drain(engine), status_of(engine, vt_orderid))[1] is Status.CANCELLED)
+    settle(engine, lambda: (status_of(engine, vt_orderid)) is Status.CANCELLED)
     assert engine.get_order(vt_orderid).traded == 400
 
 
@@ -278,13 +277,13 @@ def test_a_cancel_qmt_refuses_is_reported_on_the_order(qmt, engine, terminal):
     vt_orderid = rest(engine, terminal)
     terminal_order(terminal, vt_orderid).order_status = C.ORDER_SUCCEEDED   # filled while the cancel travels
     cancel(engine, vt_orderid)
-    wait_until(lambda: (drain(engine), "撤单失败" in engine.get_order(vt_orderid).extra.get("reason", ""))[1])
+    settle(engine, lambda: "撤单失败" in engine.get_order(vt_orderid).extra.get("reason", ""))
 
 
 def test_a_beijing_order_is_cancelled_on_the_beijing_market(qmt, engine, terminal):
     vt_orderid = rest(engine, terminal, "430047.BSE", 14.5)
     cancel(engine, vt_orderid, "430047.BSE")
-    wait_until(lambda: (drain(engine), status_of(engine, vt_orderid))[1] is Status.CANCELLED)
+    settle(engine, lambda: (status_of(engine, vt_orderid)) is Status.CANCELLED)
 
 
 def test_a_cancel_before_qmt_numbers_the_order_is_sent_once_it_does(qmt, engine, terminal):
@@ -292,16 +291,16 @@ def test_a_cancel_before_qmt_numbers_the_order_is_sent_once_it_does(qmt, engine,
         vt_orderid = place(engine, "600000.SSE", Direction.LONG, 1000, 9.5)
         cancel(engine, vt_orderid)
         assert status_of(engine, vt_orderid) in (None, Status.SUBMITTING)
-    wait_until(lambda: (drain(engine), status_of(engine, vt_orderid))[1] is Status.CANCELLED)
+    settle(engine, lambda: (status_of(engine, vt_orderid)) is Status.CANCELLED)
 
 
 # --- positions and account -------------------------------------------------------------------------
 def test_held_shares_show_volume_sellable_frozen_cost_and_pnl(engine, terminal, qmt):
     terminal.give_position(QMT_ACCOUNT, "600000.SH", 2000, 9.0)
     qmt.query_position()
-    wait_until(lambda: (drain(engine), engine.get_position("QMT.600000.SSE.多"))[1] is not None)
+    settle(engine, lambda: (engine.get_position("QMT.600000.SSE.多")) is not None)
     place(engine, "600000.SSE", Direction.SHORT, 500, 10.5)
-    wait_until(lambda: (drain(engine), engine.get_position("QMT.600000.SSE.多"))[1].frozen == 500)
+    settle(engine, lambda: (engine.get_position("QMT.600000.SSE.多")).frozen == 500)
     position = engine.get_position("QMT.600000.SSE.多")
     assert position.volume == 2000 and engine.sellable_volume("600000.SSE", "QMT") == 1500
     assert position.price == 9.0 and position.pnl == 2000.0
@@ -309,10 +308,10 @@ def test_held_shares_show_volume_sellable_frozen_cost_and_pnl(engine, terminal, 
 
 def test_yesterdays_buys_become_sellable_the_next_day(qmt, engine, terminal):
     place(engine, "600000.SSE", Direction.LONG, 1000, 10.0)
-    wait_until(lambda: (drain(engine), engine.get_position("QMT.600000.SSE.多"))[1] is not None)
+    settle(engine, lambda: (engine.get_position("QMT.600000.SSE.多")) is not None)
     terminal.roll_day()
     qmt.query_position()
-    wait_until(lambda: (drain(engine), engine.sellable_volume("600000.SSE", "QMT"))[1] == 1000)
+    settle(engine, lambda: (engine.sellable_volume("600000.SSE", "QMT")) == 1000)
 
 
 # --- resilience ------------------------------------------------------------------------------------
@@ -322,14 +321,14 @@ def test_after_a_drop_the_gateway_reconnects_and_duplicates_nothing(qmt, engine,
     statuses = collect(engine, EVENT_GATEWAY_STATUS)
     old_trader = qmt.trader
     terminal.drop_connections()
-    wait_until(lambda: (drain(engine), any(not s.connected for s in statuses))[1])
+    settle(engine, lambda: any(not s.connected for s in statuses))
     wait_until(lambda: qmt.connected and qmt.trader is not old_trader)
     assert qmt.trader.session_id != old_trader.session_id
     assert OrderRecord.select().where(OrderRecord.vt_orderid == vt_orderid).count() == 1
     assert len(terminal.account(QMT_ACCOUNT).orders) == 1
     terminal.set_quote("600000.SH", 9.5, bid=9.49, ask=9.5)          # the resting order fills after the reconnect
-    wait_until(lambda: (drain(engine), status_of(engine, vt_orderid))[1] is Status.ALLTRADED)
-    wait_until(lambda: (drain(engine), engine.get_tick("600000.SSE"))[1].last_price == 9.5)
+    settle(engine, lambda: (status_of(engine, vt_orderid)) is Status.ALLTRADED)
+    settle(engine, lambda: (engine.get_tick("600000.SSE")).last_price == 9.5)
 
 
 def test_while_the_terminal_is_down_orders_are_refused_and_it_keeps_trying(qmt, engine, terminal):
@@ -339,7 +338,7 @@ def test_while_the_terminal_is_down_orders_are_refused_and_it_keeps_trying(qmt, 
     refused = place(engine, "600000.SSE", Direction.LONG, 100, 10.0)
     drain(engine)
     assert "未连接" in engine.get_order(refused).extra["reason"]
-    wait_until(lambda: (drain(engine), sum("重连" in log.msg for log in logs))[1] >= 2)
+    settle(engine, lambda: (sum("重连" in log.msg for log in logs)) >= 2)
     terminal.running = True
     wait_until(lambda: qmt.connected)
 
@@ -349,7 +348,7 @@ def test_the_journal_reconciles_after_a_reconnect(qmt, engine, terminal):
     logs = collect(engine, EVENT_LOG)
     terminal.drop_connections()
     terminal.account(QMT_ACCOUNT).orders.clear()      # the terminal forgot the order
-    wait_until(lambda: qmt.connected and (drain(engine), any("对账" in log.msg for log in logs))[1])
+    settle(engine, lambda: qmt.connected and any("对账" in log.msg for log in logs))
     assert any(vt_orderid in log.msg for log in logs if "对账" in log.msg)
 
 
@@ -358,7 +357,7 @@ def test_events_never_reach_a_widget_before_the_journal(qmt, engine):
     engine.event_engine.register(EVENT_TRADE, lambda event: seen.append(
         TradeRecord.select().where(TradeRecord.vt_tradeid == event.data.vt_tradeid).count()))
     vt_orderid = place(engine, "600000.SSE", Direction.LONG, 100, 10.0)
-    wait_until(lambda: (drain(engine), status_of(engine, vt_orderid))[1] is Status.ALLTRADED and seen)
+    settle(engine, lambda: (status_of(engine, vt_orderid)) is Status.ALLTRADED and seen)
     assert seen == [1]
 
 
@@ -367,7 +366,7 @@ def test_limit_prices_are_refreshed_on_a_new_trading_day(qmt, engine, terminal):
     terminal.roll_day()
     qmt.limits_day = date(2000, 1, 1)
     qmt.query_account()
-    wait_until(lambda: (drain(engine), engine.get_contract("600000.SSE").extra["limit_up"])[1] == 11.88)
+    settle(engine, lambda: (engine.get_contract("600000.SSE").extra["limit_up"]) == 11.88)
 
 
 def test_a_symbol_on_both_sim_and_qmt_is_flagged_once(sim, engine, terminal):
@@ -399,7 +398,7 @@ def test_orders_another_program_tags_with_one_remark_stay_separate_orders(qmt, e
     try:
         for price in (9.5, 9.6):
             other.order_stock_async(account, "600000.SH", C.STOCK_BUY, 100, C.FIX_PRICE, price, "bot", "mybot")
-        wait_until(lambda: (drain(engine), len([o for o in engine.get_all_orders() if o.gateway_name == "QMT"]))[1]
+        settle(engine, lambda: (len([o for o in engine.get_all_orders() if o.gateway_name == "QMT"]))
                    == 2)
     finally:
         other.stop()
@@ -412,8 +411,8 @@ def test_a_shanghai_and_a_shenzhen_trade_with_the_same_number_are_both_kept(qmt,
     first = place(engine, "600000.SSE", Direction.LONG, 100, 10.0)
     second = place(engine, "000001.SZSE", Direction.LONG, 100, 12.0)
     terminal.set_quote("000001.SZ", 12.0, bid=11.99, ask=12.0)
-    wait_until(lambda: (drain(engine), status_of(engine, first), status_of(engine, second))[1:]
-               == (Status.ALLTRADED, Status.ALLTRADED))
+    settle(engine, lambda: (status_of(engine, first), status_of(engine, second))
+           == (Status.ALLTRADED, Status.ALLTRADED))
     numbers = [t.traded_id for t in terminal.account(QMT_ACCOUNT).trades]
     assert numbers[0] == numbers[1]             # each exchange numbers its own trades
     assert TradeRecord.select().count() == 2
@@ -443,6 +442,6 @@ def test_trades_journaled_before_ids_carried_the_market_are_not_counted_twice(en
     other.stop()
     register_backend("fake", terminal.backend)
     engine.connect({"userdata_path": terminal.userdata_path, "account_id": QMT_ACCOUNT, "backend": "fake"}, "QMT")
-    wait_until(lambda: engine.gateways["QMT"].connected and (drain(engine), engine.get_all_trades())[1])
+    settle(engine, lambda: engine.gateways["QMT"].connected and engine.get_all_trades())
     assert [t.vt_tradeid for t in engine.get_all_trades()] == [journaled.vt_tradeid]
     assert TradeRecord.select().count() == 1

@@ -4,7 +4,7 @@ and Level-2 transactions that feed the big-order rule."""
 from __future__ import annotations
 
 import pytest
-from conftest import QMT_ACCOUNT, drain, wait_until
+from conftest import QMT_ACCOUNT, settle, wait_until
 from vnpy.trader.event import EVENT_LOG
 
 from apps.monitor.alerts import AlertRecord
@@ -41,7 +41,7 @@ def test_a_terminal_without_that_industry_family_says_a_csv_is_needed(engine, te
     register_backend("fake", terminal.backend)
     engine.connect({"userdata_path": terminal.userdata_path, "account_id": QMT_ACCOUNT, "backend": "fake",
                     **qmt_setting}, "QMT")
-    wait_until(lambda: (drain(engine), engine.gateways["QMT"].connected)[1])
+    settle(engine, lambda: engine.gateways["QMT"].connected)
     assert "sector" not in engine.get_contract("600000.SSE").extra
     assert any("CSRC1" in line and "行业CSV" in line for line in logs)
 
@@ -56,7 +56,7 @@ def test_level2_prints_arrive_with_the_side_that_took_liquidity(qmt, engine, ter
     terminal.trade_print("600000.SH", 10.02, 150_000, side="B")
     terminal.trade_print("000001.SZ", 11.98, 3_000, side="S", cancel=True)   # a SZSE cancel: not a trade
     terminal.trade_print("000001.SZ", 11.97, 90_000, side="S")
-    wait_until(lambda: (drain(engine), len(prints))[1] >= 2)
+    settle(engine, lambda: (len(prints)) >= 2)
     assert [(p.vt_symbol, p.price, p.volume, p.side) for p in prints] == [
         ("600000.SSE", 10.02, 150_000, "B"), ("000001.SZSE", 11.97, 90_000, "S")]
 
@@ -69,7 +69,7 @@ def test_without_the_level2_permission_nothing_arrives(qmt, engine, terminal):
     terminal.trade_print("600000.SH", 10.0, 500_000)
     terminal.level2_permission = True
     terminal.trade_print("600000.SH", 10.1, 100)
-    wait_until(lambda: (drain(engine), prints)[1])
+    settle(engine, lambda: prints)
     assert [p.price for p in prints] == [10.1]     # pushes are serial: the first one was never sent
 
 
@@ -83,7 +83,7 @@ def test_a_symbol_left_out_of_the_next_level2_list_is_unsubscribed(qmt, engine, 
     wait_until(lambda: "000001.SZ" not in qmt.level2)
     terminal.trade_print("000001.SZ", 11.97, 90_000, side="S")
     terminal.trade_print("600000.SH", 10.02, 150_000, side="B")
-    wait_until(lambda: (drain(engine), prints)[1])
+    settle(engine, lambda: prints)
     assert [p.vt_symbol for p in prints] == ["600000.SSE"]
 
 
@@ -109,7 +109,7 @@ def test_a_big_qmt_print_in_a_watchlist_raises_a_stored_big_order_alert(qmt, eng
     wait_until(lambda: qmt.level2.get("600519.SH", 0) > 0)
     terminal.trade_print("600519.SH", 1500.0, 100, side="B")           # 150,000 yuan: below the 1,000,000 floor
     terminal.trade_print("600519.SH", 1501.0, 1_000, side="B")         # 1,501,000 yuan
-    wait_until(lambda: (drain(engine), AlertRecord.select().where(AlertRecord.rule == "big_order").count())[1])
+    settle(engine, lambda: AlertRecord.select().where(AlertRecord.rule == "big_order").count())
     stored = [(a.vt_symbol, a.value) for a in AlertRecord.select().where(AlertRecord.rule == "big_order")]
     assert stored == [("600519.SSE", 1_501_000.0)]
 

@@ -118,11 +118,40 @@ def load_bars(symbol: str, exchange: Exchange, interval: Interval, start: dateti
     return BarSeries(template, data, tz)
 
 
+_batch_process = False
+
+
+def own_the_collector() -> None:
+    """Say this process does batch work only (the command line, an optimiser worker): loads and
+    replays may then pause and freeze the garbage collector, which is process-wide. In the
+    workstation a backtest runs beside the GUI and leaves the collector alone."""
+    global _batch_process
+    _batch_process = True
+
+
+def owns_the_collector() -> bool:
+    return _batch_process
+
+
+@contextmanager
+def batch_work() -> Iterator[None]:
+    """`own_the_collector` for the length of one command run in this process."""
+    global _batch_process
+    before, _batch_process = _batch_process, True
+    try:
+        yield
+    finally:
+        _batch_process = before
+
+
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """For making many objects that form no cycles (rows, bars): the collector would otherwise
     walk the growing heap again and again while they pile up (a sixth of a load, most of the time
-    it takes to build half a million `BarData`)."""
+    it takes to build half a million `BarData`). Only in a batch process (`own_the_collector`)."""
+    if not _batch_process:
+        yield
+        return
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -232,7 +232,7 @@ class CryptoBook(Book):
         held = abs(self.position)
         self.entry = (self.entry * held + price * volume) / (held + volume)
         self.position += volume if long else -volume
-        self.margin += price * volume * self.size / self.leverage
+        self.margin += crypto.initial_margin(price * volume * self.size, self.leverage)
 
     def _close(self, volume: float, price: float, long_position: bool) -> None:
         held = abs(self.position)

@@ -6,6 +6,7 @@ With rules "none" the matching is vnpy's own, so trades and daily PnL are identi
 from __future__ import annotations
 
 import gc
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -23,7 +24,7 @@ from lianghua_app.markets import CHINA_TZ, UTC, ashare, crypto
 from lianghua_app.storage import STORE_TZ
 
 from .accel import accelerate
-from .bars import BarSeries, load_bars
+from .bars import BarSeries, load_bars, owns_the_collector
 from .books import AshareBook, Book, CryptoBook, Forced
 from .funding import load_funding
 
@@ -81,6 +82,8 @@ class Backtester(BacktestingEngine):
         self.bars_done = 0
         self.preloaded: BarSeries | None = None      # bars already in memory (the optimizer's workers)
         self._rounded: dict[float, float] = {}      # price -> price on the tick grid (vnpy's Decimal rounding)
+        self.failure = ""           # the traceback of a strategy's exception that ended the replay
+        self.freezes = False
 
     @property
     def zone(self) -> ZoneInfo:
@@ -156,10 +159,17 @@ class Backtester(BacktestingEngine):
     # --- replay -----------------------------------------------------------------------------------
     def new_bar(self, bar: BarData) -> None:
         """vnpy's order of work per bar, after the book's own trades (liquidations), and without
-        scanning empty order books."""
+        scanning empty order books. A strategy's exception is kept: vnpy's loop only logs it."""
         self.bars_done += 1
         if not self.bars_done & 4095:
             self._report()
+        try:
+            self._new_bar(bar)
+        except Exception:
+            self.failure = traceback.format_exc()
+            raise
+
+    def _new_bar(self, bar: BarData) -> None:
         self.bar = bar
         self.datetime = bar.datetime
         if self.book is not None:
@@ -178,7 +188,8 @@ class Backtester(BacktestingEngine):
             result.close_price = bar.close_price
 
     def _report(self) -> None:
-        gc.freeze()
+        if self.freezes:
+            gc.freeze()
         if self.progress:
             self.progress(self.bars_done, len(self.history_data), tr("回放"))
         if self.cancel is not None and self.cancel.is_set():
@@ -186,15 +197,19 @@ class Backtester(BacktestingEngine):
 
     def run_backtesting(self) -> None:
         self.bars_done = 0
-        # What is alive now (modules, the GUI, the bars) lives through the replay, and so do the
-        # orders, trades and stop orders it makes. Freezing what exists now and again at every
-        # progress report spares the collector's full passes over them, a tenth of a 500,000-bar
-        # replay otherwise. Young cycles are still collected; older ones wait for the unfreeze.
-        gc.freeze()
+        # What is alive now (modules, the bars) lives through the replay, and so do the orders,
+        # trades and stop orders it makes. Freezing what exists now and again at every progress
+        # report spares the collector's full passes over them, a tenth of a 500,000-bar replay
+        # otherwise. Young cycles are still collected; older ones wait for the unfreeze. Only in
+        # a batch process: freezing is process-wide.
+        self.freezes = owns_the_collector()
+        if self.freezes:
+            gc.freeze()
         try:
             super().run_backtesting()
         finally:
-            gc.unfreeze()
+            if self.freezes:
+                gc.unfreeze()
         if self.progress and not (self.cancel and self.cancel.is_set()):
             self.progress(len(self.history_data), len(self.history_data), tr("回放"))
 

@@ -124,9 +124,8 @@ def run_backtest(config: BacktestConfig, classes: dict[str, type],
     engine.run_backtesting()
     if cancel is not None and cancel.is_set():
         raise BacktestError(tr("回测已取消"))
-    failure = next((log for log in engine.logs if "Traceback" in log), None)
-    if failure:
-        raise BacktestError(tr("策略运行出错：\n{detail}", detail=failure))
+    if engine.failure:
+        raise BacktestError(tr("策略运行出错：\n{detail}", detail=engine.failure))
     daily = engine.calculate_result()
     base = engine.calculate_statistics(output=False)
     bars = engine.history_data

@@ -14,8 +14,6 @@ from lianghua_app.markets import CHINA_TZ
 from .detector import Detector
 from .limits import LimitSide
 
-RANKINGS = ("gainers", "losers", "volume", "turnover")
-
 
 @dataclass(frozen=True)
 class Quote:

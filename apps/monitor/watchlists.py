@@ -54,15 +54,6 @@ def delete(name: str) -> None:
     Watchlist.delete().where(Watchlist.name == name).execute()
 
 
-def rename(old: str, new: str) -> None:
-    new = new.strip()
-    if not new:
-        raise WatchlistError(tr("自选股列表需要一个名称"))
-    if Watchlist.get_or_none(Watchlist.name == new):
-        raise WatchlistError(tr("已有名为 {name} 的自选股列表", name=new))
-    Watchlist.update(name=new).where(Watchlist.name == old).execute()
-
-
 def read_csv(path: Path) -> list[tuple[str, str]]:
     """Members from a CSV; every bad line is named, nothing is half-read."""
     try:

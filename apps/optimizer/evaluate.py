@@ -5,6 +5,7 @@ trials, so the database is read once per worker, not once per trial."""
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import time
 import traceback
 from dataclasses import dataclass, field, replace
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from apps.backtester.bars import BarSeries, collector_paused, load_bars
+from apps.backtester.bars import BarSeries, collector_paused, load_bars, own_the_collector
 from apps.backtester.core import WARM_UP_DAYS
 from apps.backtester.engine import BacktestConfig, BacktestError, run_backtest
 from lianghua_app.strategies import class_from_source
@@ -111,6 +112,8 @@ def _strategy_class(source: StrategySource) -> type:
 def evaluate(job: Job, bars: BarSeries | None = None) -> Trial:
     """Never raises: a failing trial comes back with its error, so one bad point cannot stop a run."""
     trial = Trial(job.number, dict(job.config.setting))
+    if multiprocessing.parent_process() is not None:
+        own_the_collector()         # a pool or Dask worker: nothing else lives in this process
     began = time.perf_counter()
     try:
         strategy_class = _strategy_class(job.strategy)

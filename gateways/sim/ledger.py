@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
+from lianghua_app.markets import crypto
+
 
 @dataclass
 class StockHolding:
@@ -53,7 +55,7 @@ class PerpHolding:
             total = abs(self.qty) + abs(signed_qty)
             self.entry = (self.entry * abs(self.qty) + price * abs(signed_qty)) / total
             self.qty += signed_qty
-            self.margin += abs(signed_qty) * price / leverage
+            self.margin += crypto.initial_margin(signed_qty * price, leverage)
         return realised
 
     def unrealised(self, mark: float) -> float:

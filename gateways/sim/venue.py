@@ -133,7 +133,8 @@ class SimVenue:
         if opening > 0:
             price = self._freeze_price(req, tick)
             spec = markets.perp_spec(contract)
-            need = opening * price / self.leverage + crypto.trade_fee(spec, opening * price, maker=False)
+            need = crypto.initial_margin(opening * price, self.leverage) + crypto.trade_fee(spec, opening * price,
+                                                                                         maker=False)
             if need > self.ledger.available("USDT") + 1e-9:
                 return tr("可用保证金不足：需要{need:,.2f} USDT，可用{available:,.2f} USDT", need=need,
                           available=self.ledger.available("USDT"))
@@ -164,7 +165,7 @@ class SimVenue:
             else:
                 self.ledger.stock(order.vt_symbol).frozen += order.volume
         else:
-            work.frozen = self._opening_qty(req) * work.freeze_price / self.leverage
+            work.frozen = crypto.initial_margin(self._opening_qty(req) * work.freeze_price, self.leverage)
             self.ledger.frozen["USDT"] += work.frozen
         self.working[order.vt_orderid] = work
         return work

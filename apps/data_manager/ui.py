@@ -124,7 +124,7 @@ class DataManagerWidget(QtWidgets.QWidget):
         self.overviews = self.engine.overview()
         self.overview.set_rows([
             (o.symbol, o.exchange.value, interval_words(o.interval), f"{o.count:,}", overview_time(o.start, o.interval),
-             overview_time(o.end, o.interval)) for o in self.overviews])
+             overview_time(o.end, o.interval)) for o in self.overviews], self.overviews)
 
     def start_replay(self) -> None:
         """Replay the selected stored series as SIM quotes; loading runs off the GUI thread."""
@@ -133,8 +133,7 @@ class DataManagerWidget(QtWidgets.QWidget):
         if gateway is None or row < 0:
             self.report.setPlainText(tr("请先在右侧表格中选中要回放的数据"))
             return
-        key = (self.overview.cell_text(row, 0), self.overview.cell_text(row, 1), self.overview.cell_text(row, 2))
-        chosen = next(o for o in self.overviews if (o.symbol, o.exchange.value, o.interval.value) == key)
+        chosen = self.overview.record(row)
         speed = self.speed_spin.value()
         self.replay_button.setEnabled(False)
         self.task = run_in_background(

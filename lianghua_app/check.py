@@ -33,7 +33,6 @@ def run_checks(data_dir: DataDir) -> list[CheckResult]:
         ("TA-Lib", True, _talib),
         ("Database", True, lambda: _database(data_dir)),
         ("OS keyring", False, _keyring),
-        ("QMT (xtquant)", False, _xtquant),
     ]
     results = [_run(name, required, probe) for name, required, probe in checks]
     results += _plugins()
@@ -136,24 +135,19 @@ def _keyring() -> str:
     return name
 
 
-def _xtquant() -> str:
-    from gateways.qmt.sdk import load_pure_modules, native_available
-
-    load_pure_modules()
-    ok, _ = native_available()
-    if not ok:
-        raise RuntimeError("xtquant native part not available on this OS" if sys.platform != "win32"
-                           else tr("xtquant 原生模块无法加载，请确认安装了与 Python 匹配的 xtquant"))
-    return "native client available"
-
-
 def _plugins() -> list[CheckResult]:
+    """Each plugin loads, and answers its own checks."""
     from .plugins import all_plugins
 
     results = []
     for plugin in all_plugins():
-        name = f"{plugin.kind} {plugin.name}"
-        results.append(_run(name, True, lambda p=plugin: p.load().__qualname__))
+        results.append(_run(f"{plugin.kind} {plugin.name}", True, lambda p=plugin: p.load().__qualname__))
+        try:
+            checks = plugin.load_checks()
+        except Exception as error:  # a check reports, it never crashes
+            results.append(CheckResult(f"{plugin.name} checks", False, str(error), False))
+            continue
+        results += [_run(name, required, probe) for name, required, probe in checks]
     return results
 
 

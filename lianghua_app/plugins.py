@@ -1,5 +1,7 @@
 """Registry of built-in gateways and apps, plus third-party ones from entry points
-(`lianghua.gateways`, `lianghua.apps`)."""
+(`lianghua.gateways`, `lianghua.apps`). A plugin may also bring `lianghua` subcommands
+(`commands`: "module:ATTRIBUTE" naming a sequence of `commands.Command`) and installation checks
+(`checks`: a sequence of (name, required, probe)); both are imported only when asked for."""
 
 from __future__ import annotations
 
@@ -13,21 +15,33 @@ class Plugin:
     name: str
     target: str         # "module:attribute"
     kind: str           # "gateway" or "app"
+    commands: str = ""  # "module:attribute" of its subcommands
+    checks: str = ""    # "module:attribute" of its installation checks
 
     def load(self) -> type:
-        module_name, _, attribute = self.target.partition(":")
-        return getattr(import_module(module_name), attribute)
+        return _attribute(self.target)
+
+    def load_commands(self) -> tuple:
+        return tuple(_attribute(self.commands)) if self.commands else ()
+
+    def load_checks(self) -> tuple:
+        return tuple(_attribute(self.checks)) if self.checks else ()
+
+
+def _attribute(target: str):
+    module_name, _, attribute = target.partition(":")
+    return getattr(import_module(module_name), attribute)
 
 
 BUILTIN: tuple[Plugin, ...] = (
     Plugin("SIM", "gateways.sim:SimGateway", "gateway"),
-    Plugin("QMT", "gateways.qmt:QmtGateway", "gateway"),
+    Plugin("QMT", "gateways.qmt:QmtGateway", "gateway", checks="gateways.qmt.checks:CHECKS"),
     Plugin("CtaStrategy", "apps.cta_strategy:CtaApp", "app"),
     Plugin("History", "apps.history:HistoryApp", "app"),
-    Plugin("DataManager", "apps.data_manager:DataManagerApp", "app"),
-    Plugin("Backtester", "apps.backtester:BacktesterApp", "app"),
+    Plugin("DataManager", "apps.data_manager:DataManagerApp", "app", "apps.data_manager.commands:COMMANDS"),
+    Plugin("Backtester", "apps.backtester:BacktesterApp", "app", "apps.backtester.commands:COMMANDS"),
     Plugin("RiskManager", "apps.risk_manager:RiskManagerApp", "app"),
-    Plugin("Optimizer", "apps.optimizer:OptimizerApp", "app"),
+    Plugin("Optimizer", "apps.optimizer:OptimizerApp", "app", "apps.optimizer.commands:COMMANDS"),
     Plugin("Monitor", "apps.monitor:MonitorApp", "app"),
 )
 

@@ -10,24 +10,11 @@ import itertools
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 from lianghua_app.i18n import tr
 
+from .backend import Backend, BackendUnavailable
 from .sdk import load_pure_modules
-
-
-@dataclass(frozen=True)
-class Backend:
-    name: str
-    xtdata: Any
-    make_trader: Callable[[str, int], Any]
-    checks_path: bool = True     # a real terminal needs an existing userdata_mini folder
-
-
-class BackendUnavailable(RuntimeError):
-    pass
 
 
 def load_xtquant() -> Backend:
@@ -43,7 +30,7 @@ def load_xtquant() -> Backend:
 
 
 def _demo() -> Backend:
-    from .testing import demo_terminal
+    from .demo import demo_terminal
 
     return demo_terminal().backend(checks_path=False)
 

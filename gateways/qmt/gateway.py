@@ -41,8 +41,10 @@ from lianghua_app.journal import trades_since
 from lianghua_app.markets import CHINA_TZ
 
 from . import mapping as m
+from .backend import Backend, BackendUnavailable
 from .callback import TraderCallback
-from .client import Backend, BackendUnavailable, new_session_id, resolve_backend
+from .client import new_session_id, resolve_backend
+from .orders import OrderBook
 
 RECONNECT_DELAYS = (1, 2, 5, 10, 30, 60)
 
@@ -81,15 +83,7 @@ class QmtGateway(BaseGateway):
         self.level2: dict[str, int] = {}                # xt code -> l2transaction seq (0 until subscribed)
         self.level2_asked: set[str] = set()             # the codes of the latest subscribe_level2
         self.last_volume: dict[str, float] = {}
-        self.orders: dict[str, OrderData] = {}
-        self.xt_ids: dict[str, int] = {}
-        self.sysids: dict[str, str] = {}
-        self.by_xt_id: dict[int, str] = {}
-        self.by_seq: dict[int, str] = {}
-        self.pending_cancels: set[str] = set()
-        self.reported: set[str] = set()                 # orders QMT reported since the last (re)connect
-        self.trades: dict[str, TradeData] = {}          # trade id (market and number) -> trade, de-duplication
-        self.legacy_trade_ids: set[str] = set()         # "SZ:123": journaled today before ids carried the market
+        self.book = OrderBook()                         # ids, held cancels, trades seen (under self.lock)
         self.refresh_queued = False
         self.order_prefix = datetime.now().strftime("%y%m%d%H%M%S")
         self.order_count = itertools.count(1)
@@ -208,7 +202,7 @@ class QmtGateway(BaseGateway):
             self._status(False, m.subscribe_failure(self.account.account_id))
             return False
         self.trader = trader
-        self.legacy_trade_ids = legacy_trade_ids(self.gateway_name)
+        self.book.legacy_trade_ids = legacy_trade_ids(self.gateway_name)
         self._load_trading_state()
         self.connected = True
         self._status(True, tr("QMT已连接：账号{account}（{kind}），会话{session}", account=self.account.account_id,
@@ -220,7 +214,7 @@ class QmtGateway(BaseGateway):
         reconnect). Orders map to the same ids as before, so nothing is duplicated."""
         trader = self.trader
         with self.lock:
-            self.reported.clear()
+            self.book.reported.clear()
         for xt in trader.query_stock_orders(self.account) or []:
             self.handle_order(xt)
         for xt in trader.query_stock_trades(self.account) or []:
@@ -438,7 +432,7 @@ class QmtGateway(BaseGateway):
             self.on_order(order)
             return order.vt_orderid
         with self.lock:
-            self.orders[orderid] = order
+            self.book.orders[orderid] = order
         self.on_order(order)
         price = req.price if req.type is OrderType.LIMIT else 0.0
         seq = self.trader.order_stock_async(self.account, m.to_xt_code(req.symbol, req.exchange),
@@ -449,20 +443,20 @@ class QmtGateway(BaseGateway):
             self.write_log(tr("委托{orderid}未发出：{reason}", orderid=orderid, reason=reason))
             rejected = _copy_order(order, status=Status.REJECTED, reason=reason)
             with self.lock:
-                self.orders[orderid] = rejected
+                self.book.orders[orderid] = rejected
             self.on_order(rejected)
             return order.vt_orderid
         with self.lock:
-            self.by_seq[seq] = orderid
+            self.book.sent(seq, orderid)
         return order.vt_orderid
 
     def cancel_order(self, req: CancelRequest) -> None:
         orderid = req.orderid
         with self.lock:
-            order = self.orders.get(orderid)
-            known = orderid in self.xt_ids or orderid in self.sysids
+            order = self.book.orders.get(orderid)
+            known = self.book.has_venue_id(orderid)
             if order is not None and order.is_active() and not known:
-                self.pending_cancels.add(orderid)   # sent as soon as QMT tells us its order id
+                self.book.hold_cancel(orderid)      # sent as soon as QMT tells us its order id
         if order is None:
             return self.write_log(tr("撤单失败：找不到委托{orderid}", orderid=orderid))
         if not order.is_active():
@@ -477,8 +471,8 @@ class QmtGateway(BaseGateway):
         if trader is None or not self.connected:
             return self.write_log(tr("QMT交易未连接，撤单{orderid}未发出", orderid=orderid))
         with self.lock:
-            self.pending_cancels.discard(orderid)
-            sysid, xt_id, order = self.sysids.get(orderid), self.xt_ids.get(orderid), self.orders[orderid]
+            self.book.drop_cancel(orderid)
+            (sysid, xt_id), order = self.book.venue_ids(orderid), self.book.orders[orderid]
         if sysid:
             trader.cancel_order_stock_sysid_async(self.account, m.cancel_market(order.exchange), sysid)
         else:
@@ -493,11 +487,11 @@ class QmtGateway(BaseGateway):
     def query_orders(self) -> list[OrderData]:
         """The orders QMT has reported since the last (re)connect, for the journal to reconcile."""
         with self.lock:
-            return [self.orders[o] for o in self.reported]
+            return self.book.reported_orders()
 
     def query_trades(self) -> list[TradeData]:
         with self.lock:
-            return list(self.trades.values())
+            return list(self.book.trades.values())
 
     def _queue_refresh(self) -> None:
         if self.connected and not self.refresh_queued:
@@ -506,22 +500,12 @@ class QmtGateway(BaseGateway):
 
     # --- trader pushes (callback thread: convert and emit, never block) ----------------------------
     def orderid_for(self, remark: str, xt_id: int | None) -> str:
-        """Our id when we placed the order; otherwise one of QMT's own order number. A remark
-        is ours only when we wrote it: another program may put the same text on many orders."""
         with self.lock:
-            if xt_id is not None and xt_id in self.by_xt_id:
-                return self.by_xt_id[xt_id]
-            if remark and (remark in self.orders or m.is_our_orderid(remark)):
-                return remark
-        return f"QMT{xt_id}"    # placed by hand in the terminal or by another program
+            return self.book.orderid_for(remark, xt_id)
 
     def handle_order_response(self, reply: Any) -> None:
         with self.lock:
-            orderid = self.by_seq.get(reply.seq, "") or (reply.order_remark if m.is_our_orderid(
-                reply.order_remark or "") else "")
-            if orderid and reply.order_id and reply.order_id > 0:
-                self.xt_ids[orderid] = reply.order_id
-                self.by_xt_id[reply.order_id] = orderid
+            orderid = self.book.answered(reply.seq, reply.order_remark, reply.order_id)
         if reply.error_msg:
             self.write_log(tr("QMT下单回报{orderid}：{message}", orderid=orderid, message=reply.error_msg))
         self._release_pending_cancel(orderid)
@@ -529,14 +513,9 @@ class QmtGateway(BaseGateway):
     def handle_order(self, xt: Any) -> None:
         orderid = self.orderid_for(xt.order_remark, xt.order_id)
         with self.lock:
-            known = self.orders.get(orderid)
+            known = self.book.orders.get(orderid)
             order, warning = m.order_from_xt(xt, orderid, known, self.gateway_name)
-            self.orders[orderid] = order
-            self.reported.add(orderid)
-            self.xt_ids[orderid] = xt.order_id
-            self.by_xt_id[xt.order_id] = orderid
-            if xt.order_sysid:
-                self.sysids[orderid] = xt.order_sysid
+            self.book.reported_order(orderid, order, xt.order_id, xt.order_sysid)
         if warning:
             self.write_log(warning)
         if order.status is Status.REJECTED and (known is None or known.status is not Status.REJECTED):
@@ -547,9 +526,8 @@ class QmtGateway(BaseGateway):
 
     def handle_order_error(self, error: Any) -> None:
         with self.lock:
-            orderid = error.order_remark or self.by_seq.get(getattr(error, "seq", -1), "") or \
-                self.by_xt_id.get(error.order_id, "")
-            known = self.orders.get(orderid)
+            orderid = self.book.refused(error.order_remark, getattr(error, "seq", -1), error.order_id)
+            known = self.book.orders.get(orderid)
         message = tr("QMT拒绝委托{orderid}：{message}（错误码{code}）", orderid=orderid or error.order_id,
                      message=error.error_msg, code=error.error_id)
         self.write_log(message)
@@ -557,21 +535,21 @@ class QmtGateway(BaseGateway):
             return
         order = _copy_order(known, status=Status.REJECTED, reason=str(error.error_msg))
         with self.lock:
-            self.orders[orderid] = order
-            self.pending_cancels.discard(orderid)
+            self.book.orders[orderid] = order
+            self.book.drop_cancel(orderid)
         self.on_order(order)
 
     def handle_trade(self, xt: Any, refresh: bool = True) -> None:
-        tradeid = m.trade_id(xt, self.legacy_trade_ids)
+        tradeid = m.trade_id(xt, self.book.legacy_trade_ids)
         orderid = self.orderid_for(xt.order_remark, xt.order_id)
         with self.lock:
-            if tradeid in self.trades:
-                return      # QMT may repeat a fill (push and query after a reconnect)
-            known = self.orders.get(orderid)
+            if not self.book.first_sight(tradeid):
+                return
+            known = self.book.orders.get(orderid)
             direction = known.direction if known else m.direction_of(xt)
             offset = known.offset if known else Offset.NONE
             trade = m.trade_from_xt(xt, orderid, direction, offset, self.gateway_name, tradeid)
-            self.trades[tradeid] = trade
+            self.book.trades[tradeid] = trade
         self.on_trade(trade)
         if refresh:
             self._queue_refresh()
@@ -582,15 +560,14 @@ class QmtGateway(BaseGateway):
 
     def handle_cancel_error(self, error: Any) -> None:
         with self.lock:
-            orderid = self.by_xt_id.get(error.order_id) or next(
-                (o for o, s in self.sysids.items() if s == error.order_sysid and s), "")
-            known = self.orders.get(orderid)
+            orderid = self.book.cancel_failed(error.order_id, error.order_sysid)
+            known = self.book.orders.get(orderid)
         self.write_log(tr("撤单失败{orderid}：{message}（错误码{code}）", orderid=orderid or error.order_id,
                           message=error.error_msg, code=error.error_id))
         if known is not None and known.is_active():
             order = _copy_order(known, reason=tr("撤单失败：{message}", message=error.error_msg))
             with self.lock:
-                self.orders[orderid] = order
+                self.book.orders[orderid] = order
             self.on_order(order)
 
     def handle_position(self, xt: Any) -> None:
@@ -607,7 +584,7 @@ class QmtGateway(BaseGateway):
 
     def _release_pending_cancel(self, orderid: str) -> None:
         with self.lock:
-            ready = orderid in self.pending_cancels and (orderid in self.xt_ids or orderid in self.sysids)
+            ready = self.book.cancel_ready(orderid)
         if ready:
             self.worker.submit(self._guarded, self._send_cancel, orderid)
 

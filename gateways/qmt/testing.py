@@ -34,7 +34,7 @@ from typing import Any
 
 from lianghua_app.markets import CHINA_TZ
 
-from .client import Backend
+from .backend import Backend
 from .sdk import load_pure_modules
 
 xtconstant, xttype = load_pure_modules()
@@ -829,32 +829,3 @@ def kline_rows(code: str, period: str, start_time: str, end_time: str, base: flo
                          "low": round(low, 2), "close": price, "volume": lots, "amount": lots * 100 * price,
                          "settelementPrice": 0.0, "openInterest": 13, "preClose": open_, "suspendFlag": 0})
     return rows
-
-
-# --- demo backend -------------------------------------------------------------------------------
-_demo: FakeTerminal | None = None
-
-
-def demo_terminal() -> FakeTerminal:
-    """One shared terminal per process with a random-walk market, for trying the QMT panels
-    without a broker account."""
-    global _demo
-    if _demo is None:
-        _demo = FakeTerminal(userdata_path="demo")
-        _demo.level2_permission = True
-        threading.Thread(target=_walk, args=(_demo,), name="qmt-demo-market", daemon=True).start()
-    return _demo
-
-
-def _walk(terminal: FakeTerminal) -> None:
-    rng = random.Random(7)
-    while terminal.running:
-        for code, instrument in terminal.instruments.items():
-            last = terminal.quotes[code]["lastPrice"]
-            up, down = terminal.limits(code)
-            price = min(max(_round(last * (1 + rng.gauss(0, 0.001)), instrument.tick), down), up)
-            terminal.set_quote(code, price, bid=_round(price - instrument.tick, instrument.tick),
-                               ask=_round(price + instrument.tick, instrument.tick))
-            if code.endswith((".SH", ".SZ")) and rng.random() < 0.2:
-                terminal.trade_print(code, price, 100 * int(rng.paretovariate(1.2) * 20), rng.choice("BS"))
-        time.sleep(1.0)

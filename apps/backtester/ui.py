@@ -12,6 +12,7 @@ from vnpy.trader.engine import MainEngine
 from lianghua_app.events import EVENT_STRATEGY_FILES
 from lianghua_app.i18n import tr
 from lianghua_app.setting_versions import versions
+from lianghua_app.ui.setup_form import RunDock, RunSetupForm, scroll_panel
 from lianghua_app.ui.tables import RecordTable
 from lianghua_app.ui.worker import ProgressRelay, run_in_background
 
@@ -20,7 +21,6 @@ from .charts import CandleChart, ResultCharts
 from .engine import APP_NAME, BacktestConfig, BacktesterEngine, BacktestResult, write_daily, write_trades
 from .params import ParameterForm
 from .report import write_html
-from .setup_form import RunDock, RunSetupForm, scroll_panel
 
 
 def _png(widget: QtWidgets.QWidget) -> bytes:
@@ -100,7 +100,7 @@ class BacktesterWidget(RunDock, QtWidgets.QWidget):
         self.setup.symbol_chosen(index)
 
     def current_config(self) -> BacktestConfig:
-        return self.setup.config(self.strategy_combo.currentText(), self.params.values())
+        return BacktestConfig(**self.setup.fields(self.strategy_combo.currentText(), self.params.values()))
 
     # --- running -----------------------------------------------------------------------------------
     def start(self) -> None:

@@ -5,14 +5,13 @@ in the trading panel."""
 
 from __future__ import annotations
 
-import json
-
 from PySide6 import QtCore, QtWidgets
 from vnpy.event import Event, EventEngine
 from vnpy.trader.engine import MainEngine
 
 from lianghua_app.events import EVENT_MONITOR_ALERTS, EVENT_OPEN_SYMBOL
 from lianghua_app.i18n import tr
+from lianghua_app.ui.rule_table import RuleColumn, RuleTable
 from lianghua_app.ui.tables import RecordTable
 
 from .alerts import Alert
@@ -25,8 +24,7 @@ QUOTE_HEADERS = ("代码", "名称", "现价", "涨跌幅%", "成交量", "成�
 LIMIT_HEADERS = ("代码", "名称", "现价", "涨跌幅%", "首次封板", "最后封板", "封单量", "封单额", "开板次数", "状态")
 SECTOR_HEADERS = ("板块", "类型", "成员", "平均涨跌幅%", "上涨", "下跌", "成交额", "领涨", "领涨涨幅%")
 ALERT_HEADERS = ("时间", "代码", "名称", "规则", "数值", "说明")
-RULE_HEADERS = ("规则", "开启", "推送", "参数", "说明")
-ENABLED, PUSH, PARAMS = 1, 2, 3
+ENABLED, PUSH, PARAMS = 1, 2, 3      # the rule table's switch and parameter columns
 REFRESH_MS = 500
 MAX_ALERT_ROWS = 2000
 
@@ -37,10 +35,6 @@ def _quote_row(q: Quote) -> tuple:
 
 def _clock(moment) -> str:
     return f"{moment:%H:%M:%S}" if moment else ""
-
-
-def _check_state(on: bool) -> QtCore.Qt.CheckState:
-    return QtCore.Qt.CheckState.Checked if on else QtCore.Qt.CheckState.Unchecked
 
 
 def _limit_row(e: LimitEntry) -> tuple:
@@ -130,17 +124,10 @@ class MonitorWidget(QtWidgets.QWidget):
         return holder
 
     def _rules_editor(self) -> QtWidgets.QWidget:
-        self.rules_table = QtWidgets.QTableWidget(len(RULES), len(RULE_HEADERS))
-        self.rules_table.setHorizontalHeaderLabels([tr(h) for h in RULE_HEADERS])
-        self.rules_table.verticalHeader().setVisible(False)
-        self.rules_table.horizontalHeader().setSectionResizeMode(PARAMS, QtWidgets.QHeaderView.ResizeMode.Stretch)
-        for row, (name, rule) in enumerate(RULES.items()):
-            for column, text in ((0, tr(rule.label)), (ENABLED, ""), (PUSH, ""), (PARAMS, ""), (4, tr(rule.help))):
-                item = QtWidgets.QTableWidgetItem(text)
-                if column != PARAMS:
-                    item.setFlags(item.flags() & ~QtCore.Qt.ItemFlag.ItemIsEditable)
-                item.setData(QtCore.Qt.ItemDataRole.UserRole, name)
-                self.rules_table.setItem(row, column, item)
+        self.rules_table = RuleTable(RULES, (
+            RuleColumn("规则", "text", lambda rule: tr(rule.label)), RuleColumn("开启", "check", section="enabled"),
+            RuleColumn("推送", "check", section="push"), RuleColumn("参数", "params"),
+            RuleColumn("说明", "text", lambda rule: tr(rule.help))))
         self.cooldown = QtWidgets.QDoubleSpinBox()
         self.cooldown.setRange(0, 86_400)
         self.cooldown.setSuffix(tr(" 秒"))
@@ -169,10 +156,7 @@ class MonitorWidget(QtWidgets.QWidget):
     # --- the rule editor -----------------------------------------------------------------------------
     def load_config(self) -> None:
         config = self.engine.config
-        for row, name in enumerate(RULES):
-            self.rules_table.item(row, ENABLED).setCheckState(_check_state(config.enabled[name]))
-            self.rules_table.item(row, PUSH).setCheckState(_check_state(config.push[name]))
-            self.rules_table.item(row, PARAMS).setText(json.dumps(config.params[name], ensure_ascii=False))
+        self.rules_table.show_config({"enabled": config.enabled, "push": config.push}, config.params)
         self.cooldown.setValue(config.cooldown_seconds)
         self.scope_edit.setText(", ".join(config.watchlists))
         self.sound.setChecked(config.sound)
@@ -180,16 +164,9 @@ class MonitorWidget(QtWidgets.QWidget):
 
     def save(self) -> list[str]:
         scope = [w.strip() for w in self.scope_edit.text().replace("，", ",").split(",") if w.strip()]
-        raw: dict = {"enabled": {}, "push": {}, "params": {}, "cooldown_seconds": self.cooldown.value(),
-                     "watchlists": scope, "sound": self.sound.isChecked(), "tray": self.tray_box.isChecked()}
-        errors = []
-        for row, (name, rule) in enumerate(RULES.items()):
-            for column, section in ((ENABLED, "enabled"), (PUSH, "push")):
-                raw[section][name] = self.rules_table.item(row, column).checkState() == QtCore.Qt.CheckState.Checked
-            try:
-                raw["params"][name] = json.loads(self.rules_table.item(row, PARAMS).text() or "{}")
-            except ValueError as error:
-                errors.append(tr("{rule} 的参数不是有效的JSON：{error}", rule=tr(rule.label), error=error))
+        switches, params, errors = self.rules_table.read()
+        raw: dict = {**switches, "params": params, "cooldown_seconds": self.cooldown.value(), "watchlists": scope,
+                     "sound": self.sound.isChecked(), "tray": self.tray_box.isChecked()}
         errors = errors or self.engine.apply(raw)
         if errors:
             text = tr("配置有误，未保存，原配置继续生效：\n{errors}", errors="\n".join(errors))

@@ -10,11 +10,12 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from vnpy.event import EventEngine
 from vnpy.trader.engine import MainEngine
 
+from apps.backtester.engine import BacktestConfig
 from apps.backtester.labels import statistic_label
-from apps.backtester.setup_form import RunDock, RunSetupForm, scroll_panel
 from apps.backtester.stats import NUMERIC_STATISTICS
 from lianghua_app.events import EVENT_STRATEGY_FILES
 from lianghua_app.i18n import tr
+from lianghua_app.ui.setup_form import RunDock, RunSetupForm, scroll_panel
 from lianghua_app.ui.tables import RecordTable
 from lianghua_app.ui.worker import run_in_background
 
@@ -153,7 +154,7 @@ class OptimizerWidget(RunDock, QtWidgets.QWidget):
 
     # --- running -----------------------------------------------------------------------------------
     def start(self) -> None:
-        config = self.setup.config(self.strategy_combo.currentText(), {})
+        config = BacktestConfig(**self.setup.fields(self.strategy_combo.currentText(), {}))
         if not config.vt_symbol:
             self._show_error(tr("请填写代码，如 000001.SZSE，或从列表中选择已有数据"))
             return
@@ -276,7 +277,7 @@ class OptimizerWidget(RunDock, QtWidgets.QWidget):
             self._show_error(tr("先在试验表中选中一行（运行结束后）"))
             return
         strategy = self.strategy_combo.currentText()
-        version = self.engine.apply(self.run_id, strategy, trial.params, self.setup.config(strategy, {}).vt_symbol)
+        version = self.engine.apply(self.run_id, strategy, trial.params, self.setup.fields(strategy, {})["vt_symbol"])
         self.status_label.setText(tr("已保存为{strategy}的参数版本v{version}：回测和CTA策略新建时可直接使用",
                                      strategy=strategy, version=version.version))
 

@@ -4,7 +4,6 @@ refusals as they happen. A thin view: it reads the engine on a timer and writes 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
@@ -14,14 +13,21 @@ from vnpy.trader.engine import MainEngine
 from lianghua_app import formatting
 from lianghua_app.formatting import money
 from lianghua_app.i18n import tr
+from lianghua_app.ui.rule_table import RuleColumn, RuleTable
 from lianghua_app.ui.tables import RecordTable
 
 from .config import RECOMMENDED
 from .engine import APP_NAME, RiskEngine
 from .rules import RULES
 
-COLUMNS = ("分组", "规则", "启用", "参数（JSON）", "仅限开仓", "使用情况")
-ENABLED, PARAMS, USAGE = 2, 3, 5
+ENABLED, PARAMS = 2, 3        # the rule table's switch and parameter columns
+
+
+def _usage_bar(_name: str) -> QtWidgets.QProgressBar:
+    bar = QtWidgets.QProgressBar()
+    bar.setRange(0, 1000)
+    bar.setFormat("-")
+    return bar
 
 
 class RiskWidget(QtWidgets.QWidget):
@@ -44,26 +50,13 @@ class RiskWidget(QtWidgets.QWidget):
         self.reset_button = QtWidgets.QPushButton(tr("复位熔断…"))
         self.reset_button.clicked.connect(self.ask_reset)
         self.equity_table = RecordTable([tr(h) for h in ("账户", "权益", "日初权益", "当日盈亏", "权益高点", "回撤%")])
-        self.rules_table = QtWidgets.QTableWidget(len(RULES), len(COLUMNS))
-        self.rules_table.setHorizontalHeaderLabels([tr(c) for c in COLUMNS])
-        self.rules_table.verticalHeader().setVisible(False)
-        self.rules_table.horizontalHeader().setSectionResizeMode(PARAMS, QtWidgets.QHeaderView.ResizeMode.Stretch)
-        self.bars: dict[str, QtWidgets.QProgressBar] = {}
-        for row, (name, rule) in enumerate(RULES.items()):
-            for column, text in ((0, tr(rule.group)), (1, tr(rule.label)), (4, tr("是") if rule.opening_only else "")):
-                item = QtWidgets.QTableWidgetItem(text)
-                item.setFlags(item.flags() & ~QtCore.Qt.ItemFlag.ItemIsEditable)
-                item.setData(QtCore.Qt.ItemDataRole.UserRole, name)
-                self.rules_table.setItem(row, column, item)
-            switch = QtWidgets.QTableWidgetItem()
-            switch.setFlags(QtCore.Qt.ItemFlag.ItemIsUserCheckable | QtCore.Qt.ItemFlag.ItemIsEnabled)
-            self.rules_table.setItem(row, ENABLED, switch)
-            self.rules_table.setItem(row, PARAMS, QtWidgets.QTableWidgetItem())
-            bar = QtWidgets.QProgressBar()
-            bar.setRange(0, 1000)
-            bar.setFormat("-")
-            self.bars[name] = bar
-            self.rules_table.setCellWidget(row, USAGE, bar)
+        self.rules_table = RuleTable(RULES, (
+            RuleColumn("分组", "text", lambda rule: tr(rule.group)),
+            RuleColumn("规则", "text", lambda rule: tr(rule.label)),
+            RuleColumn("启用", "check", section="enabled"), RuleColumn("参数（JSON）", "params"),
+            RuleColumn("仅限开仓", "text", lambda rule: tr("是") if rule.opening_only else ""),
+            RuleColumn("使用情况", "widget", widget=_usage_bar)))
+        self.bars: dict[str, QtWidgets.QProgressBar] = self.rules_table.widgets
         self.status = QtWidgets.QLabel()
         self.status.setWordWrap(True)
         buttons = QtWidgets.QHBoxLayout()
@@ -88,28 +81,18 @@ class RiskWidget(QtWidgets.QWidget):
     # --- the editor ------------------------------------------------------------------------------
     def load_config(self) -> None:
         config = self.engine.config
-        for row, name in enumerate(RULES):
-            checked = QtCore.Qt.CheckState.Checked if config.enabled[name] else QtCore.Qt.CheckState.Unchecked
-            self.rules_table.item(row, ENABLED).setCheckState(checked)
-            self.rules_table.item(row, PARAMS).setText(json.dumps(config.params[name], ensure_ascii=False))
+        self.rules_table.show_config({"enabled": config.enabled}, config.params)
         self.status.setText("")
 
     def recommend(self) -> None:
-        for row, name in enumerate(RULES):
-            checked = QtCore.Qt.CheckState.Checked if name in RECOMMENDED else QtCore.Qt.CheckState.Unchecked
-            self.rules_table.item(row, ENABLED).setCheckState(checked)
+        self.rules_table.switch_only("enabled", RECOMMENDED)
         self.status.setText(tr("已勾选推荐规则，核对参数后点击保存生效"))
 
     def edited(self) -> tuple[dict, list[str]]:
         """The configuration as the table shows it, or what cannot be read."""
         raw = self.engine.config.to_dict()
-        raw["enabled"], raw["params"], errors = {}, {}, []
-        for row, (name, rule) in enumerate(RULES.items()):
-            raw["enabled"][name] = self.rules_table.item(row, ENABLED).checkState() == QtCore.Qt.CheckState.Checked
-            try:
-                raw["params"][name] = json.loads(self.rules_table.item(row, PARAMS).text() or "{}")
-            except ValueError as error:
-                errors.append(tr("{rule} 的参数不是有效的JSON：{error}", rule=tr(rule.label), error=error))
+        switches, raw["params"], errors = self.rules_table.read()
+        raw["enabled"] = switches["enabled"]
         return raw, errors
 
     def save(self) -> list[str]:

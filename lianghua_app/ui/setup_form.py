@@ -10,10 +10,8 @@ from PySide6 import QtCore, QtWidgets
 from vnpy.trader.constant import Interval
 from vnpy.trader.database import BarOverview
 
-from lianghua_app.i18n import tr
-from lianghua_app.markets import CHINA_TZ
-
-from .engine import BacktestConfig
+from ..i18n import tr
+from ..markets import CHINA_TZ
 
 RULE_CHOICES = (("自动（按交易所）", ""), ("A股", "ashare"), ("加密货币永续", "crypto"), ("无（与vnpy一致）", "none"))
 INTERVALS = (Interval.MINUTE, Interval.HOUR, Interval.DAILY, Interval.WEEKLY)
@@ -89,11 +87,12 @@ class RunSetupForm(QtWidgets.QWidget):
         self.start_edit.setDate(QtCore.QDate(start.year, start.month, start.day))
         self.end_edit.setDate(QtCore.QDate(end.year, end.month, end.day))
 
-    def config(self, strategy: str, setting: dict) -> BacktestConfig:
+    def fields(self, strategy: str, setting: dict) -> dict:
+        """The run as the form shows it: the keyword arguments of a backtest configuration."""
         start, end = self.start_edit.date().toPython(), self.end_edit.date().toPython()
         rate = self.rate_spin.value()
         text = self.symbol_combo.currentText().strip()
-        return BacktestConfig(
+        return dict(
             strategy=strategy, vt_symbol=text.split()[0] if text else "", interval=self.interval_combo.currentData(),
             start=datetime.combine(start, time.min, CHINA_TZ), end=datetime.combine(end, time(23, 59), CHINA_TZ),
             setting=setting, rules=self.rules_combo.currentData(), capital=self.capital_spin.value(),

@@ -57,7 +57,7 @@ class Flow:
         self.today(market, day).cancels += 1
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, kw_only=True)
 class Check:
     req: OrderRequest
     gateway_name: str

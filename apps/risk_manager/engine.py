@@ -28,7 +28,7 @@ from vnpy.trader.event import (
     EVENT_TIMER,
     EVENT_TRADE,
 )
-from vnpy.trader.object import CancelRequest, LogData, OrderRequest
+from vnpy.trader.object import AccountData, CancelRequest, LogData, OrderRequest
 
 from lianghua_app.i18n import tr
 from lianghua_app.markets import currency_of
@@ -39,10 +39,10 @@ from .book import Book, StrategyDay
 from .breaker import Trip, load_state, save_state
 from .config import RiskConfig, load, parse, save
 from .context import Check, Flow
-from .day import DayCache, market_of
+from .day import DayCache, market_of, market_of_currency
 from .events_writer import EventWriter
-from .losses import LossWatch
-from .protection import Protection
+from .losses import Decision, LossWatch, Reset, TripBreaker
+from .protection import REFERENCE, ClosePosition, Protection
 from .rules import RULES, request_key
 
 APP_NAME = "RiskManager"
@@ -175,10 +175,12 @@ class RiskEngine(BaseEngine):
         account = book.account(gateway_name, currency)
         size = book.sizes.get(vt_symbol, 1.0)
         price = req.price or last or 0.0
-        return Check(req, gateway_name, clock, now, stamp, market, day, closing, last, mid, net, size,
-                     self.active_orders, book, self.flow, self.breaker, currency, account,
-                     account.balance if account and account.balance > 0 else None, request_key(req),
-                     price, price * req.volume * size)
+        return Check(req=req, gateway_name=gateway_name, clock=clock, now=now, stamp=stamp, market=market, day=day,
+                     closing=closing, last_price=last, mid_price=mid, net_position=net, size=size,
+                     active_orders=self.active_orders, book=book, flow=self.flow, breaker=self.breaker,
+                     currency=currency, account=account,
+                     equity=account.balance if account and account.balance > 0 else None, key=request_key(req),
+                     price=price, notional=price * req.volume * size)
 
     def _refuse(self, rule: str, req: OrderRequest, gateway_name: str, reason: str) -> str:
         self.record(rule, req.vt_symbol, reason, gateway_name, req.reference)
@@ -205,7 +207,7 @@ class RiskEngine(BaseEngine):
     def on_tick(self, event: Event) -> None:
         with self.lock:
             self.book.on_tick(event.data)
-        self.protection.on_tick(event.data)
+        self.carry_out(self.protection.on_tick(event.data))
 
     def on_position(self, event: Event) -> None:
         with self.lock:
@@ -215,7 +217,17 @@ class RiskEngine(BaseEngine):
     def on_account(self, event: Event) -> None:
         with self.lock:
             self.book.on_account(event.data)
-        self.losses.judge_account(event.data)
+        self.carry_out(self._judge_account(event.data))
+
+    def _judge_account(self, account: AccountData) -> list[Decision]:
+        if account.balance <= 0:
+            return []
+        market = market_of_currency(account.accountid)
+        day = self.losses.day(market, self.now())
+        with self.lock:
+            marks, changed = self.breaker.mark(account.vt_accountid, account.balance, day)
+            self.dirty |= changed
+        return self.losses.judge_account(account, marks, market, day)
 
     def on_order(self, event: Event) -> None:
         order = event.data
@@ -231,7 +243,13 @@ class RiskEngine(BaseEngine):
                 self.dirty = True
 
     def on_timer(self, event: Event) -> None:
-        self.losses.on_timer(self.now())
+        now = self.now()
+        self.carry_out(self.losses.new_days(now))
+        for account in list(self.book.accounts.values()):
+            self.carry_out(self._judge_account(account))
+        with self.lock:
+            losses = {name: -day.pnl(self.book) for name, day in self.book.strategies.items()}
+        self.carry_out(self.losses.judge_strategies(losses, now))
         if self.writer.error is not None:
             error, self.writer.error = self.writer.error, None
             self.warn(tr("风控事件写入数据库失败：{error}（拒单本身已记入委托流水）", error=error))
@@ -239,6 +257,34 @@ class RiskEngine(BaseEngine):
             self.save_state()
 
     # --- the breaker ---------------------------------------------------------------------------
+    def carry_out(self, decisions: list[Decision | ClosePosition]) -> None:
+        """What the loss watch and the protective exits decided, done here: the breaker, the books
+        and the orders change only in this engine."""
+        for decision in decisions:
+            if isinstance(decision, TripBreaker):
+                self.trip(decision.scope, decision.rule, decision.reason, decision.market, decision.day,
+                          decision.flatten)
+            elif isinstance(decision, Reset):
+                self.reset_breaker(decision.scope, decision.why)
+            elif isinstance(decision, ClosePosition):
+                self._close(decision)
+            else:
+                with self.lock:
+                    self.breaker.strategy_day["ashare"] = decision.day
+                    if decision.fresh:
+                        self.book.start_strategy_day()
+                        self.dirty = True
+
+    def _close(self, close: ClosePosition) -> None:
+        req, words = self.protection.exit_order(close)
+        if words:
+            self.warn(words)
+        if req is None:
+            return
+        position = self.main_engine.get_position(close.vt_positionid)
+        self.record(close.rule, position.vt_symbol, words, position.gateway_name, REFERENCE)
+        self.protection.exit_sent(close.vt_positionid, self.main_engine.send_order(req, position.gateway_name) or "")
+
     def trip(self, scope: str, rule: str, reason: str, market: str, day: date, flatten: str = "") -> None:
         with self.lock:
             if not self.breaker.trip(scope, rule, reason, market, day):
@@ -248,7 +294,7 @@ class RiskEngine(BaseEngine):
         self.record(rule, "", tr("熔断触发：{reason}", reason=reason))
         self.save_state()
         if flatten:
-            self.protection.flatten(flatten, reason)
+            self.carry_out(self.protection.flatten(flatten, reason))
 
     def reset_breaker(self, scope: str | None = None, why: str = "") -> list[Trip]:
         """Clear the breaker (one scope, or all); the caller has asked the user to confirm."""

@@ -1,15 +1,16 @@
-"""Protective exits and flattening: watch each open position and, when an exit fires or the
-breaker asks, send the closing order through the same pipeline every order takes."""
+"""Protective exits and flattening: watch each open position and say when one must be closed
+and with which order; the risk engine sends it through the same pipeline every order takes."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from time import monotonic
 from typing import TYPE_CHECKING
 
 from vnpy.trader.constant import Direction, Interval
 from vnpy.trader.database import get_database
-from vnpy.trader.object import OrderData, PositionData, TickData
+from vnpy.trader.object import OrderData, OrderRequest, PositionData, TickData
 
 from lianghua_app.formatting import quantity as number
 from lianghua_app.i18n import tr
@@ -22,6 +23,13 @@ if TYPE_CHECKING:
 REFERENCE = "RiskManager"
 RETRY_SECONDS = 5.0
 HISTORY = {"1m": (Interval.MINUTE, timedelta(days=5)), "d": (Interval.DAILY, timedelta(days=200))}
+
+
+@dataclass(frozen=True)
+class ClosePosition:
+    vt_positionid: str
+    reason: str
+    rule: str           # "protective_exit" or "flatten"
 
 
 class Protection:
@@ -45,14 +53,15 @@ class Protection:
         else:
             watch.entry = position.price or watch.entry
 
-    def on_tick(self, tick: TickData) -> None:
+    def on_tick(self, tick: TickData) -> list[ClosePosition]:
         bars = self.bars.get((tick.vt_symbol, "1m"))
         if bars is not None:
             bars.on_tick(tick)
         keys = self.by_symbol.get(tick.vt_symbol)
         if not keys or not self.risk.config.enabled["protective_exit"] or not tick.last_price:
-            return
+            return []
         p = self.risk.config.params_for("protective_exit", tick.vt_symbol, "")
+        closes = []
         for key in list(keys):
             watch = self.watches[key]
             watch.see(tick.last_price)
@@ -61,7 +70,8 @@ class Protection:
             atr = self._bars(tick, p["atr_interval"]).atr(p["atr_window"]) if needs_atr(p) else None
             reason = exit_reason(watch, p, tick.last_price, atr)
             if reason:
-                self.close(key, reason, "protective_exit")
+                closes.append(ClosePosition(key, reason, "protective_exit"))
+        return closes
 
     def on_order(self, order: OrderData) -> None:
         if order.reference != REFERENCE or order.is_active():
@@ -72,32 +82,35 @@ class Protection:
                 if order.traded < order.volume:
                     watch.retry_after = monotonic() + RETRY_SECONDS
 
-    def flatten(self, gateway_name: str, why: str) -> None:
-        for position in self.risk.main_engine.get_all_positions():
-            if position.gateway_name == gateway_name and position.volume:
-                self.close(position.vt_positionid, tr("熔断平仓：{why}", why=why), "flatten")
+    def flatten(self, gateway_name: str, why: str) -> list[ClosePosition]:
+        return [ClosePosition(position.vt_positionid, tr("熔断平仓：{why}", why=why), "flatten")
+                for position in self.risk.main_engine.get_all_positions()
+                if position.gateway_name == gateway_name and position.volume]
 
-    def close(self, vt_positionid: str, reason: str, rule: str) -> None:
+    def exit_order(self, close: ClosePosition) -> tuple[OrderRequest | None, str]:
+        """The order that carries out `close` and the words for it; or no order and why not
+        (said once per reason, "" when there is nothing to say or do)."""
         engine = self.risk.main_engine
-        position = engine.get_position(vt_positionid)
+        position = engine.get_position(close.vt_positionid)
         if position is None or not position.volume:
-            return
-        watch = self.watches.setdefault(vt_positionid, Watch(position.volume > 0, position.price, position.price))
+            return None, ""
+        watch = self.watches.setdefault(close.vt_positionid, Watch(position.volume > 0, position.price,
+                                                                    position.price))
         if watch.pending:
-            return
+            return None, ""
         req = closing_order(position, engine.get_contract(position.vt_symbol), engine.get_tick(position.vt_symbol),
                             engine.sellable_volume(position.vt_symbol, position.gateway_name), REFERENCE)
         if isinstance(req, str):
-            if watch.told != req:
-                watch.told = req
-                self.risk.warn(tr("{reason}；但{why}", reason=reason, why=req))
             watch.retry_after = monotonic() + RETRY_SECONDS
-            return
-        words = tr("{reason} → 平仓 {direction} {volume}@{price}", reason=reason, direction=req.direction.value,
-                   volume=number(req.volume), price=req.price)
-        self.risk.warn(words)
-        self.risk.record(rule, position.vt_symbol, words, position.gateway_name, REFERENCE)
-        watch.pending = engine.send_order(req, position.gateway_name) or ""
+            if watch.told == req:
+                return None, ""
+            watch.told = req
+            return None, tr("{reason}；但{why}", reason=close.reason, why=req)
+        return req, tr("{reason} → 平仓 {direction} {volume}@{price}", reason=close.reason,
+                       direction=req.direction.value, volume=number(req.volume), price=req.price)
+
+    def exit_sent(self, vt_positionid: str, vt_orderid: str) -> None:
+        self.watches[vt_positionid].pending = vt_orderid
 
     def _bars(self, tick: TickData, interval: str) -> Bars:
         """The bars stored before this tick, then (for 1m) completed from live ticks."""

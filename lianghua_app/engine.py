@@ -23,9 +23,9 @@ from vnpy.trader.object import CancelRequest, LogData, OrderRequest, SubscribeRe
 from . import markets
 from .event_engine import GuardedEventEngine, HandlerFailure
 from .events import EVENT_GATEWAY_STATUS, EVENT_ORDER_REJECTED, EVENT_TRADING_HALT, GatewayStatus
+from .formatting import describe_order as describe
 from .i18n import tr
 from .journal import Journal
-from .markets import describe_order as describe
 from .paths import DataDir, ProfileUnusable
 from .profile_lock import ProfileLock
 from .redact import redact, redact_log_events

@@ -1,15 +1,17 @@
-"""Numbers and times as a trader reads them: money to the fen with thousands separators,
+"""Numbers, times and orders as a trader reads them: money to the fen with thousands separators,
 percentages with %, whole share counts without ".0", no scientific notation, milliseconds
-zero-padded, daily bars by date only, and one clock (Beijing time) in every table."""
+zero-padded, daily bars by date only, one clock (Beijing time) in every table, and an order in
+its market's words."""
 
 from __future__ import annotations
 
 import math
 from datetime import datetime, time
 
-from vnpy.trader.constant import Interval
+from vnpy.trader.constant import Direction, Exchange, Interval, Offset, OrderType
 
-from .markets import CHINA_TZ
+from .i18n import tr
+from .markets import CHINA_TZ, is_ashare
 
 MISSING = "—"
 
@@ -92,3 +94,26 @@ def bar_time(moment: datetime, interval: Interval | None = None) -> str:
     if interval is Interval.DAILY or interval is Interval.WEEKLY or (interval is None and local.time() == time(0)):
         return f"{local:%Y-%m-%d}"
     return f"{local:%Y-%m-%d %H:%M}"
+
+
+def side_words(exchange: Exchange, direction: Direction, offset: Offset) -> str:
+    """买入/卖出 for a stock; 开多, 开空, 平多, 平空 for a perpetual (买入/卖出 without an offset)."""
+    long = direction is Direction.LONG
+    if is_ashare(exchange) or offset is Offset.NONE:
+        return tr("买入") if long else tr("卖出")
+    if offset is Offset.OPEN:
+        return tr("开多") if long else tr("开空")
+    return tr("平空") if long else tr("平多")
+
+
+def interval_words(interval: Interval) -> str:
+    return {Interval.MINUTE: tr("1分钟"), Interval.HOUR: tr("1小时"), Interval.DAILY: tr("日线"),
+            Interval.WEEKLY: tr("周线"), Interval.TICK: tr("逐笔")}.get(interval, interval.value)
+
+
+def describe_order(order) -> str:
+    """An order request or order in words: "000001.SZSE 买入 150股 限价 11.00"."""
+    unit = tr("股") if is_ashare(order.exchange) else ""
+    limit = tr("限价 {price}", price=price(order.price)) if order.type is OrderType.LIMIT else order.type.value
+    side = side_words(order.exchange, order.direction, order.offset)
+    return f"{order.vt_symbol} {side} {quantity(order.volume)}{unit} {limit}"

@@ -6,8 +6,9 @@ from __future__ import annotations
 from vnpy.trader.constant import Direction
 
 from lianghua_app import formatting
+from lianghua_app.formatting import side_words
 from lianghua_app.i18n import tr
-from lianghua_app.markets import is_ashare, side_words
+from lianghua_app.markets import is_ashare
 
 from .engine import BacktestConfig, BacktestResult
 

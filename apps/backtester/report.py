@@ -7,8 +7,8 @@ import base64
 import html
 from pathlib import Path
 
+from lianghua_app.formatting import interval_words
 from lianghua_app.i18n import tr
-from lianghua_app.markets import interval_words
 
 from . import labels
 from .engine import BacktestConfig, BacktestResult

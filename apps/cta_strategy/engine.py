@@ -21,9 +21,9 @@ from vnpy_ctastrategy.base import APP_NAME
 from vnpy_ctastrategy.engine import CtaEngine
 from vnpy_ctastrategy.template import CtaTemplate
 
+from lianghua_app.formatting import interval_words
 from lianghua_app.i18n import tr
 from lianghua_app.journal import journaled_position
-from lianghua_app.markets import interval_words
 from lianghua_app.setting_versions import latest, versions
 from lianghua_app.strategies import StrategyRegistry
 

@@ -8,8 +8,8 @@ from vnpy.trader.constant import Interval
 from vnpy_ctastrategy.ui.widget import CtaManager as VnpyCtaManager
 from vnpy_ctastrategy.ui.widget import StrategyManager as VnpyStrategyManager
 
+from lianghua_app.formatting import interval_words
 from lianghua_app.i18n import tr
-from lianghua_app.markets import interval_words
 
 from .engine import BAR_INTERVAL
 

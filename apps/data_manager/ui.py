@@ -9,8 +9,8 @@ from vnpy.event import EventEngine
 from vnpy.trader.constant import Exchange, Interval
 from vnpy.trader.engine import MainEngine
 
+from lianghua_app.formatting import interval_words
 from lianghua_app.i18n import tr
-from lianghua_app.markets import interval_words
 from lianghua_app.ui.tables import RecordTable
 from lianghua_app.ui.worker import run_in_background
 

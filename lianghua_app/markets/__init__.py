@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from vnpy.trader.constant import Direction, Exchange, Interval, Offset, OrderType
+from vnpy.trader.constant import Direction, Exchange, Offset, OrderType
 from vnpy.trader.object import ContractData, OrderRequest, TickData
 
 from ..i18n import tr
@@ -65,31 +65,6 @@ def perp_spec(contract: ContractData) -> crypto.PerpSpec:
         return known
     return crypto.PerpSpec(contract.symbol, contract.name, tick=contract.pricetick,
                            step=contract.min_volume, min_qty=contract.min_volume, min_notional=0.0)
-
-
-def side_words(exchange: Exchange, direction: Direction, offset: Offset) -> str:
-    """买入/卖出 for a stock; 开多, 开空, 平多, 平空 for a perpetual (买入/卖出 without an offset)."""
-    long = direction is Direction.LONG
-    if is_ashare(exchange) or offset is Offset.NONE:
-        return tr("买入") if long else tr("卖出")
-    if offset is Offset.OPEN:
-        return tr("开多") if long else tr("开空")
-    return tr("平空") if long else tr("平多")
-
-
-def interval_words(interval: Interval) -> str:
-    return {Interval.MINUTE: tr("1分钟"), Interval.HOUR: tr("1小时"), Interval.DAILY: tr("日线"),
-            Interval.WEEKLY: tr("周线"), Interval.TICK: tr("逐笔")}.get(interval, interval.value)
-
-
-def describe_order(order) -> str:
-    """An order request or order in words: "000001.SZSE 买入 150股 限价 11.00"."""
-    from ..formatting import price, quantity  # formatting reads this package's clock
-
-    unit = tr("股") if is_ashare(order.exchange) else ""
-    limit = tr("限价 {price}", price=price(order.price)) if order.type is OrderType.LIMIT else order.type.value
-    side = side_words(order.exchange, order.direction, order.offset)
-    return f"{order.vt_symbol} {side} {quantity(order.volume)}{unit} {limit}"
 
 
 def is_buy(req: OrderRequest) -> bool:

@@ -21,8 +21,8 @@ from ..events import (
     EVENT_TRADING_HALT,
     GatewayStatus,
 )
+from ..formatting import describe_order
 from ..i18n import tr
-from ..markets import describe_order
 from ..settings import SettingsStore
 from .connect_dialog import QmtConnectDialog
 from .help_dialog import AboutDialog, ReadmeDialog, open_folder

@@ -265,6 +265,26 @@ class MonitorEngine(BaseEngine):
             self.watchlists = watchlists.all_watchlists()
         self._apply_scope()
 
+    def watchlist_names(self) -> list[str]:
+        with self.lock:
+            return list(self.watchlists)
+
+    def watchlist_members(self, name: str) -> list[tuple[str, str, str]]:
+        """(vt_symbol, name, note) of one watchlist; the name from the whole market where known."""
+        with self.lock:
+            universe = self.detector.universe
+            names = dict(zip(universe.symbols, universe.names, strict=True))
+            return [(symbol, names.get(symbol, ""), note) for symbol, note in self.watchlists.get(name, [])]
+
+    def rotation_ranks(self, every_minutes: int = 30):
+        """The sectors' ranks at the day's checkpoints (see boards.Rotation.ranks)."""
+        with self.lock:
+            return self.rotation.ranks(every_minutes)
+
+    def alert_list(self) -> list:
+        with self.lock:
+            return list(self.alerts)
+
     # --- views -------------------------------------------------------------------------------------
     def view(self, count: int = 50) -> MarketView:
         """The tables, recomputed only when something changed since the last call."""

@@ -68,7 +68,7 @@ class MonitorWidget(QtWidgets.QWidget):
         self.message_box: QtWidgets.QMessageBox | None = None
         self._build()
         self.load_config()
-        self._list_alerts(list(self.engine.alerts))
+        self._list_alerts(self.engine.alert_list())
         self.alerts_arrived.connect(self.show_alerts)
         event_engine.register(EVENT_MONITOR_ALERTS, self._on_alert_event)
         self.timer = QtCore.QTimer(self)
@@ -203,8 +203,7 @@ class MonitorWidget(QtWidgets.QWidget):
             self._show_rotation()
 
     def _show_rotation(self) -> None:
-        with self.engine.lock:
-            checkpoints, rows = self.engine.rotation.ranks()
+        checkpoints, rows = self.engine.rotation_ranks()
         headers = [tr("板块")] + [f"{t:%H:%M}" for t in checkpoints] + [tr("涨跌幅变化")]
         if self.rotation.columnCount() != len(headers):
             self.rotation.setColumnCount(len(headers))

@@ -49,7 +49,7 @@ class WatchPanel(QtWidgets.QWidget):
 
     def reload(self, select: str = "") -> None:
         self.lists.clear()
-        self.lists.addItems(list(self.engine.watchlists))
+        self.lists.addItems(self.engine.watchlist_names())
         matches = self.lists.findItems(select, QtCore.Qt.MatchFlag.MatchExactly) if select else []
         if matches:
             self.lists.setCurrentItem(matches[0])
@@ -58,8 +58,7 @@ class WatchPanel(QtWidgets.QWidget):
         self.show_members(self.current())
 
     def show_members(self, name: str) -> None:
-        names = dict(zip(self.engine.detector.universe.symbols, self.engine.detector.universe.names, strict=True))
-        self.members.set_rows([(s, names.get(s, ""), note) for s, note in self.engine.watchlists.get(name, [])])
+        self.members.set_rows(self.engine.watchlist_members(name))
 
     def _save(self, name: str, members: list[tuple[str, str]], message: str) -> None:
         try:
@@ -88,7 +87,7 @@ class WatchPanel(QtWidgets.QWidget):
             self.status.setText(tr("请先新建或选择一个自选股列表"))
             return
         if symbol:
-            members = self.engine.watchlists.get(name, []) + [(symbol, "")]
+            members = [(s, note) for s, _, note in self.engine.watchlist_members(name)] + [(symbol, "")]
             self._save(name, members, tr("已添加：{symbol}", symbol=symbol))
             self.symbol_edit.clear()
 
@@ -96,7 +95,7 @@ class WatchPanel(QtWidgets.QWidget):
         name = self.current()
         chosen = {self.members.cell_text(i.row(), 0) for i in self.members.selectedIndexes()}
         if name and chosen:
-            kept = [(s, n) for s, n in self.engine.watchlists.get(name, []) if s not in chosen]
+            kept = [(s, note) for s, _, note in self.engine.watchlist_members(name) if s not in chosen]
             self._save(name, kept, tr("已移除{count}只", count=len(chosen)))
 
     def import_csv(self) -> None:

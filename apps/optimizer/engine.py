@@ -27,7 +27,7 @@ from .run import Optimizer, OptimizeRequest, OptimizeResult, TrialCallback
 from .runners import DaskRunner, PoolRunner, SerialRunner
 from .search import METHODS
 from .space import OptimizeError, Target, check_statistic, parse_constraint, parse_param
-from .store import save_run
+from .store import runs, save_run, stored_trials
 from .walkforward import parse_walk_forward
 
 APP_NAME = "Optimizer"
@@ -114,6 +114,7 @@ def local_workers(setting: int = 0) -> int:
 
 
 class OptimizerEngine(StrategyDataEngine):
+
     def __init__(self, main_engine: MainEngine, event_engine: EventEngine) -> None:
         super().__init__(main_engine, event_engine, APP_NAME)
         self.pool: PoolRunner | None = None
@@ -122,6 +123,13 @@ class OptimizerEngine(StrategyDataEngine):
     @property
     def settings(self):
         return getattr(self.main_engine, "settings", None)
+
+    def past_runs(self) -> list:
+        """The stored optimisation runs, newest first."""
+        return runs()
+
+    def run_trials(self, run_id: int) -> list:
+        return stored_trials(run_id)
 
     def strategy_source(self, name: str) -> StrategySource:
         registry = getattr(self.main_engine, "strategy_registry", None)

@@ -26,7 +26,6 @@ from .report import result_lines
 from .run import Eta, OptimizeResult
 from .search import METHODS, SAMPLERS
 from .space import OptimizeError
-from .store import runs, stored_trials
 
 METHOD_LABELS = {"grid": "穷举网格", "random": "随机搜索", "ga": "遗传算法", "bayes": "贝叶斯（optuna）"}
 SHOWN = ("sharpe_ratio", "total_return", "annual_return", "max_ddpercent", "trade_count")
@@ -285,18 +284,18 @@ class OptimizerWidget(RunDock, QtWidgets.QWidget):
     def refresh_runs(self) -> None:
         self.runs_table.set_rows([(r.id, f"{r.created:%Y-%m-%d %H:%M}", r.strategy, r.vt_symbol, r.method, r.target,
                                    "" if r.best_target is None else f"{r.best_target:.4f}", r.trial_count, r.status)
-                                  for r in runs()])
+                                  for r in self.engine.past_runs()])
 
     def open_run(self, row: int, _column: int = 0) -> None:
         """A stored run back in the table, heatmap and plots."""
         run_id = int(self.runs_table.cell_text(row, 0))
-        run = next(r for r in runs() if r.id == run_id)
+        run = next(r for r in self.engine.past_runs() if r.id == run_id)
         request = json.loads(run.request)
         self.run_id, self.target, self.minimize = run_id, run.target, run.minimize
         self.names = list(request.get("params", {}))
         self.strategy_combo.setCurrentText(run.strategy)
         self._prepare_views()
-        self.trials = stored_trials(run_id)
+        self.trials = self.engine.run_trials(run_id)
         for trial in self.trials:
             self._append_row(trial)
         self.diagnostics_label.setText("\n".join(json.loads(run.diagnostics).get("readings", [])))

@@ -118,6 +118,14 @@ def drain(engine) -> None:
     engine.event_engine.unregister(kind, handler)
 
 
+def shown(qtbot, widget_class, engine):
+    """A dock's widget on `engine`, shown offscreen."""
+    widget = widget_class(engine, engine.event_engine)
+    qtbot.addWidget(widget)
+    widget.show()
+    return widget
+
+
 def settle(engine, condition, timeout: float = 30.0) -> None:
     """Wait until `condition` holds once everything put on the engine's events so far is handled."""
     wait_until(lambda: (drain(engine), condition())[1], timeout)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from conftest import drain, quote_frame, wait_until
+from conftest import drain, quote_frame, shown, wait_until
 from PySide6 import QtCore
 from vnpy.event import Event
 from vnpy.trader.constant import Exchange, Product
@@ -35,10 +35,7 @@ def market(engine):
 
 @pytest.fixture
 def dock(engine, market, qtbot):
-    widget = MonitorWidget(engine, engine.event_engine)
-    qtbot.addWidget(widget)
-    widget.show()
-    return widget
+    return shown(qtbot, MonitorWidget, engine)
 
 
 def test_sim_offers_a_whole_market_of_about_five_thousand_a_shares_in_industries(market):

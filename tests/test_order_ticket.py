@@ -1,7 +1,7 @@
 """The order ticket speaks each market's words and sends what it says."""
 
 import pytest
-from conftest import drain, make_tick, wait_until
+from conftest import drain, make_tick, shown, wait_until
 from vnpy.trader.constant import Direction, Offset, OrderType
 
 from lianghua_app.ui.ticket import OrderTicket
@@ -9,10 +9,7 @@ from lianghua_app.ui.ticket import OrderTicket
 
 @pytest.fixture
 def ticket(qtbot, engine, sim):
-    widget = OrderTicket(engine, engine.event_engine)
-    qtbot.addWidget(widget)
-    widget.show()
-    return widget
+    return shown(qtbot, OrderTicket, engine)
 
 
 def choose(ticket, vt_symbol: str) -> None:

@@ -25,13 +25,15 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_config(args: argparse.Namespace, setting: dict | None = None):
-    """(problem, BacktestConfig) from the run arguments: the one place both commands build it."""
+    """The BacktestConfig of the run arguments, the one place both commands build it; None, with
+    the problem said, when they do not make one."""
     from .engine import BacktestConfig
 
     problem, interval, start, end = date_range(args)
     if problem:
-        return problem, None
-    return "", BacktestConfig(args.strategy, args.symbol, interval, start, end, setting or {}, args.rules,
+        print(problem, file=sys.stderr)
+        return None
+    return BacktestConfig(args.strategy, args.symbol, interval, start, end, setting or {}, args.rules,
                               args.capital, args.rate, args.slippage, args.size, args.pricetick,
                               leverage=args.leverage)
 
@@ -46,9 +48,8 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def backtest(args: argparse.Namespace, context: CommandContext) -> int:
-    problem, config = run_config(args)
-    if problem:
-        print(problem, file=sys.stderr)
+    config = run_config(args)
+    if config is None:
         return 2
     engine = context.headless_engine()
     from . import labels

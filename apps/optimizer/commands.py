@@ -30,9 +30,8 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def optimize(args: argparse.Namespace, context: CommandContext) -> int:
-    problem, config = run_config(args)
-    if problem:
-        print(problem, file=sys.stderr)
+    config = run_config(args)
+    if config is None:
         return 2
     engine = context.headless_engine()
     from apps.backtester.bars import batch_work

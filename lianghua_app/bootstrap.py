@@ -61,8 +61,7 @@ def connect_qmt_gateway(engine: TradingEngine, data_only: bool = False) -> None:
     """Connect QMT from the profile's settings; `data_only` skips the trading account."""
     s = engine.settings
     engine.connect({
-        # The demo terminal answers only to its own folder name, whatever folder a real one has.
-        "userdata_path": "demo" if s["qmt.backend"] == "demo" else s["qmt.userdata_path"],
+        "userdata_path": s["qmt.userdata_path"],
         "account_id": s["qmt.account_id"],
         "account_type": s["qmt.account_type"], "data_host": s["qmt.data_host"], "data_port": s["qmt.data_port"],
         "backend": s["qmt.backend"], "data_only": data_only, "industry_prefix": s["qmt.industry_prefix"],

@@ -163,23 +163,20 @@ class Backtester(BacktestingEngine):
         self.bars_done += 1
         if not self.bars_done & 4095:
             self._report()
-        try:
-            self._new_bar(bar)
+        self.bar = bar
+        self.datetime = bar.datetime
+        try:        # costs nothing until raised, and no call per bar
+            if self.book is not None:
+                for forced in self.book.on_bar(bar):
+                    self._force(forced)
+            if self.active_limit_orders:
+                self.cross_limit_order()
+            if self.active_stop_orders:
+                self.cross_stop_order()
+            self.strategy.on_bar(bar)
         except Exception:
             self.failure = traceback.format_exc()
             raise
-
-    def _new_bar(self, bar: BarData) -> None:
-        self.bar = bar
-        self.datetime = bar.datetime
-        if self.book is not None:
-            for forced in self.book.on_bar(bar):
-                self._force(forced)
-        if self.active_limit_orders:
-            self.cross_limit_order()
-        if self.active_stop_orders:
-            self.cross_stop_order()
-        self.strategy.on_bar(bar)
         day = bar.datetime.date()
         result = self.daily_results.get(day)
         if result is None:

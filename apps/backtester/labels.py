@@ -3,7 +3,7 @@ its place in the list, and the rows of the result tables, shared by the dock and
 
 from __future__ import annotations
 
-from vnpy.trader.constant import Direction
+from vnpy.trader.constant import Direction, Exchange
 
 from lianghua_app import formatting
 from lianghua_app.formatting import side_words
@@ -42,13 +42,11 @@ HIDDEN = {"total_trade_count"}          # the same figure as trade_count
 
 
 def currency_unit(vt_symbol: str) -> str:
-    suffix = vt_symbol.rpartition(".")[2]
     try:
-        from vnpy.trader.constant import Exchange
-
-        return tr("元") if is_ashare(Exchange(suffix)) else "USDT"
+        exchange = Exchange(vt_symbol.rpartition(".")[2])
     except ValueError:
         return ""
+    return tr("元") if is_ashare(exchange) else "USDT"
 
 
 def show(value: object, kind: str, unit: str) -> str:

@@ -30,9 +30,9 @@ def load_xtquant() -> Backend:
 
 
 def _demo() -> Backend:
-    from .demo import demo_terminal
+    from .demo import demo_backend
 
-    return demo_terminal().backend(checks_path=False)
+    return demo_backend()
 
 
 BACKENDS: dict[str, Callable[[], Backend]] = {"xtquant": load_xtquant, "demo": _demo}

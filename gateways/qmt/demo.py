@@ -8,7 +8,8 @@ import random
 import threading
 import time
 
-from .testing import FakeTerminal, _round
+from .backend import Backend
+from .testing import FakeTerminal, FakeXtQuantTrader, _round
 
 _demo: FakeTerminal | None = None
 
@@ -20,6 +21,14 @@ def demo_terminal() -> FakeTerminal:
         _demo.level2_permission = True
         threading.Thread(target=_walk, args=(_demo,), name="qmt-demo-market", daemon=True).start()
     return _demo
+
+
+def demo_backend() -> Backend:
+    """The demo has no folder of its own on disk: whatever folder is set, its one terminal answers."""
+    terminal = demo_terminal()
+    backend = terminal.backend(checks_path=False)
+    return Backend("demo", backend.xtdata, lambda _path, session: FakeXtQuantTrader(terminal, terminal.userdata_path,
+                                                                                   session), checks_path=False)
 
 
 def _walk(terminal: FakeTerminal) -> None:

@@ -98,6 +98,8 @@ class QmtGateway(QmtMarketData, QmtTrading, BaseGateway):
             self.backend = resolve_backend(str(self.setting["backend"]))
         except BackendUnavailable as error:
             return self._status(False, str(error))
+        if self.backend.checks_path and not str(self.setting.get("userdata_path", "")).strip():
+            return self._status(False, tr("请填写QMT的userdata_mini路径，例如 C:\\国金QMT交易端\\userdata_mini"))
         if self.backend.checks_path and not Path(self.setting["userdata_path"]).is_dir():
             return self._status(False, tr("找不到QMT的userdata_mini文件夹：{path}。请在QMT安装目录下找到它。",
                                           path=self.setting["userdata_path"]))
@@ -117,8 +119,6 @@ class QmtGateway(QmtMarketData, QmtTrading, BaseGateway):
             return tr("请填写QMT资金账号")
         if str(self.setting.get("account_type", "")).upper() not in ("STOCK", "CREDIT"):
             return tr("账户类型只能是STOCK或CREDIT，当前为“{value}”", value=self.setting.get("account_type"))
-        if not str(self.setting.get("userdata_path", "")).strip():
-            return tr("请填写QMT的userdata_mini路径，例如 C:\\国金QMT交易端\\userdata_mini")
         return ""
 
     def _connect_data(self) -> bool:

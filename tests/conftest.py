@@ -42,6 +42,17 @@ def data_dir(tmp_path: Path) -> DataDir:
     return directory
 
 
+@pytest.fixture(autouse=True)
+def qt_garbage_on_the_gui_thread(request):
+    """Widgets a test dropped are collected here, on the GUI thread, as the app keeps its widgets
+    alive: a collection that a worker thread happened to run would free Qt objects off it."""
+    yield
+    if "qtbot" in request.fixturenames:
+        import gc
+
+        gc.collect()
+
+
 def pytest_sessionfinish(session, exitstatus) -> None:
     """The session's profile goes with the session."""
     from lianghua_app.vnpy_env import release_vnpy_database

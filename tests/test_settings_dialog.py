@@ -89,9 +89,9 @@ def test_the_demo_terminal_connects_and_the_values_are_remembered(connect, engin
     assert (again["qmt.backend"], again["qmt.account_id"]) == ("demo", "55001234")
 
 
-def test_a_failure_the_gateway_reports_is_popped_and_the_dialog_stays(connect, tmp_path, qtbot):
-    connect.editors["qmt.userdata_path"].setText(str(tmp_path))
-    connect.editors["qmt.account_id"].setText("88001234")
+def test_a_failure_the_gateway_reports_is_popped_and_the_dialog_stays(connect, qtbot):
+    connect.editors["qmt.backend"].setCurrentIndex(connect.editors["qmt.backend"].findData("demo"))
+    connect.editors["qmt.account_id"].setText("88001234")          # not the demo terminal's account
     assert connect.start()
     qtbot.waitUntil(lambda: connect.failure_box is not None and connect.failure_box.isVisible(), timeout=60_000)
     assert connect.isVisible() and connect.connect_button.isEnabled() and connect.failure_box.text()

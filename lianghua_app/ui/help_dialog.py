@@ -37,7 +37,7 @@ class ReadmeDialog(QtWidgets.QDialog):
         self.index.addItems([title for title, _ in self.sections])
         self.browser = QtWidgets.QTextBrowser()
         self.browser.setOpenExternalLinks(True)
-        self.index.currentRowChanged.connect(lambda row: self.browser.setMarkdown(self.sections[row][1]))
+        self.index.currentRowChanged.connect(self.show_section)
         splitter = QtWidgets.QSplitter()
         splitter.addWidget(self.index)
         splitter.addWidget(self.browser)
@@ -45,6 +45,9 @@ class ReadmeDialog(QtWidgets.QDialog):
         QtWidgets.QVBoxLayout(self).addWidget(splitter)
         self.index.setCurrentRow(0)
         self.resize(1000, 700)
+
+    def show_section(self, row: int) -> None:
+        self.browser.setMarkdown(self.sections[row][1])
 
     @staticmethod
     def split(text: str) -> list[tuple[str, str]]:

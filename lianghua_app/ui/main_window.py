@@ -173,11 +173,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.reset_action = self.view_menu.addAction(tr("重置布局"), self.reset_layout)
         self.view_menu.addAction(tr("保存布局"), self.save_layout)
         help_menu = bar.addMenu(tr("帮助"))
-        help_menu.addAction(tr("使用说明"), lambda: self.show_dialog(ReadmeDialog(self)))
-        help_menu.addAction(tr("打开数据文件夹"), lambda: open_folder(self.engine.data_dir.root))
-        help_menu.addAction(tr("打开日志文件夹"), lambda: open_folder(self.engine.data_dir.logs_dir))
-        help_menu.addAction(tr("关于"), lambda: self.show_dialog(
-            AboutDialog(self.engine.data_dir.root, self.engine.data_dir.logs_dir, self)))
+        help_menu.addAction(tr("使用说明"), self.open_readme)
+        help_menu.addAction(tr("打开数据文件夹"), self.open_data_folder)
+        help_menu.addAction(tr("打开日志文件夹"), self.open_log_folder)
+        help_menu.addAction(tr("关于"), self.open_about)
 
     def _build_status_bar(self) -> None:
         status_bar = self.statusBar()
@@ -202,7 +201,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.rejections: list[str] = []
         self.rejected_ids: set[str] = set()
         self.rejection_box: QtWidgets.QMessageBox | None = None
-        self.order_signal.connect(lambda event: self.show_rejection(event.data))
+        self.order_signal.connect(self.on_order_event)
         self.engine.event_engine.register(EVENT_ORDER, self.order_signal.emit)
 
     def show_halts(self, halts: dict[str, str]) -> None:
@@ -221,6 +220,9 @@ class MainWindow(QtWidgets.QMainWindow):
                                                      "否则请修复后重启程序。", reasons=reasons), parent=self)
             self.halt_box.setModal(False)
             self.halt_box.show()
+
+    def on_order_event(self, event: Event) -> None:
+        self.show_rejection(event.data)
 
     def show_rejection(self, order) -> None:
         """A refused order pops its full reason (the table cell cuts it); refusals that follow
@@ -276,6 +278,18 @@ class MainWindow(QtWidgets.QMainWindow):
         dialog.show()
         self.dialog = dialog
         return dialog
+
+    def open_readme(self) -> QtWidgets.QDialog:
+        return self.show_dialog(ReadmeDialog(self))
+
+    def open_about(self) -> QtWidgets.QDialog:
+        return self.show_dialog(AboutDialog(self.engine.data_dir.root, self.engine.data_dir.logs_dir, self))
+
+    def open_data_folder(self) -> None:
+        open_folder(self.engine.data_dir.root)
+
+    def open_log_folder(self) -> None:
+        open_folder(self.engine.data_dir.logs_dir)
 
     def open_settings(self) -> QtWidgets.QDialog:
         return self.show_dialog(SettingsDialog(self.store, self.engine.data_dir.root.name, self))

@@ -33,7 +33,7 @@ from lianghua_app.markets import CHINA_TZ
 from . import mapping as m
 from .backend import Backend, BackendUnavailable
 from .callback import TraderCallback
-from .client import new_session_id, resolve_backend
+from .client import DataClient, TradeClient, new_session_id, resolve_backend
 from .market_data import QmtMarketData
 from .orders import OrderBook
 from .trading import QmtTrading
@@ -62,8 +62,8 @@ class QmtGateway(QmtMarketData, QmtTrading, BaseGateway):
         self.stop_event = threading.Event()
         self.backend: Backend | None = None
         self.setting: dict[str, Any] = {}
-        self.account: Any = None
-        self.trader: Any = None
+        self.data: DataClient | None = None
+        self.trader: TradeClient | None = None
         self.generation = 0
         self.connected = False          # trading ready
         self.data_ready = False
@@ -103,13 +103,13 @@ class QmtGateway(QmtMarketData, QmtTrading, BaseGateway):
         if self.backend.checks_path and not Path(self.setting["userdata_path"]).is_dir():
             return self._status(False, tr("找不到QMT的userdata_mini文件夹：{path}。请在QMT安装目录下找到它。",
                                           path=self.setting["userdata_path"]))
+        self.data = DataClient(self.backend.xtdata)
         if not self._connect_data():
             return
         if not self.contracts:
             self._load_contracts()
         if self.setting.get("data_only"):
             return self._status(True, tr("QMT行情已连接（仅行情）"))
-        self.account = m.xttype.StockAccount(str(self.setting["account_id"]), str(self.setting["account_type"]))
         self._connect_trader()
 
     def _check_setting(self) -> str:
@@ -122,10 +122,9 @@ class QmtGateway(QmtMarketData, QmtTrading, BaseGateway):
         return ""
 
     def _connect_data(self) -> bool:
-        xtdata = self.backend.xtdata
         host, port = str(self.setting.get("data_host") or ""), int(self.setting.get("data_port") or 0)
         try:
-            xtdata.connect(ip=host, port=port or None)
+            self.data.connect(host, port)
         except Exception as error:  # xtdata raises a bare Exception when nothing answers
             self._status(False, tr("QMT行情服务连接失败：{error}。请确认QMT已启动并以极简模式登录。", error=error))
             return False
@@ -134,8 +133,7 @@ class QmtGateway(QmtMarketData, QmtTrading, BaseGateway):
             with self.lock:
                 previous = dict(table)
             for code, seq in previous.items():   # after a reconnect: drop the old link's subscriptions
-                if seq > 0:
-                    xtdata.unsubscribe_quote(seq)
+                self.data.unsubscribe(seq)
                 subscribe(code)
         if self.whole_market_seq:
             self.whole_market_seq = 0
@@ -143,15 +141,13 @@ class QmtGateway(QmtMarketData, QmtTrading, BaseGateway):
         return True
 
     def _load_contracts(self) -> None:
-        xtdata = self.backend.xtdata
         self.write_log(tr("正在读取QMT合约列表……"))
-        xtdata.download_sector_data()
+        self.data.download_sectors()
         industries = self._industries()
         count = 0
         for sector, product in m.SECTORS.items():
-            for code in xtdata.get_stock_list_in_sector(sector) or []:
-                contract = m.contract_from_detail(code, xtdata.get_instrument_detail(code), product,
-                                                  self.gateway_name)
+            for code in self.data.sector_codes(sector):
+                contract = m.contract_from_detail(code, self.data.instrument(code), product, self.gateway_name)
                 if contract is None:
                     continue
                 if code in industries:
@@ -165,12 +161,12 @@ class QmtGateway(QmtMarketData, QmtTrading, BaseGateway):
     def _industries(self) -> dict[str, str]:
         """Code -> industry from QMT's industry sector lists (Shenwan level 1 unless the
         `industry_prefix` setting names another family, e.g. SW2 or CSRC1)."""
-        xtdata, prefix = self.backend.xtdata, str(self.setting.get("industry_prefix") or "")
+        prefix = str(self.setting.get("industry_prefix") or "")
         industries: dict[str, str] = {}
-        for sector in xtdata.get_sector_list() or []:
+        for sector in self.data.sectors():
             industry = m.industry_of(sector, prefix)
             if industry:
-                for code in xtdata.get_stock_list_in_sector(sector) or []:
+                for code in self.data.sector_codes(sector):
                     industries.setdefault(code, industry)
         if not industries:
             self.write_log(tr("QMT没有提供以“{prefix}”开头的行业板块，行业统计需导入行业CSV", prefix=prefix))
@@ -181,23 +177,17 @@ class QmtGateway(QmtMarketData, QmtTrading, BaseGateway):
         with self.lock:
             self.generation += 1
             generation = self.generation
-        trader = self.backend.make_trader(str(self.setting["userdata_path"]), session)
-        trader.register_callback(TraderCallback(self, generation))
-        trader.start()
-        rc = trader.connect()
-        if rc != 0:
-            trader.stop()
-            self._status(False, m.connect_failure(rc))
-            return False
-        if trader.subscribe(self.account) != 0:
-            trader.stop()
-            self._status(False, m.subscribe_failure(self.account.account_id))
+        trader = TradeClient(self.backend.make_trader(str(self.setting["userdata_path"]), session), session,
+                             str(self.setting["account_id"]), str(self.setting["account_type"]))
+        failure = trader.open(TraderCallback(self, generation))
+        if failure:
+            self._status(False, failure)
             return False
         self.trader = trader
         self.book.legacy_trade_ids = legacy_trade_ids(self.gateway_name)
         self._load_trading_state()
         self.connected = True
-        self._status(True, tr("QMT已连接：账号{account}（{kind}），会话{session}", account=self.account.account_id,
+        self._status(True, tr("QMT已连接：账号{account}（{kind}），会话{session}", account=trader.account_id,
                               kind=self.setting["account_type"], session=session))
         return True
 
@@ -207,9 +197,9 @@ class QmtGateway(QmtMarketData, QmtTrading, BaseGateway):
         trader = self.trader
         with self.lock:
             self.book.reported.clear()
-        for xt in trader.query_stock_orders(self.account) or []:
+        for xt in trader.orders():
             self.handle_order(xt)
-        for xt in trader.query_stock_trades(self.account) or []:
+        for xt in trader.trades():
             self.handle_trade(xt, refresh=False)
         self._query_books()
 
@@ -218,11 +208,11 @@ class QmtGateway(QmtMarketData, QmtTrading, BaseGateway):
         trader = self.trader
         if trader is None:
             return
-        for xt in trader.query_stock_positions(self.account) or []:
+        for xt in trader.positions():
             position = m.position_from_xt(xt, self.gateway_name)
             if position:
                 self.on_position(position)
-        asset = trader.query_stock_asset(self.account)
+        asset = trader.asset()
         if asset is not None:
             self.on_account(m.account_from_xt(asset, self.gateway_name))
         if self.limits_day and self.limits_day != datetime.now(CHINA_TZ).date():
@@ -243,10 +233,9 @@ class QmtGateway(QmtMarketData, QmtTrading, BaseGateway):
         if self.trader is not None:
             self.trader.stop()
             self.trader = None
-        if self.backend is not None and self.data_ready:
+        if self.data is not None and self.data_ready:
             for seq in [*self.subscribed.values(), *self.level2.values(), self.whole_market_seq]:
-                if seq > 0:
-                    self.backend.xtdata.unsubscribe_quote(seq)
+                self.data.unsubscribe(seq)
         if self.connected:
             self.connected = False
             self._status(False, tr("已断开"))

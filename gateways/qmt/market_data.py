@@ -1,5 +1,5 @@
 """QMT market data (xtdata): quotes, the whole market, Level-2 transactions and history. One
-part of QmtGateway: it uses the gateway's backend, lock, worker and contracts; trading is in
+part of QmtGateway: it uses the gateway's data client, lock, worker and contracts; trading is in
 trading.py, the connection in gateway.py."""
 
 from __future__ import annotations
@@ -45,9 +45,9 @@ class QmtMarketData:
     def _drop_level2(self, codes: set[str]) -> None:
         with self.lock:
             seqs = [self.level2.pop(code, 0) for code in codes if code not in self.level2_asked]
-        for seq in seqs:
-            if seq > 0 and self.data_ready:
-                self.backend.xtdata.unsubscribe_quote(seq)
+        if self.data_ready:
+            for seq in seqs:
+                self.data.unsubscribe(seq)
 
     def _add_level2(self, wanted: list[str]) -> None:
         if self.setting.get("level2") != "on":
@@ -67,8 +67,7 @@ class QmtMarketData:
         self.write_log(tr("已订阅{count}只股票的逐笔成交（需Level-2权限，无权限时收不到数据）", count=len(codes)))
 
     def _subscribe_level2(self, code: str) -> None:
-        seq = self.backend.xtdata.subscribe_quote(code, period=m.L2_PERIOD, count=0,
-                                                  callback=self.handle_transactions)
+        seq = self.data.subscribe_transactions(code, self.handle_transactions)
         self._keep_seq(self.level2, code, seq, tr("逐笔成交"))
 
     def handle_transactions(self, payload: dict) -> None:
@@ -77,9 +76,7 @@ class QmtMarketData:
             self.on_event(EVENT_LEVEL2_TRADES, Level2Trades(self.gateway_name, trades))
 
     def _subscribe_code(self, code: str) -> None:
-        # One subscribe_whole_quote per code (not subscribe_quote): the docs cap single-code
-        # quote subscriptions at about 50.
-        seq = self.backend.xtdata.subscribe_whole_quote([code], callback=self.handle_quotes)
+        seq = self.data.subscribe_quotes([code], self.handle_quotes)
         self._keep_seq(self.subscribed, code, seq, tr("行情"))
 
     def _keep_seq(self, table: dict[str, int], code: str, seq: int | None, what: str) -> None:
@@ -97,7 +94,7 @@ class QmtMarketData:
             self.worker.submit(self._guarded, self._subscribe_whole_market)
 
     def _subscribe_whole_market(self) -> None:
-        seq = self.backend.xtdata.subscribe_whole_quote(list(m.WHOLE_MARKETS), callback=self.handle_snapshot)
+        seq = self.data.subscribe_quotes(list(m.WHOLE_MARKETS), self.handle_snapshot)
         self.whole_market_seq = seq if seq and seq > 0 else -1
 
     def handle_quotes(self, payload: dict) -> None:
@@ -136,14 +133,8 @@ class QmtMarketData:
                    end: datetime) -> list[BarData]:
         """Download into QMT's cache, then read: 1m, 5m, 1h, 1d or 1w bars, unadjusted, stamped
         with the bar's start like vnpy. Blocking: call it off the GUI and callback threads."""
-        if not self.data_ready or self.backend is None:
+        if not self.data_ready or self.data is None:
             raise RuntimeError(tr("QMT行情未连接，无法下载历史数据"))
         code = m.to_xt_code(symbol, exchange)
         first, last = m.xt_time(start), m.xt_time(end)
-        xtdata = self.backend.xtdata
-        xtdata.download_history_data(code, period, first, last)
-        frames = xtdata.get_market_data_ex([], [code], period=period, start_time=first, end_time=last,
-                                           count=-1, dividend_type="none", fill_data=False)
-        frame = frames.get(code)
-        rows = frame.to_dict("records") if frame is not None else []
-        return m.bars_from_rows(code, period, rows, self.gateway_name)
+        return m.bars_from_rows(code, period, self.data.kline_rows(code, period, first, last), self.gateway_name)

@@ -529,10 +529,6 @@ class FakeXtQuantTrader:
                                 price, strategy_name, order_remark, seq)
         return seq
 
-    def order_stock(self, *args: Any, **kwargs: Any) -> int:
-        self._refuse_on_callback_thread("order_stock")
-        raise NotImplementedError("the gateway places orders with order_stock_async only")
-
     def cancel_order_stock_async(self, account: Any, order_id: int) -> int:
         seq = next(self.seqs)
         if self._usable():
@@ -659,9 +655,6 @@ class FakeXtData:
                 self.terminal.data_clients.append(self)
         return self
 
-    def disconnect(self) -> None:
-        self.connected = False
-
     def _client(self) -> None:
         if not self.connected or not self.terminal.running:
             raise Exception("无法连接xtquant服务，请检查QMT-投研版或QMT-极简版是否开启")
@@ -711,12 +704,6 @@ class FakeXtData:
                 print(f"xtdata callback raised: {error!r}")
         self.terminal.data_pushes.submit(call)
 
-    def get_full_tick(self, code_list: list[str]) -> dict:
-        self._client()
-        with self.terminal.lock:
-            return {c: dict(q) for c, q in self.terminal.quotes.items()
-                    if c in code_list or c.rsplit(".", 1)[1] in code_list}
-
     def get_instrument_detail(self, stock_code: str, iscomplete: bool = False) -> dict | None:
         self._client()
         instrument = self.terminal.instruments.get(stock_code)
@@ -753,23 +740,10 @@ class FakeXtData:
                 sectors["GN上海"].append(i.code)
         return sectors
 
-    def get_trading_dates(self, market: str, start_time: str = "", end_time: str = "", count: int = -1) -> list[int]:
-        start = datetime.strptime(start_time[:8], "%Y%m%d").date() if start_time else self.terminal.today
-        end = datetime.strptime(end_time[:8], "%Y%m%d").date() if end_time else self.terminal.today
-        return [int(datetime.combine(d, datetime.min.time(), CHINA_TZ).timestamp() * 1000)
-                for d in _weekdays(start, end)]
-
     def download_history_data(self, stock_code: str, period: str, start_time: str = "", end_time: str = "",
                               incrementally: bool | None = None) -> None:
         self._client()
         self.downloaded.add((stock_code, period))
-
-    def download_history_data2(self, stock_list: list[str], period: str, start_time: str = "",
-                               end_time: str = "", callback: Any = None) -> None:
-        for n, code in enumerate(stock_list, 1):
-            self.download_history_data(code, period, start_time, end_time)
-            if callback:
-                callback({"finished": n, "total": len(stock_list), "stockcode": code, "message": ""})
 
     def get_market_data_ex(self, field_list: list | None = None, stock_list: list | None = None,
                            period: str = "1d", start_time: str = "", end_time: str = "", count: int = -1,

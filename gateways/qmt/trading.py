@@ -1,6 +1,6 @@
 """QMT trading (xttrader): orders, cancels, and the trader's pushes of orders, trades,
 positions and cash, mapped through the OrderBook. One part of QmtGateway: it uses the
-gateway's trader, account, lock and worker; market data is in market_data.py."""
+gateway's trade client, lock and worker; market data is in market_data.py."""
 
 from __future__ import annotations
 
@@ -37,9 +37,8 @@ class QmtTrading:
             self.book.orders[orderid] = order
         self.on_order(order)
         price = req.price if req.type is OrderType.LIMIT else 0.0
-        seq = self.trader.order_stock_async(self.account, m.to_xt_code(req.symbol, req.exchange),
-                                            m.xt_order_type(req.direction), int(req.volume), price_type, price,
-                                            req.reference[:24], orderid)
+        seq = self.trader.place(m.to_xt_code(req.symbol, req.exchange), m.xt_order_type(req.direction),
+                                int(req.volume), price_type, price, req.reference[:24], orderid)
         if not isinstance(seq, int) or seq <= 0:     # xttrader documents -1 as "the order was not sent"
             reason = tr("QMT未受理该委托（下单返回{seq}），请检查终端连接与账户状态后重试", seq=seq)
             self.write_log(tr("委托{orderid}未发出：{reason}", orderid=orderid, reason=reason))
@@ -76,9 +75,9 @@ class QmtTrading:
             self.book.drop_cancel(orderid)
             (sysid, xt_id), order = self.book.venue_ids(orderid), self.book.orders[orderid]
         if sysid:
-            trader.cancel_order_stock_sysid_async(self.account, m.cancel_market(order.exchange), sysid)
+            trader.cancel_by_sysid(m.cancel_market(order.exchange), sysid)
         else:
-            trader.cancel_order_stock_async(self.account, xt_id)
+            trader.cancel(xt_id)
 
     def query_account(self) -> None:
         self._queue_refresh()

@@ -28,3 +28,19 @@ def test_funding_times_are_every_eight_hours_utc():
         datetime(2024, 6, 3, 8, 0, tzinfo=timezone.utc)
     assert crypto.next_funding_time(datetime(2024, 6, 3, 16, 0, tzinfo=timezone.utc)) == \
         datetime(2024, 6, 4, 0, 0, tzinfo=timezone.utc)
+
+
+def test_a_venue_listed_spec_sets_the_filters_for_its_symbol():
+    from vnpy.trader.constant import Direction, Exchange, Offset, OrderType, Product
+    from vnpy.trader.object import ContractData, OrderRequest
+
+    from lianghua_app.markets import validate_order
+
+    crypto.register_specs([crypto.PerpSpec("SOLUSDT", "SOL/USDT 永续", tick=0.01, step=1.0, min_qty=1.0,
+                                           min_notional=5.0)])
+    contract = ContractData(symbol="SOLUSDT", exchange=Exchange.GLOBAL, name="SOL", product=Product.FUTURES,
+                            size=1, pricetick=0.001, min_volume=0.001, gateway_name="BINANCE")
+    req = OrderRequest("SOLUSDT", Exchange.GLOBAL, Direction.LONG, OrderType.LIMIT, 0.5, 150.0, Offset.OPEN)
+    assert "数量" in validate_order(req, contract, None, 0.0, None)
+    req.volume = 2.0
+    assert validate_order(req, contract, None, 0.0, None) is None

@@ -144,14 +144,21 @@ class CryptoBook(Book):
         self.maintenance_rate = maintenance_rate
         self.funding_times = [moment for moment, _ in funding]
         self.funding_rates = [rate for _, rate in funding]
-        self.entry = 0.0
-        self.margin = 0.0
+        self.held = crypto.PerpPosition()
         self.last: datetime | None = None
         self.funding_paid = 0.0
         self.liquidations = 0
 
+    @property
+    def entry(self) -> float:
+        return self.held.entry
+
+    @property
+    def margin(self) -> float:
+        return self.held.margin
+
     def liquidation_price(self) -> float:
-        return crypto.liquidation_price(self.entry, self.position * self.size, self.margin, self.maintenance_rate)
+        return self.held.liquidation_price(self.maintenance_rate, self.size)
 
     def on_bar(self, bar: BarData) -> list[Forced]:
         self.day = bar.datetime.date()
@@ -169,7 +176,7 @@ class CryptoBook(Book):
         volume = abs(self.position)
         fees = crypto.trade_fee(self.spec, price * volume * self.size, maker=False)
         lost = self.margin
-        self._close(volume, price, long)
+        self._trade(-self.position, price)
         self.cash -= fees
         self.charge(fees)
         self.liquidations += 1
@@ -216,10 +223,7 @@ class CryptoBook(Book):
             return Fill(0.0, price, 0.0, tr("委托金额{notional:.2f}低于最小名义价值{minimum}", notional=notional,
                                              minimum=spec.min_notional))
         fees = crypto.trade_fee(spec, notional, maker)
-        if closing:
-            self._close(closing, price, not long)
-        if opening:
-            self._open(opening, price, long)
+        self._trade(volume if long else -volume, price)
         self.cash -= fees
         self.charge(fees)
         return Fill(volume, price, fees, reason)
@@ -228,17 +232,6 @@ class CryptoBook(Book):
         step = self.spec.step
         return round(math.floor(volume / step + 1e-9) * step, 12)
 
-    def _open(self, volume: float, price: float, long: bool) -> None:
-        held = abs(self.position)
-        self.entry = (self.entry * held + price * volume) / (held + volume)
-        self.position += volume if long else -volume
-        self.margin += crypto.initial_margin(price * volume * self.size, self.leverage)
-
-    def _close(self, volume: float, price: float, long_position: bool) -> None:
-        held = abs(self.position)
-        sign = 1 if long_position else -1
-        self.cash += (price - self.entry) * volume * self.size * sign
-        self.margin -= self.margin * volume / held
-        self.position -= volume * sign
-        if abs(self.position) < 1e-12:
-            self.position, self.entry, self.margin = 0.0, 0.0, 0.0
+    def _trade(self, signed_volume: float, price: float) -> None:
+        self.cash += self.held.fill(signed_volume, price, self.leverage, self.size)
+        self.position = self.held.qty

@@ -115,7 +115,7 @@ class Backtester(BacktestingEngine):
             return AshareBook(self.symbol, self.capital, self.size, self.fees)
         if self.rules == "crypto":
             setup = self.perpetual
-            spec = setup.spec or crypto.PERPETUALS.get(self.symbol) or crypto.PerpSpec(
+            spec = setup.spec or crypto.spec_of(self.symbol) or crypto.PerpSpec(
                 self.symbol, self.symbol, tick=self.pricetick, step=setup.step, min_qty=setup.step,
                 min_notional=setup.min_notional)
             if setup.fee_rate is not None:

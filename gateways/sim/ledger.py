@@ -1,4 +1,5 @@
-"""SIM's books: cash, A-share holdings (T+1) and isolated-margin perpetual positions."""
+"""SIM's books: cash, A-share holdings (T+1) and isolated-margin perpetual positions (their
+arithmetic is markets.crypto.PerpPosition)."""
 
 from __future__ import annotations
 
@@ -34,40 +35,11 @@ class StockHolding:
 
 
 @dataclass
-class PerpHolding:
-    qty: float = 0.0         # signed: + long, - short
-    entry: float = 0.0
-    margin: float = 0.0      # isolated margin held by this position
-
-    def apply_fill(self, signed_qty: float, price: float, leverage: int) -> float:
-        """Apply a fill; return the realised PnL of the part that closed."""
-        realised = 0.0
-        if self.qty and (self.qty > 0) != (signed_qty > 0):
-            closing = min(abs(signed_qty), abs(self.qty))
-            sign = 1 if self.qty > 0 else -1
-            realised = closing * (price - self.entry) * sign
-            self.margin -= self.margin * closing / abs(self.qty)
-            self.qty -= sign * closing
-            signed_qty += sign * closing
-            if abs(self.qty) < 1e-12:
-                self.qty, self.entry, self.margin = 0.0, 0.0, 0.0
-        if abs(signed_qty) > 1e-12:
-            total = abs(self.qty) + abs(signed_qty)
-            self.entry = (self.entry * abs(self.qty) + price * abs(signed_qty)) / total
-            self.qty += signed_qty
-            self.margin += crypto.initial_margin(signed_qty * price, leverage)
-        return realised
-
-    def unrealised(self, mark: float) -> float:
-        return self.qty * (mark - self.entry) if self.qty else 0.0
-
-
-@dataclass
 class Ledger:
     cash: dict[str, float] = field(default_factory=dict)
     frozen: dict[str, float] = field(default_factory=dict)
     stocks: dict[str, StockHolding] = field(default_factory=dict)
-    perps: dict[str, PerpHolding] = field(default_factory=dict)
+    perps: dict[str, crypto.PerpPosition] = field(default_factory=dict)
 
     def available(self, currency: str) -> float:
         return self.cash.get(currency, 0.0) - self.frozen.get(currency, 0.0) - self.margin_in_use(currency)
@@ -78,8 +50,8 @@ class Ledger:
     def stock(self, vt_symbol: str) -> StockHolding:
         return self.stocks.setdefault(vt_symbol, StockHolding())
 
-    def perp(self, vt_symbol: str) -> PerpHolding:
-        return self.perps.setdefault(vt_symbol, PerpHolding())
+    def perp(self, vt_symbol: str) -> crypto.PerpPosition:
+        return self.perps.setdefault(vt_symbol, crypto.PerpPosition())
 
     def problem(self) -> str | None:
         """What makes the book unusable (a NaN or infinite amount), or None."""
@@ -100,4 +72,4 @@ class Ledger:
     def from_dict(cls, data: dict) -> Ledger:
         return cls(dict(data["cash"]), dict(data["frozen"]),
                    {k: StockHolding(**v) for k, v in data["stocks"].items()},
-                   {k: PerpHolding(**v) for k, v in data["perps"].items()})
+                   {k: crypto.PerpPosition(**v) for k, v in data["perps"].items()})

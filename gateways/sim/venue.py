@@ -318,7 +318,7 @@ class SimVenue:
         released = work.frozen * qty / max(order.volume - order.traded, qty)
         self.ledger.frozen["USDT"] -= released
         work.frozen -= released
-        realised = self.ledger.perp(order.vt_symbol).apply_fill(signed, price, self.leverage)
+        realised = self.ledger.perp(order.vt_symbol).fill(signed, price, self.leverage)
         self.ledger.cash["USDT"] += realised - fee
         return fee
 
@@ -375,7 +375,7 @@ class SimVenue:
         mark = (tick.extra or {}).get("mark_price", tick.last_price) if tick else p.entry
         position = PositionData(symbol=contract.symbol, exchange=contract.exchange, direction=Direction.NET,
                                 volume=p.qty, price=p.entry, pnl=p.unrealised(mark), gateway_name=self.gateway_name)
-        position.extra = {"margin": p.margin, "liquidation_price": crypto.liquidation_price(p.entry, p.qty, p.margin)}
+        position.extra = {"margin": p.margin, "liquidation_price": p.liquidation_price()}
         return position
 
     def account_data(self, currency: str) -> AccountData:

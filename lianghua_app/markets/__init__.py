@@ -60,7 +60,7 @@ def currency_of(exchange: Exchange) -> str:
 
 
 def perp_spec(contract: ContractData) -> crypto.PerpSpec:
-    known = crypto.PERPETUALS.get(contract.symbol)
+    known = (contract.extra or {}).get("spec") or crypto.spec_of(contract.symbol)
     if known:
         return known
     return crypto.PerpSpec(contract.symbol, contract.name, tick=contract.pricetick,

@@ -36,6 +36,20 @@ PERPETUALS: dict[str, PerpSpec] = {
 }
 
 
+_listed: dict[str, PerpSpec] = {}
+
+
+def register_specs(specs: list[PerpSpec]) -> None:
+    """What a venue's contract list says (tick, step, minimums, fees, leverage): from then on
+    the guard, SIM and the backtester apply these filters to the symbol."""
+    _listed.update({spec.symbol: spec for spec in specs})
+
+
+def spec_of(symbol: str) -> PerpSpec | None:
+    """The venue's filters for a symbol, else SIM's defaults, else None."""
+    return _listed.get(symbol) or PERPETUALS.get(symbol)
+
+
 def is_multiple(value: float, step: float) -> bool:
     ratio = Decimal(str(value)) / Decimal(str(step))
     return ratio == ratio.to_integral_value()
@@ -82,3 +96,38 @@ def liquidation_price(entry_price: float, qty: float, margin: float, maintenance
     # margin + qty*(p - entry) = maintenance_rate * |qty| * p
     sign = 1 if qty > 0 else -1
     return (entry_price * qty - margin) / (qty - sign * maintenance_rate * abs(qty))
+
+
+@dataclass
+class PerpPosition:
+    """One isolated-margin perpetual position: the single place fills, realised PnL and margin
+    are worked out (SIM's ledger and the backtester's book both hold one). `qty` is signed
+    (+ long) in order units; `size` converts units to coins."""
+    qty: float = 0.0
+    entry: float = 0.0
+    margin: float = 0.0
+
+    def fill(self, signed_qty: float, price: float, leverage: int, size: float = 1.0) -> float:
+        """Apply a fill; return the realised PnL of the part that closed."""
+        realised = 0.0
+        if self.qty and (self.qty > 0) != (signed_qty > 0):
+            closing = min(abs(signed_qty), abs(self.qty))
+            sign = 1 if self.qty > 0 else -1
+            realised = closing * (price - self.entry) * sign * size
+            self.margin -= self.margin * closing / abs(self.qty)
+            self.qty -= sign * closing
+            signed_qty += sign * closing
+            if abs(self.qty) < 1e-12:
+                self.qty, self.entry, self.margin = 0.0, 0.0, 0.0
+        if abs(signed_qty) > 1e-12:
+            total = abs(self.qty) + abs(signed_qty)
+            self.entry = (self.entry * abs(self.qty) + price * abs(signed_qty)) / total
+            self.qty += signed_qty
+            self.margin += initial_margin(signed_qty * price * size, leverage)
+        return realised
+
+    def unrealised(self, mark: float, size: float = 1.0) -> float:
+        return self.qty * (mark - self.entry) * size if self.qty else 0.0
+
+    def liquidation_price(self, maintenance_rate: float = 0.004, size: float = 1.0) -> float:
+        return liquidation_price(self.entry, self.qty * size, self.margin, maintenance_rate)

@@ -296,3 +296,38 @@ def quote_frame(moment: datetime, quotes: dict[str, dict]):
     rows = [{**defaults, **q} for q in quotes.values()]
     columns = {name: np.array([r[name] for r in rows], dtype=float) for name in defaults}
     return QuoteFrame(moment, list(quotes), **columns, names=[s.split(".")[0] for s in quotes])
+
+
+@pytest.fixture
+def exchange():
+    """The loopback Binance (gateways/binance/testing.py), registered as the LOOPBACK server."""
+    from gateways.binance.client import Server, register_server
+    from gateways.binance.testing import FakeBinance
+
+    fake = FakeBinance().start()
+    register_server(Server("LOOPBACK", rest=fake.rest_url, ws=fake.ws_url))
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def binance_extra() -> dict:
+    """Connect settings a test changes, with `@pytest.mark.parametrize("binance_extra", [...])`."""
+    return {}
+
+
+@pytest.fixture
+def binance_setting(exchange, binance_extra) -> dict:
+    """Connect settings for the loopback exchange."""
+    return {"api_key": exchange.api_key, "secret": exchange.secret, "server": "LOOPBACK",
+            "watchdog_interval": 0.5, "timeout": 2, "oi_interval": 0.2, **binance_extra}
+
+
+@pytest.fixture
+def binance(engine, exchange, binance_setting):
+    """The Binance gateway of a running engine, trading on the loopback exchange through ccxt."""
+    engine.connect(binance_setting, "BINANCE")
+    gateway = engine.gateways["BINANCE"]
+    wait_until(lambda: gateway.trading_ready, 60)
+    drain(engine)
+    return gateway

@@ -1,0 +1,210 @@
+"""The wire: the only module that calls ccxt. One `BinanceClient` wraps a ccxt.pro `binanceusdm`
+instance on the gateway's asyncio loop and hands back Binance's raw payloads (the `info` ccxt
+keeps), so the mapping reads documented fields, not ccxt's reshaping.
+
+Servers: REAL, TESTNET and DEMO are ccxt's own; `register_server` adds one by base URL (the
+tests' loopback exchange), without monkeypatching."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from .mapping import OrderPlan
+
+
+@dataclass(frozen=True)
+class Server:
+    name: str
+    rest: str = ""          # e.g. http://127.0.0.1:8000 (empty: ccxt's own URLs)
+    ws: str = ""
+    sandbox: bool = False
+    demo: bool = False
+
+
+SERVERS: dict[str, Server] = {"REAL": Server("REAL"), "TESTNET": Server("TESTNET", sandbox=True),
+                              "DEMO": Server("DEMO", demo=True)}
+
+
+def register_server(server: Server) -> None:
+    SERVERS[server.name] = server
+
+
+class BinanceClient:
+    def __init__(self, server: Server, api_key: str = "", secret: str = "", proxy: str = "",
+                 timeout_ms: int = 10_000) -> None:
+        import ccxt.pro as ccxtpro  # here, not at import: ccxt takes half a second to load
+
+        config: dict[str, Any] = {"enableRateLimit": True, "timeout": timeout_ms,
+                                  "options": {"fetchCurrencies": False, "defaultType": "future",
+                                              "warnOnFetchOpenOrdersWithoutSymbol": False}}
+        if api_key:
+            config.update(apiKey=api_key, secret=secret)
+        self.ex = ccxtpro.binanceusdm(config)
+        if server.sandbox:
+            self.ex.set_sandbox_mode(True)
+        if server.demo:
+            self.ex.enable_demo_trading(True)
+        if server.rest:
+            api = self.ex.urls["api"]
+            for key, url in list(api.items()):
+                if isinstance(url, str) and "fapi.binance.com" in url:
+                    api[key] = server.rest + url.split("fapi.binance.com", 1)[1]
+            api["ws"] = {**api["ws"], "linear": server.ws + "/ws"}
+        if proxy:
+            self.ex.https_proxy = self.ex.http_proxy = proxy
+            self.ex.wss_proxy = self.ex.ws_proxy = proxy
+        self.has_key = bool(api_key)
+        self.symbols: dict[str, str] = {}       # Binance id -> ccxt symbol
+
+    async def close(self) -> None:
+        await self.ex.close()
+
+    def unified(self, symbol: str) -> str:
+        return self.symbols.get(symbol) or symbol
+
+    # --- public -----------------------------------------------------------------------------------
+    async def exchange_info(self) -> list[dict]:
+        markets = await self.ex.load_markets(reload=True)
+        self.symbols = {m["id"]: m["symbol"] for m in markets.values() if m.get("linear") and m.get("swap")}
+        return [m["info"] for m in markets.values() if m["id"] in self.symbols]
+
+    async def leverage_brackets(self) -> list[dict]:
+        return await self.ex.fapiPrivateGetLeverageBracket()
+
+    async def commission(self, symbol: str) -> dict:
+        return await self.ex.fapiPrivateGetCommissionRate({"symbol": symbol})
+
+    async def open_interest(self, symbol: str) -> dict:
+        return await self.ex.fapiPublicGetOpenInterest({"symbol": symbol})
+
+    async def premium_index(self) -> list[dict]:
+        return await self.ex.fapiPublicGetPremiumIndex()
+
+    async def klines(self, symbol: str, interval: str, start_ms: int, limit: int) -> list[list]:
+        return await self.ex.fapiPublicGetKlines({"symbol": symbol, "interval": interval, "startTime": start_ms,
+                                                  "limit": limit})
+
+    async def funding_history(self, symbol: str, start_ms: int, limit: int) -> list[dict]:
+        return await self.ex.fapiPublicGetFundingRate({"symbol": symbol, "startTime": start_ms, "limit": limit})
+
+    async def watch_book(self, symbol: str) -> tuple[list, list, int]:
+        book = await self.ex.watch_order_book(self.unified(symbol))
+        return book["bids"][:5], book["asks"][:5], int(book.get("nonce") or 0)
+
+    async def watch_mark(self, symbol: str) -> dict:
+        return (await self.ex.watch_mark_price(self.unified(symbol)))["info"]
+
+    async def watch_all_marks(self) -> list[dict]:
+        return [t["info"] for t in (await self.ex.watch_mark_prices()).values()]
+
+    async def watch_all_tickers(self) -> list[dict]:
+        tickers = await self.ex.watch_tickers()
+        return [t["info"] for t in tickers.values()]
+
+    # --- private ----------------------------------------------------------------------------------
+    async def create_order(self, symbol: str, plan: OrderPlan) -> dict:
+        order = await self.ex.create_order(self.unified(symbol), plan.type, plan.side, plan.amount, plan.price,
+                                           dict(plan.params))
+        return order["info"]
+
+    async def cancel_order(self, symbol: str, client_id: str, algo: bool) -> dict:
+        params = {"clientAlgoId": client_id, "trigger": True} if algo else {"origClientOrderId": client_id}
+        return (await self.ex.cancel_order("", self.unified(symbol), params))["info"]
+
+    async def cancel_all(self, symbol: str) -> None:
+        await self.ex.cancel_all_orders(self.unified(symbol))
+
+    async def order(self, symbol: str, client_id: str, algo: bool) -> dict:
+        if algo:
+            return await self.ex.fapiPrivateGetAlgoOrder({"clientAlgoId": client_id})
+        return await self.ex.fapiPrivateGetOrder({"symbol": symbol, "origClientOrderId": client_id})
+
+    async def open_orders(self, symbol: str | None) -> list[dict]:
+        """One symbol's (weight 1), or every symbol's (None: weight 40)."""
+        return await self.ex.fapiPrivateGetOpenOrders({"symbol": symbol} if symbol else {})
+
+    async def trades_since(self, symbol: str, start_ms: int) -> list[dict]:
+        return await self.ex.fapiPrivateGetUserTrades({"symbol": symbol, "startTime": start_ms, "limit": 1000})
+
+    async def positions(self) -> list[dict]:
+        return await self.ex.fapiPrivateV3GetPositionRisk()
+
+    async def account(self) -> dict:
+        return await self.ex.fapiPrivateV3GetAccount()
+
+    async def hedge_mode(self) -> bool:
+        answer = await self.ex.fapiPrivateGetPositionSideDual()
+        return str(answer.get("dualSidePosition")).lower() == "true"
+
+    async def set_hedge_mode(self, hedge: bool) -> None:
+        await self.ex.fapiPrivatePostPositionSideDual({"dualSidePosition": "true" if hedge else "false"})
+
+    async def set_leverage(self, symbol: str, leverage: int) -> dict:
+        return await self.ex.fapiPrivatePostLeverage({"symbol": symbol, "leverage": leverage})
+
+    async def set_margin_type(self, symbol: str, isolated: bool) -> None:
+        await self.ex.fapiPrivatePostMarginType({"symbol": symbol, "marginType": "ISOLATED" if isolated else "CROSSED"})
+
+    # --- the user stream ---------------------------------------------------------------------------
+    async def watch_orders(self) -> list[dict]:
+        """Order updates since the last call (ORDER_TRADE_UPDATE and ALGO_UPDATE `o` objects);
+        several updates of one order may arrive as its latest."""
+        return [o["info"] for o in await self.ex.watch_orders()]
+
+    async def watch_trades(self) -> list[dict]:
+        """Every fill since the last call, one per Binance trade id (never merged)."""
+        return [t["info"] for t in await self.ex.watch_my_trades()]
+
+    async def user_stream_connected(self) -> None:
+        """Returns once the user stream's socket is open (after a watch has been started)."""
+        while True:
+            for url, client in list(self.ex.clients.items()):
+                if "listenKey=" in url:
+                    await client.connected
+                    return
+            await asyncio.sleep(0.01)
+
+    async def keep_alive(self) -> None:
+        """Renews the listenKey; raises when Binance no longer knows it (expired)."""
+        await self.ex.fapiPrivatePutListenKey()
+
+    async def drop_user_stream(self) -> None:
+        """Forget the listenKey and close its socket: the next watch makes a new one."""
+        for url, client in list(self.ex.clients.items()):
+            if "listenKey=" in url:
+                await client.close()
+                self.ex.clients.pop(url, None)
+        linear = self.ex.options.get("linear") or {}
+        self.ex.options["linear"] = {**linear, "listenKey": None, "lastAuthenticatedTime": 0}
+
+
+def http_status(error: Exception) -> int | None:
+    """418/429 and friends, as ccxt words them ("binanceusdm 418 ...")."""
+    for status in (418, 429):
+        if f" {status} " in f" {error} ":
+            return status
+    return None
+
+
+def is_network(error: Exception) -> bool:
+    """No answer (timeout, refused connection, dropped socket): the request may or may not
+    have reached Binance."""
+    from ccxt.base import errors
+
+    return isinstance(error, errors.NetworkError) and not is_rate_limit(error)
+
+
+def is_rate_limit(error: Exception) -> bool:
+    from ccxt.base import errors
+
+    return isinstance(error, (errors.RateLimitExceeded, errors.DDoSProtection))
+
+
+def is_order_missing(error: Exception) -> bool:
+    from ccxt.base import errors
+
+    return isinstance(error, errors.OrderNotFound) or '"code":-2013' in str(error).replace(" ", "")
+
+

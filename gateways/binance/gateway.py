@@ -1,0 +1,234 @@
+"""BinanceGateway: orchestration only: the asyncio thread, connect, status and close. Market data
+is in market_data.py, trading and the user stream in trading.py, id bookkeeping in orders.py,
+mapping in mapping.py, ccxt in client.py.
+
+Threads: one asyncio loop thread runs every ccxt call and stream; it only converts and emits
+vnpy events. Calls from other threads (send_order, subscribe, ...) hand coroutines to it.
+
+States: 连接中 → 补齐中 (the user stream is open, open orders, fills, positions and balances are
+being read back) → 已连接; any user-stream drop goes back to 补齐中. Market data works without a key."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+from collections.abc import Coroutine
+from datetime import datetime, timezone
+from typing import Any
+
+from vnpy.event import EventEngine
+from vnpy.trader.constant import Exchange
+from vnpy.trader.gateway import BaseGateway
+from vnpy.trader.object import ContractData, PositionData
+
+from lianghua_app.events import EVENT_GATEWAY_STATUS, GatewayStatus
+from lianghua_app.i18n import tr
+from lianghua_app.markets import crypto
+
+from . import mapping as m
+from .client import SERVERS, BinanceClient, http_status, is_network
+from .market_data import BinanceMarketData
+from .orders import OrderBook
+from .trading import BinanceTrading
+
+STATE_WORDS = {"连接中": "正在连接币安……", "补齐中": "币安补齐中：正在核对委托、成交、持仓与资金",
+               "已连接": "币安已连接", "行情": "币安行情已连接（未填写API Key，仅行情）", "已断开": "币安已断开"}
+
+
+class BinanceGateway(BinanceMarketData, BinanceTrading, BaseGateway):
+    default_name = "BINANCE"
+    default_setting: dict[str, Any] = {
+        "api_key": "",
+        "secret": "",            # HMAC secret, or an Ed25519 private key in PEM form
+        "server": ["REAL", "TESTNET", "DEMO"],
+        "proxy": "",
+        "position_mode": ["keep", "one-way", "hedge"],
+    }
+    exchanges = [Exchange.GLOBAL]
+
+    def __init__(self, event_engine: EventEngine, gateway_name: str = "BINANCE") -> None:
+        super().__init__(event_engine, gateway_name)
+        self.lock = threading.RLock()
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name=f"{gateway_name}-loop", daemon=True)
+        self.client: BinanceClient | None = None
+        self.setting: dict[str, Any] = {}
+        self.tasks: set[asyncio.Future] = set()
+        self.contracts: dict[str, ContractData] = {}
+        self.subscribed: set[str] = set()
+        self.books: dict[str, tuple[list, list]] = {}
+        self.last: dict[str, dict] = {}
+        self.marks: dict[str, dict] = {}
+        self.open_interest: dict[str, float] = {}
+        self.positions: dict[str, PositionData] = {}
+        self.book = OrderBook()
+        self.hedge_mode = False
+        self.closing = False
+        self.data_ready = False
+        self.trading_ready = False
+        self.state_text = tr("未连接")
+        self.account_queued = False
+        self.user_drops = 0
+        self.filled_once = False
+        now = datetime.now(timezone.utc)
+        self.started_ms = int(now.replace(hour=0, minute=0, second=0, microsecond=0).timestamp() * 1000)
+        self.order_prefix = now.strftime("%y%m%d%H%M%S")
+        self.order_count = itertools.count(1)
+
+    @property
+    def connected(self) -> bool:
+        """Trading is live and consistent (the journal reconciles only then)."""
+        return self.trading_ready
+
+    # --- the loop ----------------------------------------------------------------------------------
+    def submit(self, coroutine: Coroutine) -> None:
+        if self.closing:
+            coroutine.close()
+            return
+        future = asyncio.run_coroutine_threadsafe(self._guarded(coroutine), self.loop)
+        self.tasks.add(future)
+        future.add_done_callback(self.tasks.discard)
+
+    def run(self, coroutine: Coroutine, timeout: float) -> Any:
+        """Run on the loop and wait (from another thread): history downloads."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    async def _guarded(self, coroutine: Coroutine) -> None:
+        """Loop jobs report failures in words instead of dying silently in a task."""
+        try:
+            await coroutine
+        except asyncio.CancelledError:
+            pass
+        except Exception as error:
+            self.write_log(tr("币安接口出错：{error}", error=m.error_reason(str(error))))
+
+    # --- connection ------------------------------------------------------------------------------
+    def connect(self, setting: dict) -> None:
+        """Returns at once; progress and failures arrive as log lines and status events."""
+        if self.closing:
+            return self.write_log(tr("币安接口已关闭，请重启程序后再连接"))
+        if self.client is not None:
+            return self.write_log(tr("币安接口已在连接中"))
+        self.setting = {**{k: (v[0] if isinstance(v, list) else v) for k, v in self.default_setting.items()},
+                        **setting}
+        if not self.thread.is_alive():
+            self.thread.start()
+        self.submit(self._connect())
+
+    async def _connect(self) -> None:
+        self._set_state("连接中")
+        server = SERVERS.get(str(self.setting["server"]))
+        if server is None:
+            return self._set_state("已断开", tr("未知的币安服务器“{name}”；可用：{known}", name=self.setting["server"],
+                                                known="、".join(SERVERS)))
+        key, secret = str(self.setting.get("api_key") or "").strip(), str(self.setting.get("secret") or "").strip()
+        if key and not secret:
+            return self._set_state("已断开", tr("填写了API Key但没有Secret（或Ed25519私钥），请补全后再连接"))
+        self.client = BinanceClient(server, key, secret, str(self.setting.get("proxy") or ""),
+                                    int(float(self.setting.get("timeout", 10)) * 1000))
+        if not await self._load_contracts():
+            return
+        self.data_ready = True
+        self._start(self._watch_market())
+        for symbol in sorted(self.subscribed):
+            self._start(self._watch_symbol(symbol))
+        if not key:
+            return self._set_state("行情")
+        if not await self._check_account():
+            return
+        self._set_state("补齐中")
+        self._start(self._watch_user())
+
+    def _start(self, coroutine: Coroutine) -> None:
+        task = asyncio.ensure_future(self._guarded(coroutine))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _load_contracts(self) -> bool:
+        for attempt in itertools.count(1):
+            try:
+                rows = await self.client.exchange_info()
+                break
+            except Exception as error:
+                status = http_status(error)
+                if status == 418 or not is_network(error) or self.closing:
+                    self._set_state("已断开", tr("读取币安合约失败：{error}", error=m.error_reason(str(error), status)))
+                    return False
+                if attempt == 1 or attempt % 10 == 0:
+                    self.write_log(tr("连接币安失败（{error}），稍后重试", error=m.error_reason(str(error), status)))
+                await asyncio.sleep(min(2 ** attempt, 60))
+        specs = []
+        for raw in rows:
+            spec = m.spec_from_symbol(raw)
+            if spec is None:
+                continue
+            specs.append(spec)
+            contract = m.contract_from_spec(spec, raw, self.gateway_name)
+            with self.lock:
+                self.contracts[spec.symbol] = contract
+            self.on_contract(contract)
+        crypto.register_specs(specs)
+        tradfi = sum(1 for c in self.contracts.values() if c.extra.get("tradfi"))
+        self.write_log(tr("币安合约读取完成：{count}个U本位永续（其中TradFi {tradfi}个）", count=len(specs),
+                          tradfi=tradfi))
+        return True
+
+    async def _check_account(self) -> bool:
+        """The key's first signed calls: position mode and leverage brackets. A refused key
+        leaves market data running and says why."""
+        try:
+            wanted = self.setting.get("position_mode", "keep")
+            self.hedge_mode = await self.client.hedge_mode()
+            if wanted != "keep" and (wanted == "hedge") != self.hedge_mode:
+                await self.client.set_hedge_mode(wanted == "hedge")
+                self.hedge_mode = wanted == "hedge"
+            brackets = await self.client.leverage_brackets()
+        except Exception as error:
+            self._set_state("行情", tr("币安账户不可用，仅行情：{error}", error=m.error_reason(str(error),
+                                                                                   http_status(error))))
+            return False
+        specs = []
+        for row in brackets:
+            known = self.contracts.get(row.get("symbol"))
+            levels = row.get("brackets") or []
+            if known and levels:
+                spec = known.extra["spec"]
+                specs.append(crypto.PerpSpec(**{**vars(spec), "max_leverage": int(levels[0]["initialLeverage"])}))
+                known.extra["brackets"] = levels
+        crypto.register_specs(specs)
+        self.write_log(tr("币安持仓模式：{mode}", mode=tr("双向") if self.hedge_mode else tr("单向")))
+        return True
+
+    def _set_state(self, state: str, message: str = "") -> None:
+        self.state_text = tr(state)
+        self.trading_ready = state == "已连接"
+        words = message or tr(STATE_WORDS[state])
+        self.write_log(words)
+        self.on_event(EVENT_GATEWAY_STATUS, GatewayStatus(self.gateway_name, state in ("已连接", "行情"), words,
+                                                          busy=state in ("连接中", "补齐中")))
+
+    def close(self) -> None:
+        if self.closing:
+            return
+        self.closing = True
+        if self.thread.is_alive():
+            try:
+                asyncio.run_coroutine_threadsafe(self._shutdown(), self.loop).result(10)
+            except Exception as error:  # closing must not stop the application from exiting
+                self.write_log(tr("关闭币安接口时出错：{error}", error=error))
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(5)
+
+    async def _shutdown(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        if self.client is not None:
+            await self.client.close()
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in others:         # ccxt's own (its throttler) outlive close()
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+        if self.trading_ready or self.data_ready:
+            self.data_ready = False
+            self._set_state("已断开")

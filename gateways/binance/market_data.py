@@ -1,0 +1,190 @@
+"""Binance market data: 5-level books with mark price, index, funding and open interest for
+subscribed symbols; the whole market's 24h tickers as one event per batch; klines and funding
+history. One part of BinanceGateway (its loop, client, lock and caches); coroutines run on the
+gateway's asyncio thread."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from vnpy.trader.constant import Exchange, Interval
+from vnpy.trader.object import BarData, HistoryRequest, SubscribeRequest, TickData
+
+from lianghua_app.i18n import tr
+
+from . import mapping as m
+
+EVENT_CRYPTO_TICKERS = "eLhCryptoTickers"
+KLINE_INTERVALS = {Interval.MINUTE: ("1m", timedelta(minutes=1)), Interval.HOUR: ("1h", timedelta(hours=1)),
+                   Interval.DAILY: ("1d", timedelta(days=1))}
+KLINE_LIMIT = 1500
+
+
+@dataclass(frozen=True)
+class CryptoTicker:
+    symbol: str
+    last: float
+    change_percent: float
+    quote_volume: float
+
+
+@dataclass(frozen=True)
+class CryptoTickers:
+    """One all-market push: every symbol whose 24h ticker changed (monitor, hotlist)."""
+    gateway_name: str
+    tickers: list[CryptoTicker]
+
+
+class BinanceMarketData:
+    def subscribe(self, req: SubscribeRequest) -> None:
+        with self.lock:
+            if req.symbol in self.subscribed:
+                return
+            self.subscribed.add(req.symbol)
+        if self.data_ready:
+            self.submit(self._watch_symbol(req.symbol))
+
+    async def _watch_symbol(self, symbol: str) -> None:
+        await self._loop_stream(f"book:{symbol}", lambda: self.client.watch_book(symbol),
+                                lambda book: self._on_book(symbol, *book))
+
+    async def _watch_market(self) -> None:
+        """The whole market's tickers and mark prices (funding, index): one stream each."""
+        await asyncio.gather(
+            self._loop_stream("tickers", self.client.watch_all_tickers, self._on_tickers),
+            self._loop_stream("marks", self.client.watch_all_marks, self._on_marks),
+            self._poll_open_interest())
+
+    async def _loop_stream(self, name: str, watch, handle) -> None:
+        """Watch until the gateway closes; a failure is logged and the stream resubscribed (a
+        book comes back from a fresh snapshot) with backoff."""
+        failures = 0
+        while not self.closing:
+            try:
+                handle(await watch())
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                failures += 1
+                if failures == 1 or failures % 10 == 0:
+                    self.write_log(tr("币安行情流{name}中断，正在重连：{error}", name=name,
+                                      error=m.error_reason(str(error))))
+                await asyncio.sleep(min(0.2 * 2 ** min(failures, 6), 10.0))
+
+    def _on_book(self, symbol: str, bids: list, asks: list, nonce: int) -> None:
+        with self.lock:
+            self.books[symbol] = (bids, asks)
+        self._emit_tick(symbol)
+
+    def _on_tickers(self, rows: list[dict]) -> None:
+        tickers = []
+        with self.lock:
+            for row in rows:
+                symbol = row.get("s") or row.get("symbol")
+                if symbol not in self.contracts:
+                    continue
+                self.last[symbol] = row
+                tickers.append(CryptoTicker(symbol, m._f(row.get("c") or row.get("lastPrice")),
+                                            m._f(row.get("P") or row.get("priceChangePercent")),
+                                            m._f(row.get("q") or row.get("quoteVolume"))))
+        if tickers:
+            self.on_event(EVENT_CRYPTO_TICKERS, CryptoTickers(self.gateway_name, tickers))
+
+    def _on_marks(self, rows: list[dict]) -> None:
+        with self.lock:
+            for row in rows:
+                symbol = row.get("s") or row.get("symbol")
+                if symbol:
+                    self.marks[symbol] = row
+
+    async def _poll_open_interest(self) -> None:
+        """Binance has no open-interest stream: poll the subscribed symbols, one request per
+        symbol (weight 1) per `oi_interval` seconds, at most `oi_symbols` of them."""
+        while not self.closing:
+            with self.lock:
+                symbols = sorted(self.subscribed)[: int(self.setting.get("oi_symbols", 50))]
+            for symbol in symbols:
+                try:
+                    row = await self.client.open_interest(symbol)
+                except Exception as error:
+                    self.write_log(tr("读取{symbol}持仓量失败：{error}", symbol=symbol,
+                                      error=m.error_reason(str(error))))
+                    break
+                with self.lock:
+                    self.open_interest[symbol] = m._f(row.get("openInterest"))
+            await asyncio.sleep(float(self.setting.get("oi_interval", 60)))
+
+    def _emit_tick(self, symbol: str) -> None:
+        with self.lock:
+            contract = self.contracts.get(symbol)
+            bids, asks = self.books.get(symbol, ([], []))
+            last, mark = self.last.get(symbol, {}), self.marks.get(symbol, {})
+            oi = self.open_interest.get(symbol, 0.0)
+        now = datetime.now(timezone.utc)
+        tick = TickData(symbol=symbol, exchange=Exchange.GLOBAL, datetime=now, name=contract.name if contract else "",
+                        gateway_name=self.gateway_name, last_price=m._f(last.get("c")) or _mid(bids, asks),
+                        volume=m._f(last.get("v")), turnover=m._f(last.get("q")), open_interest=oi,
+                        open_price=m._f(last.get("o")), high_price=m._f(last.get("h")), low_price=m._f(last.get("l")))
+        for n, (price, qty) in enumerate(bids[:5], 1):
+            setattr(tick, f"bid_price_{n}", float(price))
+            setattr(tick, f"bid_volume_{n}", float(qty))
+        for n, (price, qty) in enumerate(asks[:5], 1):
+            setattr(tick, f"ask_price_{n}", float(price))
+            setattr(tick, f"ask_volume_{n}", float(qty))
+        tick.extra = {"mark_price": m._f(mark.get("p")), "index_price": m._f(mark.get("i")),
+                      "funding_rate": m._f(mark.get("r")),
+                      "next_funding_time": m.utc(mark.get("T")) if mark.get("T") else None}
+        self.on_tick(tick)
+
+    # --- history ----------------------------------------------------------------------------------
+    def query_history(self, req: HistoryRequest) -> list[BarData]:
+        """Klines from `req.start` to `req.end` in pages of 1,500 (blocking: call off the GUI thread)."""
+        known = KLINE_INTERVALS.get(req.interval)
+        if known is None:
+            self.write_log(tr("币安K线不支持{interval}周期", interval=req.interval.value))
+            return []
+        name, step = known
+        end = req.end or datetime.now(timezone.utc)
+        return self.run(self._klines(req.symbol, req.interval, name, step, req.start, end), timeout=600)
+
+    async def _klines(self, symbol: str, interval: Interval, name: str, step: timedelta, start: datetime,
+                      end: datetime) -> list[BarData]:
+        bars: list[BarData] = []
+        cursor = int(start.timestamp() * 1000)
+        stop = int(end.timestamp() * 1000)
+        while cursor <= stop:
+            rows = await self.client.klines(symbol, name, cursor, KLINE_LIMIT)
+            rows = [r for r in rows if int(r[0]) <= stop]
+            for row in rows:
+                bars.append(BarData(symbol=symbol, exchange=Exchange.GLOBAL, datetime=m.utc(row[0]), interval=interval,
+                                    open_price=float(row[1]), high_price=float(row[2]), low_price=float(row[3]),
+                                    close_price=float(row[4]), volume=float(row[5]), turnover=float(row[7]),
+                                    gateway_name=self.gateway_name))
+            if len(rows) < KLINE_LIMIT:
+                break
+            cursor = int(rows[-1][0]) + int(step.total_seconds() * 1000)
+        return bars
+
+    def query_funding(self, symbol: str, start: datetime, end: datetime) -> list[tuple[datetime, float]]:
+        """Funding rates (UTC) from `start` to `end` (blocking)."""
+        return self.run(self._funding(symbol, start, end), timeout=600)
+
+    async def _funding(self, symbol: str, start: datetime, end: datetime) -> list[tuple[datetime, float]]:
+        rates: list[tuple[datetime, float]] = []
+        cursor, stop = int(start.timestamp() * 1000), int(end.timestamp() * 1000)
+        while cursor <= stop:
+            rows = [r for r in await self.client.funding_history(symbol, cursor, 1000) if int(r["fundingTime"]) <= stop]
+            rates += [(m.utc(r["fundingTime"]), float(r["fundingRate"])) for r in rows]
+            if len(rows) < 1000:
+                break
+            cursor = int(rows[-1]["fundingTime"]) + 1
+        return rates
+
+
+def _mid(bids: list, asks: list) -> float:
+    if bids and asks:
+        return (float(bids[0][0]) + float(asks[0][0])) / 2
+    return 0.0

@@ -1,0 +1,597 @@
+"""A loopback Binance USD-M futures server for tests and benchmarks (aiohttp HTTP and WebSocket
+on 127.0.0.1), following Binance's documented API: exchangeInfo, depth with update ids, 24h
+tickers, premiumIndex, open interest, funding history, klines, signed order endpoints with
+HMAC-SHA256 or Ed25519 signatures and recvWindow (-1021), listenKeys with keep-alive and expiry,
+the routed WebSocket endpoints (/public/ws, /market/ws, /private/ws?listenKey=) with SUBSCRIBE,
+and user-data events. Matching and the ledger are in fake_venue.py.
+
+Hooks for faults: drop every socket, expire listenKeys, skip a depth update, delay or fail the
+next request to a path, a clock skew, a banned IP (418) and rate limiting (429)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import math
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import WSMsgType, web
+
+from .fake_algo import AlgoBook
+from .fake_venue import Order, Symbol, Venue, VenueError, _s
+
+DEFAULT_SYMBOLS = (
+    Symbol("BTCUSDT", tick="0.10", step="0.001", min_qty="0.001", min_notional="100", bid=60000.0, ask=60000.1),
+    Symbol("ETHUSDT", tick="0.01", step="0.001", min_qty="0.001", min_notional="20", bid=3000.0, ask=3000.01),
+    Symbol("SOLUSDT", tick="0.0100", step="1", min_qty="1", min_notional="5", bid=150.0, ask=150.01),
+    Symbol("XAUUSDT", tick="0.01", step="0.001", min_qty="0.001", min_notional="5", bid=2650.0, ask=2650.1,
+           underlying_type="COMMODITY", contract_type="TRADIFI_PERPETUAL"),
+    Symbol("LUNAUSDT", status="SETTLING", bid=1.0, ask=1.01),
+)
+INTERVAL_MS = {"1m": 60_000, "5m": 300_000, "15m": 900_000, "1h": 3_600_000, "4h": 14_400_000, "1d": 86_400_000}
+FUNDING_MS = 8 * 3_600_000
+
+
+class FakeBinance:
+    def __init__(self, symbols: tuple[Symbol, ...] = DEFAULT_SYMBOLS, api_key: str = "lh-test-key",
+                 secret: str = "lh-test-secret", ed25519_public_pem: bytes | None = None,
+                 futures_permission: bool = True) -> None:
+        self.venue = Venue([Symbol(**vars(s)) for s in symbols])
+        self.algos = AlgoBook(self.venue)
+        for spec in self.venue.symbols.values():
+            spec.mark = spec.index = (spec.bid + spec.ask) / 2
+        self.api_key, self.secret, self.public_pem = api_key, secret, ed25519_public_pem
+        self.futures_permission = futures_permission
+        self.skew_ms = 0                    # the server's clock minus ours
+        self.banned = False                 # 418 for everything
+        self.user_blocked = False           # user-stream sockets refused (a network that drops them)
+        self.requests: list[tuple[str, str]] = []
+        self.listen_keys: dict[str, bool] = {}       # key -> alive
+        self.sockets: list[tuple[web.WebSocketResponse, str, set[str]]] = []   # socket, route, streams
+        self._delays: dict[str, float] = {}
+        self._failures: dict[str, list[tuple[int, int, str]]] = {}
+        self._skip_depth: set[str] = set()
+        self.loop = asyncio.new_event_loop()
+        self.runner: web.AppRunner | None = None
+        self.port = 0
+        self.thread = threading.Thread(target=self.loop.run_forever, name="fake-binance", daemon=True)
+
+    # --- life -----------------------------------------------------------------------------------
+    def start(self) -> FakeBinance:
+        self.thread.start()
+        self.call(self._serve)
+        return self
+
+    @property
+    def rest_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self.runner is not None:
+            self.call(self._close)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+    def call(self, func: Callable[..., Any], *args: Any) -> Any:
+        """Run on the server's loop (coroutine functions awaited) and return the result."""
+        async def run() -> Any:
+            result = func(*args)
+            return await result if asyncio.iscoroutine(result) else result
+        return asyncio.run_coroutine_threadsafe(run(), self.loop).result(10)
+
+    async def _serve(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._dispatch)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+
+    async def _close(self) -> None:
+        for ws, _, _ in list(self.sockets):
+            await ws.close()
+        await self.runner.cleanup()
+
+    # --- hooks for tests ------------------------------------------------------------------------
+    def set_book(self, symbol: str, bid: float, ask: float) -> None:
+        """Move the best bid and ask: pushes depth, book ticker and mark price, and fills resting
+        orders that now cross (their events go to the user stream)."""
+        self.call(self._set_book, symbol, bid, ask)
+
+    async def _set_book(self, symbol: str, bid: float, ask: float) -> None:
+        spec = self.venue.symbols[symbol]
+        old = (spec.bid, spec.ask)
+        previous_id = spec.update_id
+        events = self.venue.set_book(symbol, bid, ask, self.now_ms())
+        events += self.algos.on_prices(symbol, self.now_ms())
+        if symbol in self._skip_depth:
+            self._skip_depth.discard(symbol)
+        else:
+            depth = {"e": "depthUpdate", "E": self.now_ms(), "T": self.now_ms(), "s": symbol,
+                     "U": previous_id + 1, "u": spec.update_id, "pu": previous_id,
+                     "b": _levels([(old[0], 0.0), (bid, spec.depth_qty)]),
+                     "a": _levels([(old[1], 0.0), (ask, spec.depth_qty)])}
+            await self._publish(f"{symbol.lower()}@depth", depth)
+        await self._publish(f"{symbol.lower()}@bookticker", {
+            "e": "bookTicker", "u": spec.update_id, "s": symbol, "b": _s(bid), "B": _s(spec.depth_qty),
+            "a": _s(ask), "A": _s(spec.depth_qty), "T": self.now_ms(), "E": self.now_ms()})
+        await self._publish(f"{symbol.lower()}@markprice", self._mark_event(spec))
+        await self._publish(f"{symbol.lower()}@ticker", self._ticker_event(spec))
+        await self._publish("!markprice@arr", [self._mark_event(spec)])
+        await self._publish("!ticker@arr", [self._ticker_event(spec)])
+        await self._user(events)
+
+    def push_all_tickers(self) -> None:
+        self.call(self._publish, "!ticker@arr",
+                  [self._ticker_event(s) for s in self.venue.symbols.values() if s.status == "TRADING"])
+
+    def fill(self, client_id: str, qty: float, price: float) -> None:
+        """A partial or full fill of a resting order at `price`, as another trader's taker would."""
+        def run() -> Any:
+            order = next(o for o in self.venue.account.orders.values() if o.client_id == client_id)
+            self.venue.now_ms = self.now_ms()
+            return self._user(self.venue.fill(order, qty, price, maker=True))
+        self.call(run)
+
+    def drop_sockets(self) -> None:
+        """Close every WebSocket, as a network blip or Binance's 24-hour limit would."""
+        async def close() -> None:
+            for ws, _, _ in list(self.sockets):
+                await ws.close(code=1006)
+        self.call(close)
+
+    def expire_listen_keys(self) -> None:
+        """Binance pushes listenKeyExpired, then the stream carries nothing and keep-alives fail."""
+        async def expire() -> None:
+            for key in self.listen_keys:
+                self.listen_keys[key] = False
+            for ws, route, _ in list(self.sockets):
+                if route.startswith("private:"):
+                    await ws.send_json({"e": "listenKeyExpired", "E": self.now_ms(), "listenKey": route[8:]})
+        self.call(expire)
+
+    def block_user_stream(self, blocked: bool = True) -> None:
+        """While blocked, user-stream sockets are closed and new ones refused; REST still answers."""
+        self.user_blocked = blocked
+        if blocked:
+            async def close() -> None:
+                for ws, route, _ in list(self.sockets):
+                    if route.startswith("private:"):
+                        await ws.close(code=1006)
+            self.call(close)
+
+    def skip_depth_update(self, symbol: str) -> None:
+        self._skip_depth.add(symbol)
+
+    def delay_next(self, path: str, seconds: float) -> None:
+        self._delays[path] = seconds
+
+    def fail_next(self, path: str, status: int, code: int, msg: str) -> None:
+        self._failures.setdefault(path, []).append((status, code, msg))
+
+    def now_ms(self) -> int:
+        return int(time.time() * 1000) + self.skew_ms
+
+    def orders(self) -> list[Order]:
+        return self.call(lambda: list(self.venue.account.orders.values()))
+
+    def trades(self) -> list[dict]:
+        return self.call(lambda: list(self.venue.account.trades))
+
+    # --- HTTP -------------------------------------------------------------------------------------
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        path = request.path
+        if path.startswith(("/public/ws", "/market/ws", "/private/ws", "/ws")):
+            return await self._websocket(request)
+        body = await request.text()
+        self.requests.append((request.method, path))
+        if self.banned:
+            return _error(418, -1003, "Way too many requests; IP banned until " + str(self.now_ms() + 60_000))
+        failures = self._failures.get(path)
+        if failures:
+            status, code, msg = failures.pop(0)
+            return _error(status, code, msg)
+        delay = self._delays.pop(path, 0.0)
+        params = dict(parse_qsl(request.query_string)) | dict(parse_qsl(body))
+        try:
+            handler = self._route(request.method, path)
+            if handler is None:
+                return _error(404, -5000, f"Path {request.method} {path} not served by the fake")
+            private, func = handler
+            if private:
+                self._authenticate(request, body, params, signed=private == "signed")
+            result = func(params)
+            if delay:       # the work is done; only the answer is late (a timed-out send that went through)
+                await asyncio.sleep(delay)
+            if isinstance(result, tuple):
+                result, events = result
+                await self._user(events)
+            return web.json_response(result, headers={"X-MBX-USED-WEIGHT-1M": str(len(self.requests) % 2400)})
+        except VenueError as error:
+            return _error(error.status, error.code, error.msg)
+
+    def _route(self, method: str, path: str) -> tuple[str, Callable[[dict], Any]] | None:
+        v = self.venue
+        routes: dict[tuple[str, str], tuple[str, Callable[[dict], Any]]] = {
+            ("GET", "/fapi/v1/ping"): ("", lambda p: {}),
+            ("GET", "/fapi/v1/time"): ("", lambda p: {"serverTime": self.now_ms()}),
+            ("GET", "/fapi/v1/exchangeInfo"): ("", lambda p: self._exchange_info()),
+            ("GET", "/fapi/v1/depth"): ("", self._depth),
+            ("GET", "/fapi/v1/ticker/24hr"): ("", lambda p: self._one_or_all(p, self._ticker_rest)),
+            ("GET", "/fapi/v1/premiumIndex"): ("", lambda p: self._one_or_all(p, self._premium)),
+            ("GET", "/fapi/v1/openInterest"): ("", self._open_interest),
+            ("GET", "/fapi/v1/fundingRate"): ("", self._funding_history),
+            ("GET", "/fapi/v1/klines"): ("", self._klines),
+            ("POST", "/fapi/v1/order"): ("signed", self._place),
+            ("DELETE", "/fapi/v1/order"): ("signed", self._cancel),
+            ("GET", "/fapi/v1/order"): ("signed", lambda p: v.find(p["symbol"], _int(p.get("orderId")),
+                                                                    p.get("origClientOrderId")).rest()),
+            ("GET", "/fapi/v1/openOrders"): ("signed", lambda p: [o.rest() for o in v.open_orders(p.get("symbol"))]),
+            ("DELETE", "/fapi/v1/allOpenOrders"): ("signed", self._cancel_all),
+            ("GET", "/fapi/v1/userTrades"): ("signed", self._user_trades),
+            ("GET", "/fapi/v3/positionRisk"): ("signed", lambda p: v.position_rows()),
+            ("GET", "/fapi/v2/positionRisk"): ("signed", lambda p: v.position_rows()),
+            ("GET", "/fapi/v3/account"): ("signed", lambda p: self._account()),
+            ("GET", "/fapi/v2/account"): ("signed", lambda p: self._account()),
+            ("GET", "/fapi/v2/balance"): ("signed", lambda p: self._balance()),
+            ("GET", "/fapi/v3/balance"): ("signed", lambda p: self._balance()),
+            ("POST", "/fapi/v1/leverage"): ("signed", self._leverage),
+            ("POST", "/fapi/v1/marginType"): ("signed", self._margin_type),
+            ("POST", "/fapi/v1/positionSide/dual"): ("signed", self._position_mode),
+            ("GET", "/fapi/v1/positionSide/dual"): ("signed", lambda p: {"dualSidePosition": v.account.hedge_mode}),
+            ("GET", "/fapi/v1/leverageBracket"): ("signed", self._brackets),
+            ("GET", "/fapi/v1/commissionRate"): ("signed", lambda p: {
+                "symbol": p.get("symbol"), "makerCommissionRate": _s(v.account.maker_fee),
+                "takerCommissionRate": _s(v.account.taker_fee)}),
+            ("POST", "/fapi/v1/algoOrder"): ("signed", self._place_algo),
+            ("DELETE", "/fapi/v1/algoOrder"): ("signed", self._cancel_algo),
+            ("GET", "/fapi/v1/algoOrder"): ("signed", lambda p: self.algos.find(
+                _int(p.get("algoId")), p.get("clientAlgoId")).rest()),
+            ("GET", "/fapi/v1/openAlgoOrders"): ("signed", lambda p: [a.rest() for a in self.algos.open(
+                p.get("symbol"))]),
+            ("POST", "/fapi/v1/listenKey"): ("key", self._new_listen_key),
+            ("PUT", "/fapi/v1/listenKey"): ("key", self._keep_alive),
+            ("DELETE", "/fapi/v1/listenKey"): ("key", lambda p: {}),
+        }
+        return routes.get((method, path))
+
+    def _authenticate(self, request: web.Request, body: str, params: dict, signed: bool) -> None:
+        if request.headers.get("X-MBX-APIKEY") != self.api_key:
+            raise VenueError(-2015, "Invalid API-key, IP, or permissions for action.", 401)
+        if not self.futures_permission:
+            raise VenueError(-2015, "Invalid API-key, IP, or permissions for action, request ip: 127.0.0.1", 401)
+        if not signed:
+            return
+        total = request.query_string + body
+        payload, _, signature = total.rpartition("&signature=")
+        if not signature or not self._verify(payload, signature):
+            raise VenueError(-1022, "Signature for this request is not valid.")
+        window = int(params.get("recvWindow", 5000))
+        stamp = int(params.get("timestamp", 0))
+        now = self.now_ms()
+        if stamp > now + 1000 or now - stamp > window:
+            raise VenueError(-1021, "Timestamp for this request is outside of the recvWindow.")
+
+    def _verify(self, payload: str, signature: str) -> bool:
+        from urllib.parse import unquote
+
+        if self.public_pem is not None:
+            from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+            try:
+                load_pem_public_key(self.public_pem).verify(base64.b64decode(unquote(signature)), payload.encode())
+                return True
+            except Exception:
+                return False
+        expected = hmac.new(self.secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
+        return hmac.compare_digest(expected, signature)
+
+    # --- public answers -------------------------------------------------------------------------------
+    def _exchange_info(self) -> dict:
+        symbols = []
+        for s in self.venue.symbols.values():
+            symbols.append({
+                "symbol": s.symbol, "pair": s.symbol, "contractType": s.contract_type, "deliveryDate": 4133404800000,
+                "onboardDate": 1569398400000, "status": s.status, "baseAsset": s.symbol[:-4], "quoteAsset": "USDT",
+                "marginAsset": "USDT", "pricePrecision": _decimals(s.tick), "quantityPrecision": _decimals(s.step),
+                "baseAssetPrecision": 8, "quotePrecision": 8, "underlyingType": s.underlying_type,
+                "underlyingSubType": ["TradFi"] if s.underlying_type != "COIN" else ["PoW"],
+                "triggerProtect": "0.0500", "liquidationFee": "0.012500", "marketTakeBound": "0.05",
+                "maxMoveOrderLimit": 10000,
+                "filters": [
+                    {"filterType": "PRICE_FILTER", "minPrice": s.tick, "maxPrice": "4529764", "tickSize": s.tick},
+                    {"filterType": "LOT_SIZE", "stepSize": s.step, "minQty": s.min_qty, "maxQty": "1000"},
+                    {"filterType": "MARKET_LOT_SIZE", "stepSize": s.step, "minQty": s.min_qty, "maxQty": "120"},
+                    {"filterType": "MAX_NUM_ORDERS", "limit": 200},
+                    {"filterType": "MAX_NUM_ALGO_ORDERS", "limit": 10},
+                    {"filterType": "MIN_NOTIONAL", "notional": s.min_notional},
+                    {"filterType": "PERCENT_PRICE", "multiplierUp": "1.0500", "multiplierDown": "0.9500",
+                     "multiplierDecimal": "4"}],
+                "orderTypes": ["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET",
+                               "TRAILING_STOP_MARKET"],
+                "timeInForce": ["GTC", "IOC", "FOK", "GTX", "GTD"]})
+        return {"timezone": "UTC", "serverTime": self.now_ms(), "futuresType": "U_MARGINED",
+                "rateLimits": [{"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1,
+                                "limit": 2400},
+                               {"rateLimitType": "ORDERS", "interval": "MINUTE", "intervalNum": 1, "limit": 1200}],
+                "exchangeFilters": [], "assets": [{"asset": "USDT", "marginAvailable": True,
+                                                   "autoAssetExchange": "-10000"}], "symbols": symbols}
+
+    def _spec(self, params: dict) -> Symbol:
+        spec = self.venue.symbols.get(params.get("symbol", ""))
+        if spec is None:
+            raise VenueError(-1121, "Invalid symbol.")
+        return spec
+
+    def _depth(self, params: dict) -> dict:
+        spec = self._spec(params)
+        return {"lastUpdateId": spec.update_id, "E": self.now_ms(), "T": self.now_ms(),
+                "bids": _levels([(spec.bid, spec.depth_qty)]), "asks": _levels([(spec.ask, spec.depth_qty)])}
+
+    def _one_or_all(self, params: dict, shape: Callable[[Symbol], dict]) -> Any:
+        if params.get("symbol"):
+            return shape(self._spec(params))
+        return [shape(s) for s in self.venue.symbols.values() if s.status == "TRADING"]
+
+    def _ticker_rest(self, s: Symbol) -> dict:
+        last = (s.bid + s.ask) / 2
+        return {"symbol": s.symbol, "priceChange": _s(last * s.change_percent / 100),
+                "priceChangePercent": _s(s.change_percent), "weightedAvgPrice": _s(last), "lastPrice": _s(last),
+                "lastQty": "1", "openPrice": _s(last / (1 + s.change_percent / 100)), "highPrice": _s(last * 1.02),
+                "lowPrice": _s(last * 0.98), "volume": _s(s.quote_volume / last), "quoteVolume": _s(s.quote_volume),
+                "openTime": self.now_ms() - 86_400_000, "closeTime": self.now_ms(), "firstId": 1, "lastId": 2,
+                "count": 2}
+
+    def _ticker_event(self, s: Symbol) -> dict:
+        row = self._ticker_rest(s)
+        return {"e": "24hrTicker", "E": self.now_ms(), "s": s.symbol, "p": row["priceChange"],
+                "P": row["priceChangePercent"], "w": row["weightedAvgPrice"], "c": row["lastPrice"], "Q": "1",
+                "o": row["openPrice"], "h": row["highPrice"], "l": row["lowPrice"], "v": row["volume"],
+                "q": row["quoteVolume"], "O": row["openTime"], "C": row["closeTime"], "F": 1, "L": 2, "n": 2}
+
+    def _premium(self, s: Symbol) -> dict:
+        return {"symbol": s.symbol, "markPrice": _s(s.mark), "indexPrice": _s(s.index),
+                "estimatedSettlePrice": _s(s.index), "lastFundingRate": _s(s.funding_rate),
+                "interestRate": "0.00010000", "nextFundingTime": _next_funding(self.now_ms()), "time": self.now_ms()}
+
+    def _mark_event(self, s: Symbol) -> dict:
+        return {"e": "markPriceUpdate", "E": self.now_ms(), "s": s.symbol, "p": _s(s.mark), "ap": _s(s.mark),
+                "P": _s(s.index), "i": _s(s.index), "r": _s(s.funding_rate), "T": _next_funding(self.now_ms())}
+
+    def _open_interest(self, params: dict) -> dict:
+        spec = self._spec(params)
+        return {"openInterest": _s(spec.open_interest), "symbol": spec.symbol, "time": self.now_ms()}
+
+    def _funding_history(self, params: dict) -> list[dict]:
+        spec = self._spec(params)
+        limit = min(int(params.get("limit", 100)), 1000)
+        end = int(params.get("endTime", self.now_ms()))
+        start = int(params.get("startTime", end - limit * FUNDING_MS))
+        first = -(-start // FUNDING_MS) * FUNDING_MS
+        rows = []
+        for moment in range(first, min(end, self.now_ms()) + 1, FUNDING_MS):
+            rate = 0.0001 * (1 + math.sin(moment / FUNDING_MS / 7))
+            rows.append({"symbol": spec.symbol, "fundingTime": moment, "fundingRate": f"{rate:.8f}",
+                         "markPrice": _s(spec.mark)})
+            if len(rows) == limit:
+                break
+        return rows
+
+    def _klines(self, params: dict) -> list[list]:
+        spec = self._spec(params)
+        step = INTERVAL_MS.get(params.get("interval", ""))
+        if step is None:
+            raise VenueError(-1120, "Invalid interval.")
+        limit = min(int(params.get("limit", 500)), 1500)
+        now = self.now_ms()
+        end = min(int(params.get("endTime", now)), now)
+        start = int(params.get("startTime", end - (limit - 1) * step))
+        first = -(-start // step) * step
+        rows = []
+        base = (spec.bid + spec.ask) / 2
+        for open_time in range(first, end + 1, step):
+            price = base * (1 + 0.02 * math.sin(open_time / step / 50))
+            close = price * (1 + 0.001 * math.cos(open_time / step))
+            rows.append([open_time, f"{price:.2f}", f"{max(price, close) * 1.001:.2f}",
+                         f"{min(price, close) * 0.999:.2f}", f"{close:.2f}", "12.5", open_time + step - 1,
+                         f"{12.5 * price:.2f}", 100, "6.2", f"{6.2 * price:.2f}", "0"])
+            if len(rows) == limit:
+                break
+        return rows
+
+    # --- private answers -------------------------------------------------------------------------------
+    def _place(self, params: dict) -> tuple[dict, list[dict]]:
+        order, events = self.venue.place(params, self.now_ms())
+        return order.rest(), events
+
+    def _cancel(self, params: dict) -> tuple[dict, list[dict]]:
+        order, events = self.venue.cancel(params.get("symbol", ""), _int(params.get("orderId")),
+                                          params.get("origClientOrderId"), self.now_ms())
+        return order.rest(), events
+
+    def _place_algo(self, params: dict) -> tuple[dict, list[dict]]:
+        algo, events = self.algos.place(params, self.now_ms())
+        return algo.rest(), events
+
+    def _cancel_algo(self, params: dict) -> tuple[dict, list[dict]]:
+        algo, events = self.algos.cancel(_int(params.get("algoId")), params.get("clientAlgoId"), self.now_ms())
+        return {"algoId": algo.algo_id, "clientAlgoId": algo.client_id, "code": "200", "msg": "success"}, events
+
+    def _cancel_all(self, params: dict) -> tuple[dict, list[dict]]:
+        events = []
+        for order in self.venue.open_orders(params.get("symbol")):
+            events += self.venue.cancel(order.symbol, order.order_id, None, self.now_ms())[1]
+        return {"code": 200, "msg": "The operation of cancel all open order is done."}, events
+
+    def _user_trades(self, params: dict) -> list[dict]:
+        if not params.get("symbol"):
+            raise VenueError(-1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.")
+        start = int(params.get("startTime", 0))
+        from_id = int(params.get("fromId", 0))
+        limit = min(int(params.get("limit", 500)), 1000)
+        rows = [t for t in self.venue.account.trades if t["symbol"] == params["symbol"] and t["time"] >= start
+                and t["id"] >= from_id]
+        return rows[:limit] if from_id else rows[-limit:]
+
+    def _balance(self) -> list[dict]:
+        v = self.venue
+        return [{"accountAlias": "SgsR", "asset": "USDT", "balance": _s(v.account.wallet),
+                 "crossWalletBalance": _s(v.account.wallet), "crossUnPnl": _s(v.unrealised()),
+                 "availableBalance": _s(v.available()), "maxWithdrawAmount": _s(v.available()),
+                 "marginAvailable": True, "updateTime": self.now_ms()}]
+
+    def _account(self) -> dict:
+        v = self.venue
+        wallet, unrealised = v.account.wallet, v.unrealised()
+        return {"totalInitialMargin": _s(v.margin_used()), "totalMaintMargin": "0",
+                "totalWalletBalance": _s(wallet), "totalUnrealizedProfit": _s(unrealised),
+                "totalMarginBalance": _s(wallet + unrealised), "totalPositionInitialMargin": _s(v.margin_used()),
+                "totalOpenOrderInitialMargin": "0", "totalCrossWalletBalance": _s(wallet),
+                "totalCrossUnPnl": _s(unrealised), "availableBalance": _s(v.available()),
+                "maxWithdrawAmount": _s(v.available()),
+                "assets": [{"asset": "USDT", "walletBalance": _s(wallet), "unrealizedProfit": _s(unrealised),
+                            "marginBalance": _s(wallet + unrealised), "maintMargin": "0",
+                            "initialMargin": _s(v.margin_used()), "positionInitialMargin": _s(v.margin_used()),
+                            "openOrderInitialMargin": "0", "crossWalletBalance": _s(wallet),
+                            "crossUnPnl": _s(unrealised), "availableBalance": _s(v.available()),
+                            "maxWithdrawAmount": _s(v.available()), "updateTime": self.now_ms()}],
+                "positions": [{"symbol": r["symbol"], "positionSide": r["positionSide"],
+                               "positionAmt": r["positionAmt"], "unrealizedProfit": r["unRealizedProfit"],
+                               "isolatedMargin": "0", "notional": r["notional"], "isolatedWallet": "0",
+                               "initialMargin": r["initialMargin"], "maintMargin": r["maintMargin"],
+                               "updateTime": self.now_ms()} for r in v.position_rows()]}
+
+    def _leverage(self, params: dict) -> dict:
+        spec = self._spec(params)
+        leverage = int(params.get("leverage", 0))
+        if not 1 <= leverage <= spec.max_leverage:
+            raise VenueError(-4028, f"Leverage {leverage} is not valid")
+        self.venue.account.leverage[spec.symbol] = leverage
+        return {"leverage": leverage, "maxNotionalValue": "1000000", "symbol": spec.symbol}
+
+    def _margin_type(self, params: dict) -> dict:
+        spec = self._spec(params)
+        wanted = params.get("marginType", "").lower()
+        if self.venue.account.margin_type.get(spec.symbol, "crossed") == wanted:
+            raise VenueError(-4046, "No need to change margin type.")
+        if any(p.amount for (s, _), p in self.venue.account.positions.items() if s == spec.symbol):
+            raise VenueError(-4048, "Margin type cannot be changed if there exists position.")
+        self.venue.account.margin_type[spec.symbol] = wanted
+        return {"code": 200, "msg": "success"}
+
+    def _position_mode(self, params: dict) -> dict:
+        wanted = str(params.get("dualSidePosition", "")).lower() == "true"
+        if wanted == self.venue.account.hedge_mode:
+            raise VenueError(-4059, "No need to change position side.")
+        if any(p.amount for p in self.venue.account.positions.values()) or self.venue.open_orders():
+            raise VenueError(-4068, "The position side cannot be changed if there exists position.")
+        self.venue.account.hedge_mode = wanted
+        return {"code": 200, "msg": "success"}
+
+    def _brackets(self, params: dict) -> list[dict]:
+        specs = [self._spec(params)] if params.get("symbol") else list(self.venue.symbols.values())
+        return [{"symbol": s.symbol, "notionalCoef": 1.0, "brackets": [
+            {"bracket": 1, "initialLeverage": s.max_leverage, "notionalCap": 50000, "notionalFloor": 0,
+             "maintMarginRatio": 0.004, "cum": 0.0},
+            {"bracket": 2, "initialLeverage": 20, "notionalCap": 1000000, "notionalFloor": 50000,
+             "maintMarginRatio": 0.025, "cum": 1050.0}]} for s in specs]
+
+    def _new_listen_key(self, params: dict) -> dict:
+        alive = [key for key, ok in self.listen_keys.items() if ok]
+        key = alive[0] if alive else secrets.token_hex(32)       # Binance returns the live key if there is one
+        self.listen_keys[key] = True
+        return {"listenKey": key}
+
+    def _keep_alive(self, params: dict) -> dict:
+        alive = [key for key, ok in self.listen_keys.items() if ok]
+        if not alive:
+            raise VenueError(-1125, "This listenKey does not exist.")
+        return {"listenKey": alive[0]}
+
+    # --- WebSocket -------------------------------------------------------------------------------------
+    async def _websocket(self, request: web.Request) -> web.StreamResponse:
+        if self.banned:
+            return _error(418, -1003, "IP banned")
+        ws = web.WebSocketResponse(heartbeat=None)
+        await ws.prepare(request)
+        route = request.path
+        if route.startswith("/private/ws"):
+            key = request.query.get("listenKey", "")
+            if not self.listen_keys.get(key) or self.user_blocked:
+                await ws.close(code=1008, message=b"invalid listenKey")
+                return ws
+            route = "private:" + key
+        entry = (ws, route, set())
+        self.sockets.append(entry)
+        try:
+            async for message in ws:
+                if message.type != WSMsgType.TEXT:
+                    continue
+                request_body = json.loads(message.data)
+                if request_body.get("method") == "SUBSCRIBE":
+                    entry[2].update(_stream_key(s) for s in request_body.get("params", []))
+                elif request_body.get("method") == "UNSUBSCRIBE":
+                    entry[2].difference_update(_stream_key(s) for s in request_body.get("params", []))
+                await ws.send_json({"result": None, "id": request_body.get("id")})
+        finally:
+            self.sockets.remove(entry)
+        return ws
+
+    async def _publish(self, stream: str, payload: Any) -> None:
+        for ws, _, streams in list(self.sockets):
+            if stream in streams and not ws.closed:
+                await _send(ws, payload)
+
+    async def _user(self, events: list[dict]) -> None:
+        for ws, route, _ in list(self.sockets):
+            if route.startswith("private:") and self.listen_keys.get(route[8:]) and not ws.closed:
+                for event in events:
+                    await _send(ws, event)
+
+
+async def _send(ws: web.WebSocketResponse, payload: Any) -> None:
+    try:
+        await ws.send_json(payload)
+    except (ConnectionError, RuntimeError):
+        pass        # a socket closing under us: its client reconnects and gap-fills
+
+
+def _stream_key(stream: str) -> str:
+    """`btcusdt@depth@100ms` -> `btcusdt@depth`; `btcusdt@markPrice@1s` -> `btcusdt@markprice`."""
+    name = stream.lower()
+    for suffix in ("@100ms", "@500ms", "@250ms", "@1s", "@3s"):
+        name = name.removesuffix(suffix)
+    return name
+
+
+def _levels(pairs: list[tuple[float, float]]) -> list[list[str]]:
+    return [[_s(price), _s(qty)] for price, qty in pairs if price > 0]
+
+
+def _decimals(step: str) -> int:
+    return len(step.rstrip("0").partition(".")[2])
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if value not in (None, "") else None
+
+
+def _next_funding(now_ms: int) -> int:
+    return (now_ms // FUNDING_MS + 1) * FUNDING_MS
+
+
+def _error(status: int, code: int, msg: str) -> web.Response:
+    return web.json_response({"code": code, "msg": msg}, status=status)

@@ -1,0 +1,291 @@
+"""Binance trading: orders, cancels, the user stream and the gap-fill after any reconnect. One
+part of BinanceGateway; coroutines run on the gateway's asyncio thread.
+
+Never lose a fill, never send twice: fills are keyed by Binance's trade id; a send whose answer
+never came is looked up by its client id (the order id), never resent; after the user stream
+drops, nothing is called connected until open orders, fills since the last one seen, positions
+and the account have been read back."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import datetime, timezone
+from typing import Any
+
+from vnpy.trader.constant import Status
+from vnpy.trader.object import CancelRequest, OrderData, OrderRequest, TradeData
+
+from lianghua_app.i18n import tr
+
+from . import mapping as m
+from .client import is_network, is_order_missing
+
+
+class BinanceTrading:
+    def send_order(self, req: OrderRequest) -> str:
+        orderid = f"lh{self.order_prefix}{next(self.order_count):05d}"
+        order = req.create_order_data(orderid, self.gateway_name)
+        order.datetime = datetime.now(timezone.utc)
+        plan = m.plan_order(req, orderid, self.hedge_mode)
+        reason = plan if isinstance(plan, str) else ""
+        if not reason and not self.trading_ready:
+            reason = tr("币安交易未连接（{state}），委托未发出", state=self.state_text)
+        if reason:
+            order.status = Status.REJECTED
+            order.extra = {"reason": reason}
+            self.write_log(tr("委托{orderid}未发出：{reason}", orderid=orderid, reason=reason))
+            self.on_order(order)
+            return order.vt_orderid
+        with self.lock:
+            self.book.sent(order, algo=plan.type == "STOP_MARKET")
+        self.on_order(order)
+        self.submit(self._send(req.symbol, orderid, plan))
+        return order.vt_orderid
+
+    async def _send(self, symbol: str, orderid: str, plan: m.OrderPlan) -> None:
+        try:
+            info = await self.client.create_order(symbol, plan)
+        except Exception as error:
+            if not is_network(error):
+                self._reject(orderid, m.error_reason(str(error)))
+                return
+            with self.lock:
+                self.book.unsure.add(orderid)
+            self.write_log(tr("委托{orderid}发送后未收到答复（{error}），正在向币安查询，不会重发", orderid=orderid,
+                              error=type(error).__name__))
+            await self._look_up(orderid)
+            return
+        self._apply_state(m.order_from_algo(info) if plan.type == "STOP_MARKET" else m.order_from_rest(info))
+
+    async def _look_up(self, orderid: str) -> None:
+        """Find an order whose send went unanswered: its status if Binance has it, rejected if
+        not. Retried with backoff while the network is down; the gap-fill retries too."""
+        with self.lock:
+            order = self.book.orders.get(orderid)
+            algo = orderid in self.book.algo
+        if order is None:
+            return
+        for attempt in range(8):
+            try:
+                info = await self.client.order(order.symbol, orderid, algo)
+            except Exception as error:
+                if is_network(error):
+                    await asyncio.sleep(min(0.5 * 2 ** attempt, 30))
+                    continue
+                if is_order_missing(error):
+                    self._reject(orderid, tr("币安没有收到该委托（发送超时），未重发"))
+                else:
+                    self.write_log(tr("查询委托{orderid}失败：{error}", orderid=orderid,
+                                      error=m.error_reason(str(error))))
+                return
+            self._apply_state(m.order_from_algo(info) if algo else m.order_from_rest(info))
+            return
+
+    def cancel_order(self, req: CancelRequest) -> None:
+        with self.lock:
+            order = self.book.orders.get(req.orderid)
+            algo = req.orderid in self.book.algo
+        if order is None:
+            return self.write_log(tr("撤单失败：找不到委托{orderid}", orderid=req.orderid))
+        if not order.is_active():
+            return self.write_log(tr("委托{orderid}已是{status}，无需撤单", orderid=req.orderid,
+                                     status=order.status.value))
+        self.submit(self._cancel(order.symbol, req.orderid, algo))
+
+    async def _cancel(self, symbol: str, orderid: str, algo: bool) -> None:
+        try:
+            info = await self.client.cancel_order(symbol, orderid, algo)
+        except Exception as error:
+            self.write_log(tr("撤单{orderid}失败：{error}", orderid=orderid, error=m.error_reason(str(error))))
+            await self._look_up(orderid)      # it may have filled meanwhile: show what it is
+            return
+        if not algo and "status" in info:
+            self._apply_state(m.order_from_rest(info))
+
+    def cancel_all(self, symbol: str) -> None:
+        """Every open order of one symbol, in one request (the algo orders too, one by one)."""
+        with self.lock:
+            algos = [o.orderid for o in self.book.active() if o.symbol == symbol and o.orderid in self.book.algo]
+        self.submit(self._cancel_all(symbol, algos))
+
+    async def _cancel_all(self, symbol: str, algos: list[str]) -> None:
+        try:
+            await self.client.cancel_all(symbol)
+        except Exception as error:
+            self.write_log(tr("全部撤单{symbol}失败：{error}", symbol=symbol, error=m.error_reason(str(error))))
+        for orderid in algos:
+            await self._cancel(symbol, orderid, True)
+
+    def query_account(self) -> None:
+        self.refresh_account()
+
+    def query_position(self) -> None:
+        self.refresh_account()
+
+    def query_orders(self) -> list[OrderData]:
+        with self.lock:
+            return list(self.book.orders.values())
+
+    def query_trades(self) -> list[TradeData]:
+        with self.lock:
+            return list(self.book.trades.values())
+
+    # --- settings a trader changes ---------------------------------------------------------------
+    def set_leverage(self, symbol: str, leverage: int) -> None:
+        self.submit(self._account_call(tr("{symbol}杠杆设为{leverage}倍", symbol=symbol, leverage=leverage),
+                                       self.client.set_leverage(symbol, int(leverage))))
+
+    def set_margin_type(self, symbol: str, isolated: bool) -> None:
+        self.submit(self._account_call(tr("{symbol}保证金模式设为{mode}", symbol=symbol,
+                                          mode=tr("逐仓") if isolated else tr("全仓")),
+                                       self.client.set_margin_type(symbol, isolated)))
+
+    def set_position_mode(self, hedge: bool) -> None:
+        async def change() -> None:
+            await self.client.set_hedge_mode(hedge)
+            self.hedge_mode = hedge
+        self.submit(self._account_call(tr("持仓模式设为{mode}", mode=tr("双向") if hedge else tr("单向")), change()))
+
+    async def _account_call(self, what: str, call: Any) -> None:
+        try:
+            await call
+        except Exception as error:
+            self.write_log(tr("{what}失败：{error}", what=what, error=m.error_reason(str(error))))
+            return
+        self.write_log(tr("{what}：成功", what=what))
+        self.refresh_account()
+
+    # --- the user stream -------------------------------------------------------------------------
+    async def _watch_user(self) -> None:
+        """Order updates and fills until the gateway closes. A failure of either watch, or a
+        listenKey the watchdog finds dead, leads to one recovery: new stream, then gap-fill."""
+        while not self.closing:
+            orders = asyncio.ensure_future(self._stream(self.client.watch_orders, self._on_order_updates))
+            trades = asyncio.ensure_future(self._stream(self.client.watch_trades, self._on_trade_updates))
+            watchdog = asyncio.ensure_future(self._watchdog())
+            try:
+                await asyncio.wait_for(self.client.user_stream_connected(), 30)
+                await self._gap_fill()
+                self._set_state("已连接")
+                done, _ = await asyncio.wait({orders, trades, watchdog}, return_when=asyncio.FIRST_COMPLETED)
+                problem = next(iter(done)).exception() or tr("用户数据流结束")
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                problem = error
+            finally:
+                for task in (orders, trades, watchdog):
+                    task.cancel()
+                await asyncio.gather(orders, trades, watchdog, return_exceptions=True)
+            if self.closing:
+                return
+            self.user_drops += 1
+            self._set_state("补齐中", tr("币安用户数据流中断（{error}），正在重连并补齐委托与成交",
+                                       error=_words(problem)))
+            await self.client.drop_user_stream()
+            await asyncio.sleep(min(0.2 * 2 ** min(self.user_drops, 5), 5.0) if self.user_drops > 3 else 0.05)
+
+    async def _stream(self, watch, handle) -> None:
+        while True:
+            handle(await watch())
+
+    async def _watchdog(self) -> None:
+        """Binance's user stream is silent when nothing happens, also after its listenKey
+        expired: keep the key alive and end the stream as soon as Binance no longer knows it."""
+        while True:
+            await asyncio.sleep(float(self.setting.get("watchdog_interval", 60)))
+            await self.client.keep_alive()
+
+    def _on_order_updates(self, updates: list[dict]) -> None:
+        for o in updates:
+            self._apply_state(m.order_from_algo(o) if "aid" in o else m.order_from_update(o))
+
+    def _on_trade_updates(self, updates: list[dict]) -> None:
+        for o in updates:
+            self._apply_trade(m.trade_from_update(o, o.get("c", ""), self.gateway_name), int(o.get("T") or 0))
+
+    def _apply_state(self, state: m.OrderState) -> None:
+        if not state.orderid:
+            return
+        with self.lock:
+            order = self.book.advance(state, self.gateway_name)
+        if order is None:
+            return
+        if order.status is Status.REJECTED:
+            self.write_log(tr("币安拒绝委托{orderid}：{reason}", orderid=order.orderid,
+                              reason=(order.extra or {}).get("reason") or tr("未给出原因")))
+        self.on_order(order)
+
+    def _apply_trade(self, trade, time_ms: int) -> None:
+        if trade is None:
+            return
+        with self.lock:
+            fresh = self.book.first_sight(trade, time_ms)
+        if fresh:
+            self.on_trade(trade)
+            self.refresh_account()
+
+    def _reject(self, orderid: str, reason: str) -> None:
+        with self.lock:
+            order = self.book.reject(orderid, reason)
+        if order is not None:
+            self.write_log(tr("委托{orderid}被拒：{reason}", orderid=orderid, reason=reason))
+            self.on_order(order)
+
+    async def _gap_fill(self) -> None:
+        """What happened while nobody listened: open orders, the final state of orders that are
+        no longer open, fills since the newest one seen, positions and the account."""
+        if not self.client.has_key:
+            return
+        positions = await self.client.positions()
+        # The first time, every symbol's open orders (weight 40): orders of an earlier session too.
+        open_rows = await self.client.open_orders(None) if not self.filled_once else []
+        with self.lock:
+            symbols = self.book.symbols() | {row["symbol"] for row in positions} | {r["symbol"] for r in open_rows}
+        if self.filled_once:
+            for symbol in sorted(symbols):
+                open_rows += await self.client.open_orders(symbol)
+        self.filled_once = True
+        open_ids = set()
+        for row in open_rows:
+            open_ids.add(row.get("clientOrderId"))
+            self._apply_state(m.order_from_rest(row))
+        with self.lock:
+            closed = [o.orderid for o in self.book.active() if o.orderid not in open_ids]
+        for orderid in closed:          # filled or cancelled while nobody listened (algo orders: looked up too)
+            await self._look_up(orderid)
+        with self.lock:
+            since = {s: self.book.last_trade_ms.get(s, self.started_ms) for s in symbols}
+            venue = dict(self.book.venue_ids)
+        for symbol, start in since.items():
+            for row in await self.client.trades_since(symbol, start):
+                orderid = venue.get(str(row.get("orderId"))) or f"binance{row.get('orderId')}"
+                self._apply_trade(m.trade_from_rest(row, orderid, self.gateway_name), int(row.get("time") or 0))
+        await self._read_account(positions)
+
+    def refresh_account(self) -> None:
+        if self.trading_ready and not self.account_queued:
+            self.account_queued = True
+            self.submit(self._read_account())
+
+    async def _read_account(self, positions: list[dict] | None = None) -> None:
+        self.account_queued = False
+        try:
+            rows = positions if positions is not None else await self.client.positions()
+            account = await self.client.account()
+        except Exception as error:
+            self.write_log(tr("读取币安账户失败：{error}", error=m.error_reason(str(error))))
+            return
+        current = {p.vt_positionid: p for p in m.positions_from_rest(rows, self.gateway_name)}
+        for vt_positionid, position in self.positions.items():
+            if vt_positionid not in current:        # closed since the last read: Binance lists it no more
+                self.on_position(replace(position, volume=0, pnl=0.0))
+        for position in current.values():
+            self.on_position(position)
+        self.positions = current
+        self.on_account(m.account_from_rest(account, self.gateway_name))
+
+
+def _words(error: Any) -> str:
+    return m.error_reason(str(error)) if str(error) else type(error).__name__

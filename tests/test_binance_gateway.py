@@ -1,0 +1,170 @@
+"""The Binance gateway through real ccxt against the loopback exchange: contracts, market data,
+trading, and the pipeline, journal and risk checks around it."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import drain, settle, wait_until
+from vnpy.trader.constant import Direction, Exchange, Offset, OrderType, Status
+from vnpy.trader.event import EVENT_LOG
+from vnpy.trader.object import OrderRequest, SubscribeRequest
+
+from lianghua_app.events import EVENT_GATEWAY_STATUS
+from lianghua_app.journal import TradeRecord
+from lianghua_app.markets import crypto
+
+BTC = "BTCUSDT.GLOBAL"
+
+
+def req(direction=Direction.LONG, volume=0.01, price=59000.0, kind=OrderType.LIMIT, offset=Offset.NONE,
+        symbol="BTCUSDT"):
+    return OrderRequest(symbol, Exchange.GLOBAL, direction, kind, volume, price, offset)
+
+
+def status_of(engine, vt_orderid):
+    order = engine.get_order(vt_orderid)
+    return order.status if order else None
+
+
+def volume_held(engine, direction="净") -> float | None:
+    position = engine.get_position(f"BINANCE.{BTC}.{direction}")
+    return position.volume if position else None
+
+
+def collect(engine, kind):
+    seen = []
+    engine.event_engine.register(kind, lambda event: seen.append(event.data))
+    return seen
+
+
+def test_contracts_are_the_trading_perpetuals_with_exchange_filters(engine, binance):
+    btc = engine.get_contract(BTC)
+    assert (btc.pricetick, btc.min_volume, btc.gateway_name) == (0.1, 0.001, "BINANCE")
+    assert engine.get_contract("LUNAUSDT.GLOBAL") is None            # settling, not trading
+    assert engine.get_contract("XAUUSDT.GLOBAL").extra["tradfi"]
+    assert crypto.spec_of("SOLUSDT").min_notional == 5.0
+
+
+def test_the_pre_trade_guard_applies_the_exchange_filters(engine, exchange, binance):
+    vt_orderid = engine.send_order(req(volume=0.0005), "BINANCE")
+    drain(engine)
+    assert status_of(engine, vt_orderid) is Status.REJECTED
+    assert "数量" in engine.get_order(vt_orderid).extra["reason"]
+    assert exchange.orders() == []
+
+
+@pytest.mark.parametrize("binance_extra", [{"api_key": "", "secret": ""}])
+def test_market_data_needs_no_key_and_carries_depth_mark_and_funding(engine, exchange, binance_setting):
+    engine.connect(binance_setting, "BINANCE")
+    gateway = engine.gateways["BINANCE"]
+    wait_until(lambda: gateway.data_ready and gateway.state_text == "行情", 60)
+    engine.subscribe(SubscribeRequest("BTCUSDT", Exchange.GLOBAL), "BINANCE")
+    exchange.set_book("BTCUSDT", 59900.0, 59900.1)
+
+    def updated():
+        exchange.set_book("BTCUSDT", 59900.0, 59900.1)
+        tick = engine.get_tick(BTC)
+        return tick is not None and tick.bid_price_1 == 59900.0 and tick.extra["funding_rate"] > 0
+    settle(engine, updated)
+    tick = engine.get_tick(BTC)
+    assert tick.ask_price_1 == 59900.1 and tick.extra["mark_price"] == pytest.approx(59900.05)
+    assert tick.extra["next_funding_time"] is not None
+
+
+def test_a_resting_order_fills_when_the_market_reaches_it_and_is_journaled_once(engine, exchange, binance):
+    vt_orderid = engine.send_order(req(price=59000.0), "BINANCE")
+    settle(engine, lambda: status_of(engine, vt_orderid) is Status.NOTTRADED)
+    exchange.set_book("BTCUSDT", 58990.0, 58999.0)
+    settle(engine, lambda: status_of(engine, vt_orderid) is Status.ALLTRADED)
+    settle(engine, lambda: volume_held(engine) == 0.01)
+    assert TradeRecord.select().where(TradeRecord.gateway == "BINANCE").count() == 1
+    trade = TradeRecord.get(TradeRecord.gateway == "BINANCE")
+    assert trade.vt_tradeid == f"BINANCE.{exchange.trades()[0]['id']}"
+
+
+def test_a_refused_order_says_why_in_chinese(engine, exchange, binance):
+    vt_orderid = engine.send_order(req(volume=50.0, price=59000.0), "BINANCE")
+    settle(engine, lambda: status_of(engine, vt_orderid) is Status.REJECTED)
+    assert "保证金不足" in engine.get_order(vt_orderid).extra["reason"]
+
+
+def test_a_cancelled_order_is_cancelled_at_the_exchange(engine, exchange, binance):
+    vt_orderid = engine.send_order(req(price=58000.0), "BINANCE")
+    settle(engine, lambda: status_of(engine, vt_orderid) is Status.NOTTRADED)
+    engine.cancel_order(engine.get_order(vt_orderid).create_cancel_request(), "BINANCE")
+    settle(engine, lambda: status_of(engine, vt_orderid) is Status.CANCELLED)
+    assert exchange.orders()[0].status == "CANCELED"
+
+
+def test_a_stop_order_waits_on_the_algo_api_and_fills_when_triggered(engine, exchange, binance):
+    entry = engine.send_order(req(kind=OrderType.MARKET, price=0.0), "BINANCE")
+    settle(engine, lambda: status_of(engine, entry) is Status.ALLTRADED)
+    settle(engine, lambda: volume_held(engine) == 0.01)
+    stop = engine.send_order(req(Direction.SHORT, price=59500.0, kind=OrderType.STOP, offset=Offset.CLOSE), "BINANCE")
+    settle(engine, lambda: status_of(engine, stop) is Status.NOTTRADED)
+    assert ("POST", "/fapi/v1/algoOrder") in exchange.requests
+    assert ("POST", "/fapi/v1/order") in exchange.requests       # the entry only
+    exchange.set_book("BTCUSDT", 59400.0, 59400.1)
+    settle(engine, lambda: status_of(engine, stop) is Status.ALLTRADED)
+    settle(engine, lambda: volume_held(engine) == 0)
+    stop_trades = TradeRecord.select().where(TradeRecord.vt_orderid == stop)
+    assert [t.volume for t in stop_trades] == [0.01]
+
+
+def test_a_stop_order_can_be_cancelled(engine, exchange, binance):
+    stop = engine.send_order(req(price=61000.0, kind=OrderType.STOP), "BINANCE")
+    settle(engine, lambda: status_of(engine, stop) is Status.NOTTRADED)
+    engine.cancel_order(engine.get_order(stop).create_cancel_request(), "BINANCE")
+    settle(engine, lambda: status_of(engine, stop) is Status.CANCELLED)
+    assert exchange.algos.orders[min(exchange.algos.orders)].status == "CANCELED"
+
+
+@pytest.mark.parametrize("binance_extra", [{"position_mode": "hedge"}])
+def test_hedge_mode_shows_long_and_short_positions_apart(engine, exchange, binance):
+    assert binance.hedge_mode and exchange.venue.account.hedge_mode
+    long = engine.send_order(req(kind=OrderType.MARKET, price=0.0, offset=Offset.OPEN), "BINANCE")
+    short = engine.send_order(req(Direction.SHORT, volume=0.02, kind=OrderType.MARKET, price=0.0,
+                                  offset=Offset.OPEN), "BINANCE")
+    settle(engine, lambda: status_of(engine, long) is Status.ALLTRADED and status_of(engine, short) is Status.ALLTRADED)
+    settle(engine, lambda: engine.get_position("BINANCE.BTCUSDT.GLOBAL.多") is not None
+           and engine.get_position("BINANCE.BTCUSDT.GLOBAL.空") is not None)
+    assert engine.get_position("BINANCE.BTCUSDT.GLOBAL.多").volume == 0.01
+    assert engine.get_position("BINANCE.BTCUSDT.GLOBAL.空").volume == 0.02
+
+
+def test_leverage_is_set_per_symbol_and_said(engine, exchange, binance):
+    logs = collect(engine, EVENT_LOG)
+    binance.set_leverage("BTCUSDT", 5)
+    settle(engine, lambda: any("杠杆设为5倍：成功" in log.msg for log in logs))
+    assert exchange.venue.account.leverage["BTCUSDT"] == 5
+
+
+@pytest.mark.parametrize("binance_extra", [{"secret": "wrong-secret"}])
+def test_a_wrong_secret_keeps_market_data_and_says_why(engine, exchange, binance_setting):
+    statuses = collect(engine, EVENT_GATEWAY_STATUS)
+    engine.connect(binance_setting, "BINANCE")
+    settle(engine, lambda: any("Secret" in s.message for s in statuses), 60)
+    gateway = engine.gateways["BINANCE"]
+    assert gateway.data_ready and not gateway.trading_ready
+
+
+def test_a_clock_skew_is_explained(engine, exchange, binance_setting):
+    exchange.skew_ms = -120_000
+    statuses = collect(engine, EVENT_GATEWAY_STATUS)
+    engine.connect(binance_setting, "BINANCE")
+    settle(engine, lambda: any("时钟" in s.message for s in statuses), 60)
+
+
+def test_an_ip_ban_is_explained_and_the_app_keeps_running(engine, exchange):
+    exchange.banned = True
+    statuses = collect(engine, EVENT_GATEWAY_STATUS)
+    engine.connect({"server": "LOOPBACK"}, "BINANCE")
+    settle(engine, lambda: any("封禁" in s.message for s in statuses), 60)
+    assert engine.get_contract(BTC) is None
+
+
+def test_a_key_without_futures_permission_is_explained(engine, exchange, binance_setting):
+    exchange.futures_permission = False
+    statuses = collect(engine, EVENT_GATEWAY_STATUS)
+    engine.connect(binance_setting, "BINANCE")
+    settle(engine, lambda: any("权限" in s.message for s in statuses), 60)

@@ -57,6 +57,7 @@ class FakeBinance:
         self.listen_keys: dict[str, bool] = {}       # key -> alive
         self.sockets: list[tuple[web.WebSocketResponse, str, set[str]]] = []   # socket, route, streams
         self._delays: dict[str, float] = {}
+        self._lost: dict[str, float] = {}
         self._failures: dict[str, list[tuple[int, int, str]]] = {}
         self._skip_depth: set[str] = set()
         self.loop = asyncio.new_event_loop()
@@ -179,6 +180,10 @@ class FakeBinance:
     def delay_next(self, path: str, seconds: float) -> None:
         self._delays[path] = seconds
 
+    def lose_next(self, path: str, seconds: float) -> None:
+        """The next request to `path` is swallowed: no effect, and no answer for `seconds`."""
+        self._lost[path] = seconds
+
     def fail_next(self, path: str, status: int, code: int, msg: str) -> None:
         self._failures.setdefault(path, []).append((status, code, msg))
 
@@ -205,6 +210,10 @@ class FakeBinance:
             status, code, msg = failures.pop(0)
             return _error(status, code, msg)
         delay = self._delays.pop(path, 0.0)
+        lost = self._lost.pop(path, 0.0)
+        if lost:            # the request never reaches the matching engine; the client times out
+            await asyncio.sleep(lost)
+            return _error(503, -1001, "Internal error; unable to process your request. Please try again.")
         params = dict(parse_qsl(request.query_string)) | dict(parse_qsl(body))
         try:
             handler = self._route(request.method, path)

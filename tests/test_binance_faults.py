@@ -1,0 +1,109 @@
+"""The Binance gateway under faults: dropped and blocked user streams, an expired listenKey, a
+skipped depth update, sends that time out, and many socket kills while orders fill."""
+
+from __future__ import annotations
+
+import random
+
+from conftest import drain, settle, wait_until
+from test_binance_gateway import BTC, collect, req, status_of
+from vnpy.trader.constant import Direction, Exchange, Status
+from vnpy.trader.event import EVENT_LOG
+from vnpy.trader.object import SubscribeRequest
+
+from lianghua_app.events import EVENT_GATEWAY_STATUS
+from lianghua_app.journal import TradeRecord
+
+
+def journaled_trade_ids() -> list[str]:
+    return [t.vt_tradeid for t in TradeRecord.select().where(TradeRecord.gateway == "BINANCE")]
+
+
+def test_a_fill_while_the_user_stream_is_down_is_recovered_once_before_connected(engine, exchange, binance):
+    statuses = collect(engine, EVENT_GATEWAY_STATUS)
+    vt_orderid = engine.send_order(req(price=59000.0), "BINANCE")
+    settle(engine, lambda: status_of(engine, vt_orderid) is Status.NOTTRADED)
+    exchange.block_user_stream()
+    settle(engine, lambda: not binance.trading_ready)
+    exchange.fill(vt_orderid.split(".", 1)[1], 0.004, 59000.0)
+    exchange.fill(vt_orderid.split(".", 1)[1], 0.006, 59000.0)
+    assert status_of(engine, vt_orderid) is Status.NOTTRADED          # nobody told us yet
+    exchange.block_user_stream(False)
+    settle(engine, lambda: binance.trading_ready, 60)
+    assert status_of(engine, vt_orderid) is Status.ALLTRADED          # read back before 已连接
+    assert sorted(journaled_trade_ids()) == sorted(f"BINANCE.{t['id']}" for t in exchange.trades())
+    words = [s.message for s in statuses]
+    assert any("补齐" in w for w in words) and words[-1] == "币安已连接"
+
+
+def test_an_expired_listen_key_is_noticed_and_the_stream_comes_back(engine, exchange, binance):
+    statuses = collect(engine, EVENT_GATEWAY_STATUS)
+    exchange.expire_listen_keys()
+    settle(engine, lambda: any("listenKey" in s.message for s in statuses), 60)
+    settle(engine, lambda: binance.trading_ready, 60)
+    vt_orderid = engine.send_order(req(price=59000.0), "BINANCE")
+    settle(engine, lambda: status_of(engine, vt_orderid) is Status.NOTTRADED)
+    exchange.set_book("BTCUSDT", 58990.0, 58999.0)                    # the fill comes on the new stream
+    settle(engine, lambda: status_of(engine, vt_orderid) is Status.ALLTRADED)
+    assert len(journaled_trade_ids()) == 1
+
+
+def test_a_skipped_depth_update_brings_a_fresh_snapshot(engine, exchange, binance):
+    engine.subscribe(SubscribeRequest("BTCUSDT", Exchange.GLOBAL), "BINANCE")
+    wait_until(lambda: ("GET", "/fapi/v1/depth") in exchange.requests)
+    settle(engine, lambda: (exchange.set_book("BTCUSDT", 59950.0, 59950.1),
+                            engine.get_tick(BTC) is not None and engine.get_tick(BTC).bid_price_1 == 59950.0)[1])
+    snapshots = exchange.requests.count(("GET", "/fapi/v1/depth"))
+    exchange.skip_depth_update("BTCUSDT")
+    exchange.set_book("BTCUSDT", 59940.0, 59940.1)                     # never sent: the next one leaves a gap
+
+    def resynced():
+        exchange.set_book("BTCUSDT", 59930.0, 59930.1)
+        tick = engine.get_tick(BTC)
+        return exchange.requests.count(("GET", "/fapi/v1/depth")) > snapshots and tick.bid_price_1 == 59930.0
+    settle(engine, resynced)
+    tick = engine.get_tick(BTC)
+    assert [tick.bid_price_1, tick.bid_price_2] == [59930.0, 0.0]      # no stale level left from the gap
+
+
+def test_a_send_that_timed_out_but_arrived_is_found_not_resent(engine, exchange, binance):
+    logs = collect(engine, EVENT_LOG)
+    exchange.delay_next("/fapi/v1/order", 4.0)                         # longer than the gateway's 2 s timeout
+    vt_orderid = engine.send_order(req(price=59000.0), "BINANCE")
+    settle(engine, lambda: status_of(engine, vt_orderid) is Status.NOTTRADED, 60)
+    assert exchange.requests.count(("POST", "/fapi/v1/order")) == 1
+    assert len(exchange.orders()) == 1
+    assert any("不会重发" in log.msg for log in logs)
+
+
+def test_a_send_that_never_arrived_is_rejected_with_the_reason(engine, exchange, binance):
+    exchange.lose_next("/fapi/v1/order", 4.0)
+    vt_orderid = engine.send_order(req(price=59000.0), "BINANCE")
+    settle(engine, lambda: status_of(engine, vt_orderid) is Status.REJECTED, 60)
+    assert "没有收到" in engine.get_order(vt_orderid).extra["reason"]
+    assert exchange.orders() == []
+
+
+def test_a_hundred_socket_kills_while_orders_fill_lose_and_duplicate_no_fill(engine, exchange, binance):
+    rng = random.Random(21)
+    exchange.venue.symbols["BTCUSDT"].depth_qty = 0.002               # fills come in pieces
+    resting = []
+    for n in range(10):
+        resting.append(engine.send_order(req(Direction.LONG, volume=0.01, price=59000.0 - n), "BINANCE"))
+        resting.append(engine.send_order(req(Direction.SHORT, volume=0.01, price=61000.0 + n), "BINANCE"))
+    settle(engine, lambda: all(status_of(engine, v) is Status.NOTTRADED for v in resting))
+    for _ in range(100):
+        if rng.random() < 0.5:
+            exchange.set_book("BTCUSDT", 58980.0, 58990.0)              # the buys fill a piece each
+        else:
+            exchange.set_book("BTCUSDT", 61010.0, 61020.0)              # the sells fill a piece each
+        exchange.drop_sockets()
+        if rng.random() < 0.2:
+            drain(engine)
+    exchange.set_book("BTCUSDT", 59999.0, 60000.0)
+    settle(engine, lambda: binance.trading_ready, 120)
+    executed = {o.client_id: o.executed for o in exchange.orders()}
+    settle(engine, lambda: all(engine.get_order(v).traded == executed[v.split(".", 1)[1]] for v in resting), 120)
+    venue_ids = sorted(f"BINANCE.{t['id']}" for t in exchange.trades())
+    assert len(venue_ids) == 20 * 5                                    # every order filled in five pieces
+    assert sorted(journaled_trade_ids()) == venue_ids                  # 0 lost, 0 duplicated

@@ -69,6 +69,24 @@ def connect_qmt_gateway(engine: TradingEngine, data_only: bool = False) -> None:
     }, "QMT")
 
 
+BINANCE_KEY, BINANCE_SECRET = "binance.api_key", "binance.secret"
+
+
+def connect_binance_gateway(engine: TradingEngine) -> None:
+    """Connect Binance from the profile's settings, with the API key and secret (or Ed25519
+    private key) read from the OS keyring; without them, market data only."""
+    from .secrets import SecretStoreError, get_secret
+
+    s, profile = engine.settings, engine.data_dir.root.name
+    try:
+        key, secret = get_secret(profile, BINANCE_KEY) or "", get_secret(profile, BINANCE_SECRET) or ""
+    except SecretStoreError as error:
+        engine.write_log(tr("读取币安密钥失败，仅连接行情：{error}", error=error), source="BINANCE")
+        key = secret = ""
+    engine.connect({"api_key": key, "secret": secret, "server": s["binance.server"], "proxy": s["binance.proxy"],
+                    "position_mode": s["binance.position_mode"]}, "BINANCE")
+
+
 def start_jobs(engine: TradingEngine) -> None:
     """Periodic work: the strategies folder and position refresh. The GUI and the CLI start it."""
     def poll_strategies() -> None:

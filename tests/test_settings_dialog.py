@@ -95,3 +95,48 @@ def test_a_failure_the_gateway_reports_is_popped_and_the_dialog_stays(connect, q
     assert connect.start()
     qtbot.waitUntil(lambda: connect.failure_box is not None and connect.failure_box.isVisible(), timeout=60_000)
     assert connect.isVisible() and connect.connect_button.isEnabled() and connect.failure_box.text()
+
+
+@pytest.fixture
+def testnet(exchange):
+    """The loopback exchange standing in for Binance's testnet, the way a user picks it."""
+    from gateways.binance.client import SERVERS, Server, register_server
+
+    real = SERVERS["TESTNET"]
+    register_server(Server("TESTNET", rest=exchange.rest_url, ws=exchange.ws_url))
+    yield exchange
+    register_server(real)
+
+
+@pytest.fixture
+def binance_dialog(qtbot, engine, data_dir, file_keyring):
+    from lianghua_app.ui.connect_dialog import BinanceConnectDialog
+
+    store = SettingsStore(data_dir.settings_file)
+    store.load()
+    dialog = BinanceConnectDialog(engine, store)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+def test_binance_credentials_go_to_the_keyring_and_the_account_connects(binance_dialog, testnet, engine, data_dir,
+                                                                         qtbot):
+    server = binance_dialog.editors["binance.server"]
+    server.setCurrentIndex(server.findData("TESTNET"))
+    binance_dialog.api_key.setText(testnet.api_key)
+    binance_dialog.secret.setText(testnet.secret)
+    with qtbot.waitSignal(binance_dialog.accepted, timeout=60_000):
+        assert binance_dialog.start()
+    assert engine.gateways["BINANCE"].trading_ready
+    profile = data_dir.root.name
+    assert (get_secret(profile, "binance.api_key"), get_secret(profile, "binance.secret")) == (testnet.api_key,
+                                                                                            testnet.secret)
+    saved = data_dir.settings_file.read_text(encoding="utf-8")
+    assert testnet.secret not in saved and testnet.api_key not in saved and '"TESTNET"' in saved
+
+
+def test_a_binance_key_without_its_secret_is_refused_before_connecting(binance_dialog):
+    binance_dialog.api_key.setText("some-key")
+    assert not binance_dialog.start()
+    assert "Secret" in binance_dialog.failure_box.text()

@@ -24,7 +24,7 @@ from ..events import (
 from ..formatting import describe_order
 from ..i18n import tr
 from ..settings import SettingsStore
-from .connect_dialog import QmtConnectDialog
+from .connect_dialog import BinanceConnectDialog, QmtConnectDialog
 from .help_dialog import AboutDialog, ReadmeDialog, open_folder
 from .icons import icon
 from .monitors import (
@@ -54,6 +54,8 @@ PANELS = (
     ("log", "日志", ReadableLogMonitor, Area.BottomDockWidgetArea),
 )
 REJECTIONS_SHOWN = 8
+DIALOGS = {"QMT": QmtConnectDialog, "BINANCE": BinanceConnectDialog}
+GATEWAY_WORDS = {"BINANCE": "币安"}
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -160,7 +162,8 @@ class MainWindow(QtWidgets.QMainWindow):
         bar.setNativeMenuBar(False)
         system = bar.addMenu(tr("系统"))
         for name in self.engine.get_all_gateway_names():
-            action = system.addAction(tr("连接{name}…", name=name) if name == "QMT" else tr("连接{name}", name=name))
+            action = system.addAction(tr("连接{name}…", name=GATEWAY_WORDS.get(name, name)) if name in DIALOGS
+                                      else tr("连接{name}", name=name))
             action.triggered.connect(lambda _=False, n=name: self.connect_gateway(n))
         system.addSeparator()
         system.addAction(tr("设置…"), self.open_settings)
@@ -295,8 +298,8 @@ class MainWindow(QtWidgets.QMainWindow):
         return self.show_dialog(SettingsDialog(self.store, self.engine.data_dir.root.name, self))
 
     def connect_gateway(self, name: str) -> QtWidgets.QDialog | None:
-        if name == "QMT":
-            return self.show_dialog(QmtConnectDialog(self.engine, self.store, self))
+        if name in DIALOGS:
+            return self.show_dialog(DIALOGS[name](self.engine, self.store, self))
         if name == "SIM":
             from ..bootstrap import connect_sim_gateway
 

@@ -11,14 +11,15 @@ from ..notify import SECRET_KEYS
 from ..secrets import SecretStoreError, get_secret, set_secret
 from ..settings import SCHEMA, Field, SettingsError, SettingsStore
 
-SECTIONS = (("language", "常规"), ("sim", "模拟接口"), ("fees", "费用"), ("qmt", "QMT"), ("strategies", "策略"),
-            ("optimizer", "参数优化"), ("notify", "推送"))
+SECTIONS = (("language", "常规"), ("sim", "模拟接口"), ("fees", "费用"), ("qmt", "QMT"), ("binance", "币安"),
+            ("strategies", "策略"), ("optimizer", "参数优化"), ("notify", "推送"))
 SECRET_LABELS = {"notify.dingtalk.webhook": "钉钉机器人地址", "notify.dingtalk.secret": "钉钉加签密钥",
                  "notify.wecom.webhook": "企业微信机器人地址", "notify.feishu.webhook": "飞书机器人地址",
                  "notify.feishu.secret": "飞书签名密钥", "notify.email.password": "邮箱密码或授权码"}
 CHOICE_WORDS = {"zh_CN": "中文", "en": "English", "STOCK": "普通账户", "CREDIT": "信用账户",
                 "xtquant": "真实终端(xtquant)", "demo": "演示终端", "ssl": "SSL", "starttls": "STARTTLS",
-                "none": "不加密"}
+                "none": "不加密", "REAL": "实盘", "TESTNET": "测试网", "DEMO": "模拟盘", "keep": "沿用账户设置",
+                "one-way": "单向持仓", "hedge": "双向持仓"}
 
 
 def editor_for(spec: Field, value) -> QtWidgets.QWidget:

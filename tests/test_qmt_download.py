@@ -64,7 +64,7 @@ def test_the_data_dock_downloads_from_qmt_off_the_gui_thread(qtbot, qmt, engine)
     panel = widget.download
     assert panel.gateway_combo.currentText() == "QMT"
     panel.symbols_edit.setText("600000.SSE, 430047.BSE")
-    panel.interval_combo.setCurrentText(Interval.MINUTE.value)
+    panel.interval_combo.setCurrentIndex(panel.interval_combo.findData(Interval.MINUTE))
     panel.start_edit.setDate(datetime(2024, 6, 3).date())
     panel.end_edit.setDate(datetime(2024, 6, 3).date())
     panel.button.click()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from lianghua_app.commands import Command, CommandContext, add_date_range, date_range, print_progress, wait_for_status
@@ -69,7 +70,8 @@ def _import_funding(path: Path, symbol: str, exchange) -> int:
 
 def _download_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gateway", default="QMT")
-    parser.add_argument("--symbols", required=True, help="comma separated, e.g. 600000.SSE,000001.SZSE")
+    parser.add_argument("--symbols", required=True,
+                        help="comma separated, e.g. 600000.SSE,000001.SZSE or BTCUSDT.GLOBAL (QMT or BINANCE)")
     add_date_range(parser)
 
 
@@ -78,16 +80,25 @@ def download(args: argparse.Namespace, context: CommandContext) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    if args.gateway != "QMT":
-        print(tr("目前只有QMT接口提供历史数据下载"), file=sys.stderr)
-        return 2
-    engine = context.headless_engine()
-    from lianghua_app.bootstrap import connect_qmt_gateway
+    from lianghua_app.bootstrap import connect_binance_gateway, connect_qmt_gateway
 
+    connectors = {"QMT": lambda engine: connect_qmt_gateway(engine, data_only=True),
+                  "BINANCE": connect_binance_gateway}
+    if args.gateway not in connectors:
+        print(tr("可下载历史数据的接口：{names}", names="、".join(connectors)), file=sys.stderr)
+        return 2
+    if args.gateway == "BINANCE":        # crypto days are UTC days
+        from vnpy.trader.constant import Exchange
+
+        from lianghua_app.markets import clock_of
+
+        zone = clock_of(Exchange.GLOBAL)
+        start, end = start.replace(tzinfo=zone), end.replace(tzinfo=zone) if args.end else datetime.now(zone)
+    engine = context.headless_engine()
     try:
-        connect_qmt_gateway(engine, data_only=True)
+        connectors[args.gateway](engine)
         status = wait_for_status(engine, args.gateway)
-        print(status.message if status else tr("等待QMT连接超时"), file=sys.stderr)
+        print(status.message if status else tr("等待{gateway}连接超时", gateway=args.gateway), file=sys.stderr)
         if status is None or not status.connected:
             return 1
         symbols = [s.strip() for s in args.symbols.split(",") if s.strip()]

@@ -1,4 +1,5 @@
-"""Download bars from a gateway's history service (QMT) into the database, off the GUI thread."""
+"""Download bars (and perpetual funding rates) from a gateway's history service (QMT, Binance) into
+the database, off the GUI thread."""
 
 from __future__ import annotations
 
@@ -6,16 +7,16 @@ from collections.abc import Callable
 from datetime import datetime
 
 from PySide6 import QtCore, QtWidgets
-from vnpy.trader.constant import Interval
 from vnpy.trader.engine import MainEngine
 
+from lianghua_app.formatting import interval_words
 from lianghua_app.i18n import tr
-from lianghua_app.markets import CHINA_TZ
+from lianghua_app.markets import clock_of
 from lianghua_app.ui.worker import ProgressRelay, run_in_background
 
 from .engine import DataManagerEngine, DownloadReport
 
-DOWNLOAD_INTERVALS = (Interval.DAILY, Interval.MINUTE, Interval.HOUR, Interval.WEEKLY)
+EXAMPLES = {"QMT": "600000.SSE,000001.SZSE", "BINANCE": "BTCUSDT.GLOBAL,ETHUSDT.GLOBAL"}
 
 
 class DownloadPanel(QtWidgets.QGroupBox):
@@ -30,11 +31,11 @@ class DownloadPanel(QtWidgets.QGroupBox):
         self.relay = ProgressRelay()
         self.relay.changed.connect(self.show_progress)
         self.gateway_combo = QtWidgets.QComboBox()
-        self.gateway_combo.addItems([n for n, g in main_engine.gateways.items() if hasattr(g, "fetch_bars")])
+        self.gateway_combo.addItems([n for n, g in main_engine.gateways.items() if hasattr(g, "download_intervals")])
         self.symbols_edit = QtWidgets.QLineEdit()
-        self.symbols_edit.setPlaceholderText("600000.SSE,000001.SZSE")
         self.interval_combo = QtWidgets.QComboBox()
-        self.interval_combo.addItems([i.value for i in DOWNLOAD_INTERVALS])
+        self.gateway_combo.currentTextChanged.connect(self.gateway_chosen)
+        self.gateway_chosen(self.gateway_combo.currentText())
         today = QtCore.QDate.currentDate()
         self.start_edit = QtWidgets.QDateEdit(today.addYears(-1))
         self.end_edit = QtWidgets.QDateEdit(today)
@@ -53,15 +54,23 @@ class DownloadPanel(QtWidgets.QGroupBox):
         form.addRow(tr("结束"), self.end_edit)
         form.addRow(self.button, self.progress)
 
+    def gateway_chosen(self, name: str) -> None:
+        gateway = self.main_engine.gateways.get(name)
+        self.interval_combo.clear()
+        for interval in getattr(gateway, "download_intervals", ()):
+            self.interval_combo.addItem(interval_words(interval), interval)
+        self.symbols_edit.setPlaceholderText(EXAMPLES.get(name, "600000.SSE,000001.SZSE"))
+
     def start(self) -> None:
         gateway = self.gateway_combo.currentText()
         symbols = [s.strip() for s in self.symbols_edit.text().replace("，", ",").split(",") if s.strip()]
         if not gateway or not symbols:
             self.report.setPlainText(tr("请选择接口并填写代码，多个代码用逗号分隔"))
             return
-        interval = Interval(self.interval_combo.currentText())
-        start = datetime.combine(self.start_edit.date().toPython(), datetime.min.time(), CHINA_TZ)
-        end = datetime.combine(self.end_edit.date().toPython(), datetime.max.time(), CHINA_TZ)
+        interval = self.interval_combo.currentData()
+        zone = clock_of(self.main_engine.gateways[gateway].exchanges[0])     # crypto days are UTC days
+        start = datetime.combine(self.start_edit.date().toPython(), datetime.min.time(), zone)
+        end = datetime.combine(self.end_edit.date().toPython(), datetime.max.time(), zone)
         self.button.setEnabled(False)
         self.progress.setRange(0, len(symbols))
         self.progress.setValue(0)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from vnpy.event import EventEngine
 from vnpy.trader.constant import Exchange, Interval
 from vnpy.trader.database import BarOverview, get_database
 from vnpy.trader.engine import BaseEngine, MainEngine
-from vnpy.trader.object import HistoryRequest
+from vnpy.trader.object import BarData, HistoryRequest
 
 from lianghua_app.i18n import tr
+from lianghua_app.storage import STORE_TZ
 
 from .csv_import import read_bars
 
@@ -49,12 +50,51 @@ class ImportReport:
 class DownloadReport:
     saved: dict[str, int] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
+    resumed: dict[str, datetime] = field(default_factory=dict)       # continued after the stored bars
+    gaps: dict[str, list[tuple[datetime, datetime]]] = field(default_factory=dict)
+    funding: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
         lines = [tr("下载完成：{ok}个代码成功，{bad}个失败", ok=len(self.saved), bad=len(self.failed))]
-        lines += [tr("  {symbol}：{count}根K线", symbol=s, count=n) for s, n in self.saved.items()]
+        for symbol, count in self.saved.items():
+            lines.append(tr("  {symbol}：{count}根K线", symbol=symbol, count=count))
+            if symbol in self.resumed:
+                lines.append(tr("    已有数据，从{moment}续传", moment=self.resumed[symbol].strftime("%Y-%m-%d %H:%M")))
+            if symbol in self.funding:
+                lines.append(tr("    资金费率{count}条", count=self.funding[symbol]))
+            holes = self.gaps.get(symbol, [])
+            for first, last in holes[:5]:
+                lines.append(tr("    缺口：{first} 至 {last} 没有K线", first=first.strftime("%Y-%m-%d %H:%M"),
+                                last=last.strftime("%Y-%m-%d %H:%M")))
+            if len(holes) > 5:
+                lines.append(tr("    ……另有{more}处缺口", more=len(holes) - 5))
         lines += [tr("  {symbol}：失败，{reason}", symbol=s, reason=r) for s, r in self.failed.items()]
         return "\n".join(lines)
+
+
+STEPS = {Interval.MINUTE: timedelta(minutes=1), Interval.HOUR: timedelta(hours=1), Interval.DAILY: timedelta(days=1)}
+
+
+def find_gaps(bars: list[BarData], interval: Interval) -> list[tuple[datetime, datetime]]:
+    """Missing bars of a market that never closes (crypto): (first missing, last missing)."""
+    step = STEPS.get(interval)
+    if step is None:
+        return []
+    pairs = zip(bars, bars[1:], strict=False)
+    return [(a.datetime + step, b.datetime - step) for a, b in pairs if b.datetime - a.datetime > step]
+
+
+def resume_point(symbol: str, exchange: Exchange, interval: Interval, start: datetime) -> datetime | None:
+    """Where a download continues: after the last stored bar, when the stored bars begin no
+    later than `start` (otherwise the range is fetched whole, leaving no hole)."""
+    step = STEPS.get(interval)
+    for o in bar_overview():
+        if (o.symbol, o.exchange, o.interval) == (symbol, exchange, interval) and step and o.start and o.end:
+            stored_start = o.start if o.start.tzinfo else o.start.replace(tzinfo=STORE_TZ)
+            stored_end = o.end if o.end.tzinfo else o.end.replace(tzinfo=STORE_TZ)
+            if stored_start <= start <= stored_end:
+                return stored_end + step
+    return None
 
 
 Progress = Callable[[int, int, str], None]
@@ -89,16 +129,28 @@ class DataManagerEngine(BaseEngine):
                 progress(done, len(vt_symbols), vt_symbol)
             symbol, _, suffix = vt_symbol.rpartition(".")
             try:
-                bars = gateway.query_history(HistoryRequest(symbol, Exchange(suffix), start, end, interval))
+                exchange = Exchange(suffix)
+                first = resume_point(symbol, exchange, interval, start) or start
+                bars = gateway.query_history(HistoryRequest(symbol, exchange, first, end, interval)) \
+                    if first <= end else []
+                funding = gateway.query_funding(symbol, start, end) if hasattr(gateway, "query_funding") else None
             except ValueError:
-                report.failed[vt_symbol] = tr("代码格式应为 600000.SSE / 000001.SZSE / 430047.BSE")
+                report.failed[vt_symbol] = tr("代码格式应为 600000.SSE / 000001.SZSE / 430047.BSE / BTCUSDT.GLOBAL")
                 continue
             except Exception as error:  # the venue's message is what the user needs to see
                 report.failed[vt_symbol] = str(error)
                 continue
+            if exchange is Exchange.GLOBAL:
+                report.gaps[vt_symbol] = find_gaps(bars, interval)
             if bars:
-                get_database().save_bar_data(bars)
+                get_database().save_bar_data(bars)          # (vnpy's store may rewrite bar times in place)
             report.saved[vt_symbol] = len(bars)
+            if first != start:
+                report.resumed[vt_symbol] = first
+            if funding is not None:
+                from apps.backtester.funding import save_funding
+
+                report.funding[vt_symbol] = save_funding(symbol, exchange, funding)
         if progress:
             progress(len(vt_symbols), len(vt_symbols), "")
         return report

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from vnpy.event import EventEngine
-from vnpy.trader.constant import Exchange
+from vnpy.trader.constant import Exchange, Interval
 from vnpy.trader.gateway import BaseGateway
 from vnpy.trader.object import ContractData, PositionData
 
@@ -46,6 +46,7 @@ class BinanceGateway(BinanceMarketData, BinanceTrading, BaseGateway):
         "position_mode": ["keep", "one-way", "hedge"],
     }
     exchanges = [Exchange.GLOBAL]
+    download_intervals = (Interval.MINUTE, Interval.HOUR, Interval.DAILY)
 
     def __init__(self, event_engine: EventEngine, gateway_name: str = "BINANCE") -> None:
         super().__init__(event_engine, gateway_name)

@@ -60,6 +60,7 @@ class FakeBinance:
         self._lost: dict[str, float] = {}
         self._failures: dict[str, list[tuple[int, int, str]]] = {}
         self._skip_depth: set[str] = set()
+        self.missing_klines: list[tuple[int, int]] = []    # (first, last) open times Binance has no bars for
         self.loop = asyncio.new_event_loop()
         self.runner: web.AppRunner | None = None
         self.port = 0
@@ -412,6 +413,8 @@ class FakeBinance:
         rows = []
         base = (spec.bid + spec.ask) / 2
         for open_time in range(first, end + 1, step):
+            if any(lo <= open_time <= hi for lo, hi in self.missing_klines):
+                continue
             price = base * (1 + 0.02 * math.sin(open_time / step / 50))
             close = price * (1 + 0.001 * math.cos(open_time / step))
             rows.append([open_time, f"{price:.2f}", f"{max(price, close) * 1.001:.2f}",

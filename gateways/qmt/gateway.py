@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from vnpy.event import EventEngine
-from vnpy.trader.constant import Exchange
+from vnpy.trader.constant import Exchange, Interval
 from vnpy.trader.gateway import BaseGateway
 from vnpy.trader.object import (
     ContractData,
@@ -54,6 +54,7 @@ class QmtGateway(QmtMarketData, QmtTrading, BaseGateway):
         "level2": ["off", "on"],
     }
     exchanges = [Exchange.SSE, Exchange.SZSE, Exchange.BSE]
+    download_intervals = (Interval.DAILY, Interval.MINUTE, Interval.HOUR, Interval.WEEKLY)
 
     def __init__(self, event_engine: EventEngine, gateway_name: str = "QMT") -> None:
         super().__init__(event_engine, gateway_name)

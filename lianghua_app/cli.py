@@ -112,7 +112,7 @@ def secret(args: argparse.Namespace, context: CommandContext) -> int:
     try:
         if args.action == "set":
             value = getpass.getpass(tr("{key} 的值（不会显示）：", key=args.key)) if sys.stdin.isatty() \
-                else sys.stdin.readline().rstrip("\n")
+                else sys.stdin.read().rstrip("\n")    # all of it: an Ed25519 key in PEM form has lines
             set_secret(args.profile, args.key, value)
             print(tr("已存入系统钥匙串：{key}", key=args.key))
         else:

@@ -168,3 +168,63 @@ def test_a_key_without_futures_permission_is_explained(engine, exchange, binance
     statuses = collect(engine, EVENT_GATEWAY_STATUS)
     engine.connect(binance_setting, "BINANCE")
     settle(engine, lambda: any("权限" in s.message for s in statuses), 60)
+
+
+def test_a_cta_strategy_runs_unchanged_on_binance_perpetuals(engine, exchange, binance):
+    from vnpy_ctastrategy import CtaTemplate
+
+    class BuyOnce(CtaTemplate):
+        def on_init(self) -> None:
+            self.sent = False
+            self.load_bar(1)
+
+        def on_tick(self, tick) -> None:
+            if self.trading and not self.sent and tick.ask_price_1:
+                self.buy(tick.ask_price_1, 0.01)
+                self.sent = True
+
+        def on_bar(self, bar) -> None:
+            pass
+
+    cta = engine.get_engine("CtaStrategy")
+    cta.init_engine()
+    cta.classes["BuyOnce"] = BuyOnce
+    cta.add_strategy("BuyOnce", "buy_once_binance", BTC, {})
+    cta.init_strategy("buy_once_binance")
+    strategy = cta.strategies["buy_once_binance"]
+    wait_until(lambda: strategy.inited, 60)
+    cta.start_strategy("buy_once_binance")
+    wait_until(lambda: ("GET", "/fapi/v1/depth") in exchange.requests)
+
+    def bought():
+        exchange.set_book("BTCUSDT", 60000.0, 60000.1)
+        return strategy.pos == 0.01
+    wait_until(bought, 60)
+    assert exchange.orders()[0].client_id.startswith("lh") and exchange.orders()[0].status == "FILLED"
+    cta.stop_strategy("buy_once_binance")
+    cta.remove_strategy("buy_once_binance")
+
+
+def test_an_ed25519_key_signs_the_account_requests(engine):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from gateways.binance.client import Server, register_server
+    from gateways.binance.testing import FakeBinance
+
+    key = Ed25519PrivateKey.generate()
+    private_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption()).decode()
+    public_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+    fake = FakeBinance(api_key="ed-key", ed25519_public_pem=public_pem).start()
+    try:
+        register_server(Server("LOOPBACK", rest=fake.rest_url, ws=fake.ws_url))
+        engine.connect({"api_key": "ed-key", "secret": private_pem, "server": "LOOPBACK", "timeout": 2}, "BINANCE")
+        gateway = engine.gateways["BINANCE"]
+        wait_until(lambda: gateway.trading_ready, 60)
+        vt_orderid = engine.send_order(req(price=59000.0), "BINANCE")
+        settle(engine, lambda: status_of(engine, vt_orderid) is Status.NOTTRADED)
+    finally:
+        engine.close()
+        fake.stop()

@@ -68,16 +68,17 @@ def test_a_skipped_depth_update_brings_a_fresh_snapshot(engine, exchange, binanc
 
 def test_a_send_that_timed_out_but_arrived_is_found_not_resent(engine, exchange, binance):
     logs = collect(engine, EVENT_LOG)
-    exchange.delay_next("/fapi/v1/order", 4.0)                         # longer than the gateway's 2 s timeout
+    exchange.delay_next("order.place", 4.0)                         # longer than the gateway's 2 s timeout
     vt_orderid = engine.send_order(req(price=59000.0), "BINANCE")
-    settle(engine, lambda: status_of(engine, vt_orderid) is Status.NOTTRADED, 60)
-    assert exchange.requests.count(("POST", "/fapi/v1/order")) == 1
+    settle(engine, lambda: any("不会重发" in log.msg for log in logs), 60)
+    settle(engine, lambda: ("GET", "/fapi/v1/order") in exchange.requests, 60)      # looked up by client id
+    assert status_of(engine, vt_orderid) is Status.NOTTRADED
+    assert exchange.requests.count(("WS", "order.place")) == 1
     assert len(exchange.orders()) == 1
-    assert any("不会重发" in log.msg for log in logs)
 
 
 def test_a_send_that_never_arrived_is_rejected_with_the_reason(engine, exchange, binance):
-    exchange.lose_next("/fapi/v1/order", 4.0)
+    exchange.lose_next("order.place", 4.0)
     vt_orderid = engine.send_order(req(price=59000.0), "BINANCE")
     settle(engine, lambda: status_of(engine, vt_orderid) is Status.REJECTED, 60)
     assert "没有收到" in engine.get_order(vt_orderid).extra["reason"]
@@ -107,3 +108,11 @@ def test_a_hundred_socket_kills_while_orders_fill_lose_and_duplicate_no_fill(eng
     venue_ids = sorted(f"BINANCE.{t['id']}" for t in exchange.trades())
     assert len(venue_ids) == 20 * 5                                    # every order filled in five pieces
     assert sorted(journaled_trade_ids()) == venue_ids                  # 0 lost, 0 duplicated
+
+
+def test_a_rate_limited_send_is_refused_with_the_reason_and_nothing_is_retried(engine, exchange, binance):
+    exchange.fail_next("order.place", 429, -1003, "Too many requests; current limit is 1200 orders per minute.")
+    vt_orderid = engine.send_order(req(price=59000.0), "BINANCE")
+    settle(engine, lambda: status_of(engine, vt_orderid) is Status.REJECTED)
+    assert "频繁" in engine.get_order(vt_orderid).extra["reason"]
+    assert exchange.requests.count(("WS", "order.place")) == 1 and exchange.orders() == []

@@ -103,7 +103,7 @@ def test_a_stop_order_waits_on_the_algo_api_and_fills_when_triggered(engine, exc
     stop = engine.send_order(req(Direction.SHORT, price=59500.0, kind=OrderType.STOP, offset=Offset.CLOSE), "BINANCE")
     settle(engine, lambda: status_of(engine, stop) is Status.NOTTRADED)
     assert ("POST", "/fapi/v1/algoOrder") in exchange.requests
-    assert ("POST", "/fapi/v1/order") in exchange.requests       # the entry only
+    assert ("POST", "/fapi/v1/order") not in exchange.requests   # plain orders go over the WebSocket API
     exchange.set_book("BTCUSDT", 59400.0, 59400.1)
     settle(engine, lambda: status_of(engine, stop) is Status.ALLTRADED)
     settle(engine, lambda: volume_held(engine) == 0)

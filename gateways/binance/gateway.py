@@ -201,11 +201,12 @@ class BinanceGateway(BinanceMarketData, BinanceTrading, BaseGateway):
         self.write_log(tr("币安持仓模式：{mode}", mode=tr("双向") if self.hedge_mode else tr("单向")))
         return True
 
-    def _set_state(self, state: str, message: str = "") -> None:
+    def _set_state(self, state: str, message: str = "", quiet: bool = False) -> None:
         self.state_text = tr(state)
         self.trading_ready = state == "已连接"
         words = message or tr(STATE_WORDS[state])
-        self.write_log(words)
+        if not quiet:
+            self.write_log(words)
         self.on_event(EVENT_GATEWAY_STATUS, GatewayStatus(self.gateway_name, state in ("已连接", "行情"), words,
                                                           busy=state in ("连接中", "补齐中")))
 

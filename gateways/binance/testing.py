@@ -55,7 +55,7 @@ class FakeBinance:
         self.user_blocked = False           # user-stream sockets refused (a network that drops them)
         self.requests: list[tuple[str, str]] = []
         self.listen_keys: dict[str, bool] = {}       # key -> alive
-        self.sockets: list[tuple[web.WebSocketResponse, str, set[str]]] = []   # socket, route, streams
+        self.sockets: list[tuple[web.WebSocketResponse, str, dict[str, str]]] = []   # socket, route, streams
         self._delays: dict[str, float] = {}
         self._lost: dict[str, float] = {}
         self._failures: dict[str, list[tuple[int, int, str]]] = {}
@@ -127,6 +127,10 @@ class FakeBinance:
                      "b": _levels([(old[0], 0.0), (bid, spec.depth_qty)]),
                      "a": _levels([(old[1], 0.0), (ask, spec.depth_qty)])}
             await self._publish(f"{symbol.lower()}@depth", depth)
+        await self._publish(f"{symbol.lower()}@depth10", {
+            "e": "depthUpdate", "E": self.now_ms(), "T": self.now_ms(), "s": symbol, "U": previous_id + 1,
+            "u": spec.update_id, "pu": previous_id, "b": _levels([(bid, spec.depth_qty)]),
+            "a": _levels([(ask, spec.depth_qty)])})
         await self._publish(f"{symbol.lower()}@bookticker", {
             "e": "bookTicker", "u": spec.update_id, "s": symbol, "b": _s(bid), "B": _s(spec.depth_qty),
             "a": _s(ask), "A": _s(spec.depth_qty), "T": self.now_ms(), "E": self.now_ms()})
@@ -200,7 +204,7 @@ class FakeBinance:
     # --- HTTP -------------------------------------------------------------------------------------
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         path = request.path
-        if path.startswith(("/public/ws", "/market/ws", "/private/ws", "/ws")):
+        if path.startswith(("/public/", "/market/", "/private/ws", "/ws")):
             return await self._websocket(request)
         body = await request.text()
         self.requests.append((request.method, path))
@@ -546,26 +550,66 @@ class FakeBinance:
                 await ws.close(code=1008, message=b"invalid listenKey")
                 return ws
             route = "private:" + key
-        entry = (ws, route, set())
+        entry: tuple[web.WebSocketResponse, str, dict[str, str]] = (ws, route, {})
         self.sockets.append(entry)
         try:
             async for message in ws:
                 if message.type != WSMsgType.TEXT:
                     continue
-                request_body = json.loads(message.data)
-                if request_body.get("method") == "SUBSCRIBE":
-                    entry[2].update(_stream_key(s) for s in request_body.get("params", []))
-                elif request_body.get("method") == "UNSUBSCRIBE":
-                    entry[2].difference_update(_stream_key(s) for s in request_body.get("params", []))
-                await ws.send_json({"result": None, "id": request_body.get("id")})
+                body = json.loads(message.data)
+                method = body.get("method", "")
+                if route.startswith("/ws-fapi"):
+                    await _send(ws, await self._ws_api(method, body.get("params") or {}, body.get("id")))
+                    continue
+                if method == "SUBSCRIBE":
+                    entry[2].update({_stream_key(s): s for s in body.get("params", [])})
+                elif method == "UNSUBSCRIBE":
+                    for name in body.get("params", []):
+                        entry[2].pop(_stream_key(name), None)
+                await _send(ws, {"result": None, "id": body.get("id")})
         finally:
             self.sockets.remove(entry)
         return ws
 
+    async def _ws_api(self, method: str, params: dict, request_id: Any) -> dict:
+        """Binance's WebSocket API (ws-fapi): order.place and order.cancel, signed like REST but
+        over the parameters sorted by name. The fault hooks take the method name as their path."""
+        self.requests.append(("WS", method))
+        failures = self._failures.get(method)
+        if failures:
+            status, code, msg = failures.pop(0)
+            return {"id": request_id, "status": status, "error": {"code": code, "msg": msg}}
+        lost = self._lost.pop(method, 0.0)
+        if lost:
+            await asyncio.sleep(lost)
+            return {"id": request_id, "status": 503, "error": {"code": -1001, "msg": "Internal error."}}
+        delay = self._delays.pop(method, 0.0)
+        try:
+            if params.get("apiKey") != self.api_key:
+                raise VenueError(-2015, "Invalid API-key, IP, or permissions for action.", 401)
+            payload = "&".join(f"{k}={_text(v)}" for k, v in sorted(params.items()) if k != "signature")
+            if not self._verify(payload, str(params.get("signature", ""))):
+                raise VenueError(-1022, "Signature for this request is not valid.")
+            fields = {k: _text(v) for k, v in params.items() if k not in ("apiKey", "signature", "returnRateLimits")}
+            if method == "order.place":
+                order, events = self.venue.place(fields, self.now_ms())
+            elif method == "order.cancel":
+                order, events = self.venue.cancel(fields.get("symbol", ""), _int(fields.get("orderId")),
+                                                  fields.get("origClientOrderId"), self.now_ms())
+            else:
+                raise VenueError(-1000, f"Unknown method {method}")
+        except VenueError as error:
+            return {"id": request_id, "status": error.status, "error": {"code": error.code, "msg": error.msg}}
+        await self._user(events)
+        if delay:
+            await asyncio.sleep(delay)
+        return {"id": request_id, "status": 200, "result": order.rest()}
+
     async def _publish(self, stream: str, payload: Any) -> None:
-        for ws, _, streams in list(self.sockets):
-            if stream in streams and not ws.closed:
-                await _send(ws, payload)
+        for ws, route, streams in list(self.sockets):
+            name = streams.get(stream)
+            if name is not None and not ws.closed:     # combined-stream routes wrap each payload
+                await _send(ws, {"stream": name, "data": payload} if "/stream" in route else payload)
 
     async def _user(self, events: list[dict]) -> None:
         for ws, route, _ in list(self.sockets):
@@ -579,6 +623,11 @@ async def _send(ws: web.WebSocketResponse, payload: Any) -> None:
         await ws.send_json(payload)
     except (ConnectionError, RuntimeError):
         pass        # a socket closing under us: its client reconnects and gap-fills
+
+
+def _text(value: Any) -> str:
+    """A JSON parameter as it is signed: booleans as true/false."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _stream_key(stream: str) -> str:

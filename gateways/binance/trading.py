@@ -164,25 +164,32 @@ class BinanceTrading:
             orders = asyncio.ensure_future(self._stream(self.client.watch_orders, self._on_order_updates))
             trades = asyncio.ensure_future(self._stream(self.client.watch_trades, self._on_trade_updates))
             watchdog = asyncio.ensure_future(self._watchdog())
+            opened = asyncio.ensure_future(self.client.user_stream_connected())
+            streams = {orders, trades, watchdog}
             try:
-                await asyncio.wait_for(self.client.user_stream_connected(), 30)
-                await self._gap_fill()
-                self._set_state("已连接")
-                done, _ = await asyncio.wait({orders, trades, watchdog}, return_when=asyncio.FIRST_COMPLETED)
-                problem = next(iter(done)).exception() or tr("用户数据流结束")
+                done, _ = await asyncio.wait({opened, *streams}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+                if opened in done and not done & streams:
+                    await self._gap_fill()
+                if opened in done and not any(task.done() for task in streams):   # still open after the gap-fill
+                    self._set_state("已连接")
+                    self.user_drops = 0
+                    done, _ = await asyncio.wait(streams, return_when=asyncio.FIRST_COMPLETED)
+                ended = next((task for task in done if task is not opened), None)
+                problem = (ended.exception() if ended else None) or tr("用户数据流未能建立")
             except asyncio.CancelledError:
                 raise
             except Exception as error:
                 problem = error
             finally:
-                for task in (orders, trades, watchdog):
+                for task in (opened, *streams):
                     task.cancel()
-                await asyncio.gather(orders, trades, watchdog, return_exceptions=True)
+                await asyncio.gather(opened, *streams, return_exceptions=True)
             if self.closing:
                 return
             self.user_drops += 1
-            self._set_state("补齐中", tr("币安用户数据流中断（{error}），正在重连并补齐委托与成交",
-                                       error=_words(problem)))
+            self._set_state("补齐中", tr("币安用户数据流中断（{error}），正在重连并补齐委托与成交（第{n}次）",
+                                       error=_words(problem), n=self.user_drops),
+                            quiet=self.user_drops % 10 not in (1,))      # an outage is logged once per ten tries
             await self.client.drop_user_stream()
             await asyncio.sleep(min(0.2 * 2 ** min(self.user_drops, 5), 5.0) if self.user_drops > 3 else 0.05)
 

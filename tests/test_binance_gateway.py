@@ -228,3 +228,15 @@ def test_an_ed25519_key_signs_the_account_requests(engine):
     finally:
         engine.close()
         fake.stop()
+
+
+def test_the_whole_market_arrives_as_one_ticker_event_per_batch(engine, exchange, binance):
+    from gateways.binance.market_data import EVENT_CRYPTO_TICKERS
+
+    batches = collect(engine, EVENT_CRYPTO_TICKERS)
+    exchange.venue.symbols["ETHUSDT"].change_percent = 2.5
+    settle(engine, lambda: (exchange.set_book("ETHUSDT", 3050.0, 3050.01),
+                            any(t.symbol == "ETHUSDT" for b in batches for t in b.tickers))[1])
+    eth = next(t for b in batches for t in b.tickers if t.symbol == "ETHUSDT")
+    assert eth.change_percent == pytest.approx(2.5) and eth.quote_volume == 1e9
+    assert all(b.gateway_name == "BINANCE" for b in batches)

@@ -32,7 +32,8 @@ class CryptoTicker:
 
 @dataclass(frozen=True)
 class CryptoTickers:
-    """One all-market push: every symbol whose 24h ticker changed (monitor, hotlist)."""
+    """One all-market push (Binance's !miniTicker@arr): every symbol whose 24h ticker changed,
+    for the monitor and the hotlist."""
     gateway_name: str
     tickers: list[CryptoTicker]
 
@@ -87,9 +88,9 @@ class BinanceMarketData:
                 if symbol not in self.contracts:
                     continue
                 self.last[symbol] = row
-                tickers.append(CryptoTicker(symbol, m._f(row.get("c") or row.get("lastPrice")),
-                                            m._f(row.get("P") or row.get("priceChangePercent")),
-                                            m._f(row.get("q") or row.get("quoteVolume"))))
+                last, first = m._f(row.get("c")), m._f(row.get("o"))
+                change = m._f(row["P"]) if "P" in row else (last / first - 1) * 100 if first else 0.0
+                tickers.append(CryptoTicker(symbol, last, change, m._f(row.get("q"))))
         if tickers:
             self.on_event(EVENT_CRYPTO_TICKERS, CryptoTickers(self.gateway_name, tickers))
 

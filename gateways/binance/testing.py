@@ -91,7 +91,7 @@ class FakeBinance:
         async def run() -> Any:
             result = func(*args)
             return await result if asyncio.iscoroutine(result) else result
-        return asyncio.run_coroutine_threadsafe(run(), self.loop).result(10)
+        return asyncio.run_coroutine_threadsafe(run(), self.loop).result(120)
 
     async def _serve(self) -> None:
         app = web.Application()
@@ -112,6 +112,13 @@ class FakeBinance:
         """Move the best bid and ask: pushes depth, book ticker and mark price, and fills resting
         orders that now cross (their events go to the user stream)."""
         self.call(self._set_book, symbol, bid, ask)
+
+    def set_books(self, books: list[tuple[str, float, float]]) -> None:
+        """Many book moves in one go, pushed as fast as the sockets take them (benchmarks)."""
+        async def run() -> None:
+            for symbol, bid, ask in books:
+                await self._set_book(symbol, bid, ask)
+        self.call(run)
 
     async def _set_book(self, symbol: str, bid: float, ask: float) -> None:
         spec = self.venue.symbols[symbol]
@@ -138,6 +145,7 @@ class FakeBinance:
         await self._publish(f"{symbol.lower()}@ticker", self._ticker_event(spec))
         await self._publish("!markprice@arr", [self._mark_event(spec)])
         await self._publish("!ticker@arr", [self._ticker_event(spec)])
+        await self._publish("!miniticker@arr", [self._mini_ticker_event(spec)])
         await self._user(events)
 
     def push_all_tickers(self) -> None:
@@ -375,6 +383,10 @@ class FakeBinance:
                 "P": row["priceChangePercent"], "w": row["weightedAvgPrice"], "c": row["lastPrice"], "Q": "1",
                 "o": row["openPrice"], "h": row["highPrice"], "l": row["lowPrice"], "v": row["volume"],
                 "q": row["quoteVolume"], "O": row["openTime"], "C": row["closeTime"], "F": 1, "L": 2, "n": 2}
+
+    def _mini_ticker_event(self, s: Symbol) -> dict:
+        full = self._ticker_event(s)
+        return {"e": "24hrMiniTicker", **{k: full[k] for k in ("E", "s", "c", "o", "h", "l", "v", "q")}}
 
     def _premium(self, s: Symbol) -> dict:
         return {"symbol": s.symbol, "markPrice": _s(s.mark), "indexPrice": _s(s.index),

@@ -63,14 +63,18 @@ def test_the_readme_opens_by_section_and_about_names_version_and_folders(qtbot, 
     assert "0.1.0" in texts and str(data_dir.root) in texts and str(data_dir.logs_dir) in texts
 
 
-@pytest.fixture
-def connect(qtbot, engine, data_dir):
+def open_dialog(qtbot, dialog_class, engine, data_dir):
     store = SettingsStore(data_dir.settings_file)
     store.load()
-    dialog = QmtConnectDialog(engine, store)
+    dialog = dialog_class(engine, store)
     qtbot.addWidget(dialog)
     dialog.show()
     return dialog
+
+
+@pytest.fixture
+def connect(qtbot, engine, data_dir):
+    return open_dialog(qtbot, QmtConnectDialog, engine, data_dir)
 
 
 def test_a_missing_userdata_folder_is_popped_before_connecting(connect, tmp_path):
@@ -112,12 +116,7 @@ def testnet(exchange):
 def binance_dialog(qtbot, engine, data_dir, file_keyring):
     from lianghua_app.ui.connect_dialog import BinanceConnectDialog
 
-    store = SettingsStore(data_dir.settings_file)
-    store.load()
-    dialog = BinanceConnectDialog(engine, store)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    return dialog
+    return open_dialog(qtbot, BinanceConnectDialog, engine, data_dir)
 
 
 def test_binance_credentials_go_to_the_keyring_and_the_account_connects(binance_dialog, testnet, engine, data_dir,

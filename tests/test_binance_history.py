@@ -122,3 +122,8 @@ def test_a_backtest_runs_on_downloaded_klines_and_pays_the_downloaded_funding(en
     assert len(result.trades) == 1
     rates = load_funding("BTCUSDT", Exchange.GLOBAL, result.trades[0].datetime, END)
     assert result.statistics["funding_paid"] > 0 and len(rates) >= 8       # longs pay positive funding
+
+
+def test_a_download_before_connecting_says_to_connect_first(engine):
+    report, _ = download(engine)
+    assert "请先连接币安" in report.failed["BTCUSDT.GLOBAL"]

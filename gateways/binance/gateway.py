@@ -93,6 +93,9 @@ class BinanceGateway(BinanceMarketData, BinanceTrading, BaseGateway):
 
     def run(self, coroutine: Coroutine, timeout: float) -> Any:
         """Run on the loop and wait (from another thread): history downloads."""
+        if not self.data_ready:
+            coroutine.close()
+            raise RuntimeError(tr("币安未连接，无法下载历史数据；请先连接币安（没有API Key也可以）"))
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
     async def _guarded(self, coroutine: Coroutine) -> None:
@@ -221,6 +224,8 @@ class BinanceGateway(BinanceMarketData, BinanceTrading, BaseGateway):
                 self.write_log(tr("关闭币安接口时出错：{error}", error=error))
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.thread.join(5)
+        if not self.loop.is_running():
+            self.loop.close()
 
     async def _shutdown(self) -> None:
         for task in list(self.tasks):

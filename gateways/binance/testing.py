@@ -85,6 +85,8 @@ class FakeBinance:
             self.call(self._close)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)
+        if not self.loop.is_running():
+            self.loop.close()
 
     def call(self, func: Callable[..., Any], *args: Any) -> Any:
         """Run on the server's loop (coroutine functions awaited) and return the result."""
@@ -553,7 +555,7 @@ class FakeBinance:
     async def _websocket(self, request: web.Request) -> web.StreamResponse:
         if self.banned:
             return _error(418, -1003, "IP banned")
-        ws = web.WebSocketResponse(heartbeat=None)
+        ws = web.WebSocketResponse(heartbeat=None, timeout=1.0)   # a close waits 1 s for the client, as a server would
         await ws.prepare(request)
         route = request.path
         if route.startswith("/private/ws"):

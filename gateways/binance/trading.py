@@ -189,7 +189,7 @@ class BinanceTrading:
             self.user_drops += 1
             self._set_state("补齐中", tr("币安用户数据流中断（{error}），正在重连并补齐委托与成交（第{n}次）",
                                        error=_words(problem), n=self.user_drops),
-                            quiet=self.user_drops % 10 not in (1,))      # an outage is logged once per ten tries
+                            quiet=self.user_drops % 10 != 1)      # an outage is logged once per ten tries
             await self.client.drop_user_stream()
             await asyncio.sleep(min(0.2 * 2 ** min(self.user_drops, 5), 5.0) if self.user_drops > 3 else 0.05)
 

@@ -215,8 +215,7 @@ class Journal:
         return list(query.order_by(TradeRecord.datetime))
 
     def active_orders(self, gateway: str) -> list[OrderRecord]:
-        return list(OrderRecord.select().where(OrderRecord.gateway == gateway,
-                                               OrderRecord.status.in_(ACTIVE_STATUSES)))
+        return active_order_records(gateway)
 
     # --- reconciliation -------------------------------------------------------------------
     def reconcile(self, gateway: str, venue_orders: list[OrderData], venue_trades: list[TradeData]) -> list[str]:
@@ -267,6 +266,15 @@ def book_since(gateway: str, since: datetime) -> tuple[list[OrderData], list[Tra
         (OrderRecord.gateway == gateway) & ((OrderRecord.created >= since) | OrderRecord.status.in_(ACTIVE_STATUSES)))
         .order_by(OrderRecord.created)]
     return orders, trades_since(gateway, since)
+
+
+def active_order_records(gateway: str) -> list[OrderRecord]:
+    return list(OrderRecord.select().where(OrderRecord.gateway == gateway, OrderRecord.status.in_(ACTIVE_STATUSES)))
+
+
+def journaled_active_orders(gateway: str) -> list[OrderData]:
+    """The gateway's orders the journal last saw live (after a restart: to be looked up)."""
+    return [_order_from_record(r) for r in active_order_records(gateway)]
 
 
 def trades_since(gateway: str, since: datetime) -> list[TradeData]:

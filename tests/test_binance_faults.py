@@ -116,3 +116,26 @@ def test_a_rate_limited_send_is_refused_with_the_reason_and_nothing_is_retried(e
     settle(engine, lambda: status_of(engine, vt_orderid) is Status.REJECTED)
     assert "频繁" in engine.get_order(vt_orderid).extra["reason"]
     assert exchange.requests.count(("WS", "order.place")) == 1 and exchange.orders() == []
+
+
+def test_an_order_that_filled_while_the_app_was_closed_is_found_at_the_next_start(engine, exchange,
+                                                                                   binance_setting, data_dir):
+    from lianghua_app.bootstrap import build_engine
+    from lianghua_app.settings import Settings
+
+    engine.connect(binance_setting, "BINANCE")
+    wait_until(lambda: engine.gateways["BINANCE"].trading_ready, 60)
+    vt_orderid = engine.send_order(req(price=59000.0), "BINANCE")
+    settle(engine, lambda: status_of(engine, vt_orderid) is Status.NOTTRADED)
+    engine.close()
+    exchange.set_book("BTCUSDT", 58990.0, 58999.0)                    # fills while nobody listens
+    again = build_engine(data_dir, Settings(), connect_sim=False)
+    try:
+        logs = collect(again, EVENT_LOG)
+        again.connect(binance_setting, "BINANCE")
+        wait_until(lambda: again.gateways["BINANCE"].trading_ready, 60)
+        settle(again, lambda: status_of(again, vt_orderid) is Status.ALLTRADED)
+        assert journaled_trade_ids() == [f"BINANCE.{exchange.trades()[0]['id']}"]
+        assert not any("接口未报告该委托" in log.msg for log in logs)
+    finally:
+        again.close()

@@ -13,10 +13,11 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
-from vnpy.trader.constant import Status
+from vnpy.trader.constant import OrderType, Status
 from vnpy.trader.object import CancelRequest, OrderData, OrderRequest, TradeData
 
 from lianghua_app.i18n import tr
+from lianghua_app.journal import journaled_active_orders
 
 from . import mapping as m
 from .client import is_network, is_order_missing
@@ -246,7 +247,12 @@ class BinanceTrading:
         if not self.client.has_key:
             return
         positions = await self.client.positions()
-        # The first time, every symbol's open orders (weight 40): orders of an earlier session too.
+        # The first time, every symbol's open orders (weight 40), and the orders the journal last
+        # saw live: an earlier session's orders may have filled while the app was closed.
+        if not self.filled_once:
+            with self.lock:
+                for order in journaled_active_orders(self.gateway_name):
+                    self.book.sent(order, algo=order.type is OrderType.STOP)
         open_rows = await self.client.open_orders(None) if not self.filled_once else []
         with self.lock:
             symbols = self.book.symbols() | {row["symbol"] for row in positions} | {r["symbol"] for r in open_rows}

@@ -14,6 +14,7 @@ import asyncio
 import itertools
 import threading
 from collections.abc import Coroutine
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -198,7 +199,7 @@ class BinanceGateway(BinanceMarketData, BinanceTrading, BaseGateway):
             levels = row.get("brackets") or []
             if known and levels:
                 spec = known.extra["spec"]
-                specs.append(crypto.PerpSpec(**{**vars(spec), "max_leverage": int(levels[0]["initialLeverage"])}))
+                specs.append(replace(spec, max_leverage=int(levels[0]["initialLeverage"])))
                 known.extra["brackets"] = levels
         crypto.register_specs(specs)
         self.write_log(tr("币安持仓模式：{mode}", mode=tr("双向") if self.hedge_mode else tr("单向")))

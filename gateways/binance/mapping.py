@@ -26,7 +26,8 @@ def utc(ms: Any) -> datetime:
     return datetime.fromtimestamp(int(ms or 0) / 1000, timezone.utc)
 
 
-def _f(value: Any) -> float:
+def number(value: Any) -> float:
+    """Binance's numbers come as strings; empty or missing is 0."""
     try:
         return float(value or 0)
     except (TypeError, ValueError):
@@ -40,8 +41,7 @@ def is_tradfi(raw: dict) -> bool:
         or "TradFi" in (raw.get("underlyingSubType") or [])
 
 
-def spec_from_symbol(raw: dict, maker_fee: float | None = None, taker_fee: float | None = None,
-                     max_leverage: int | None = None) -> crypto.PerpSpec | None:
+def spec_from_symbol(raw: dict) -> crypto.PerpSpec | None:
     """A TRADING perpetual's filters from its exchangeInfo row; None for anything else."""
     if raw.get("status") != "TRADING" or raw.get("contractType") not in ("PERPETUAL", "TRADIFI_PERPETUAL"):
         return None
@@ -49,18 +49,10 @@ def spec_from_symbol(raw: dict, maker_fee: float | None = None, taker_fee: float
     price, lot = filters.get("PRICE_FILTER", {}), filters.get("LOT_SIZE", {})
     notional = filters.get("MIN_NOTIONAL", {})
     kind = tr("TradFi永续") if is_tradfi(raw) else tr("永续")
-    spec = crypto.PerpSpec(raw["symbol"], f"{raw.get('baseAsset', raw['symbol'])}/{raw.get('quoteAsset', 'USDT')} "
+    return crypto.PerpSpec(raw["symbol"], f"{raw.get('baseAsset', raw['symbol'])}/{raw.get('quoteAsset', 'USDT')} "
                                           f"{kind}",
-                           tick=_f(price.get("tickSize")), step=_f(lot.get("stepSize")),
-                           min_qty=_f(lot.get("minQty")), min_notional=_f(notional.get("notional")))
-    changes: dict[str, Any] = {}
-    if maker_fee is not None:
-        changes["maker_fee"] = maker_fee
-    if taker_fee is not None:
-        changes["taker_fee"] = taker_fee
-    if max_leverage:
-        changes["max_leverage"] = max_leverage
-    return crypto.PerpSpec(**{**vars(spec), **changes}) if changes else spec
+                           tick=number(price.get("tickSize")), step=number(lot.get("stepSize")),
+                           min_qty=number(lot.get("minQty")), min_notional=number(notional.get("notional")))
 
 
 def contract_from_spec(spec: crypto.PerpSpec, raw: dict, gateway_name: str) -> ContractData:
@@ -182,8 +174,8 @@ def order_from_update(o: dict) -> OrderState:
     return OrderState(o.get("c", ""), o.get("s", ""), Direction.LONG if o.get("S") == "BUY" else Direction.SHORT,
                       _offset(bool(o.get("R")), o.get("ps", "BOTH"), o.get("S", "")),
                       ORDER_TYPES.get(o.get("ot") or o.get("o", ""), OrderType.LIMIT),
-                      _f(o.get("p")) or _f(o.get("sp")),
-                      _f(o.get("q")), _f(o.get("z")), STATUS.get(status, Status.SUBMITTING), utc(o.get("T")),
+                      number(o.get("p")) or number(o.get("sp")),
+                      number(o.get("q")), number(o.get("z")), STATUS.get(status, Status.SUBMITTING), utc(o.get("T")),
                       str(o.get("i", "")), status_reason(status, o.get("f", ""), o.get("o", "")))
 
 
@@ -194,8 +186,8 @@ def order_from_rest(row: dict) -> OrderState:
                       Direction.LONG if row.get("side") == "BUY" else Direction.SHORT,
                       _offset(bool(row.get("reduceOnly")), row.get("positionSide", "BOTH"), row.get("side", "")),
                       ORDER_TYPES.get(row.get("origType") or row.get("type", ""), OrderType.LIMIT),
-                      _f(row.get("price")) or _f(row.get("stopPrice")), _f(row.get("origQty")),
-                      _f(row.get("executedQty")), STATUS.get(status, Status.SUBMITTING),
+                      number(row.get("price")) or number(row.get("stopPrice")), number(row.get("origQty")),
+                      number(row.get("executedQty")), STATUS.get(status, Status.SUBMITTING),
                       utc(row.get("updateTime") or row.get("time")), str(row.get("orderId", "")),
                       status_reason(status, row.get("timeInForce", ""), row.get("type", "")))
 
@@ -208,27 +200,27 @@ def order_from_algo(o: dict) -> OrderState:
              "aq": o.get("executedQty"), "tp": o.get("triggerPrice"), "R": o.get("reduceOnly"),
              "T": o.get("updateTime") or o.get("createTime"), "rm": ""}
     status = o.get("X", "")
-    volume, traded = _f(o.get("q")), _f(o.get("aq"))
+    volume, traded = number(o.get("q")), number(o.get("aq"))
     vn_status = ALGO_STATUS.get(status, Status.SUBMITTING)
     if status == "FINISHED":      # the triggered order is done: filled, or cancelled with what it filled
         vn_status = Status.ALLTRADED if traded >= volume > 0 else Status.CANCELLED
     reason = str(o.get("rm") or "")
     return OrderState(o.get("caid", ""), o.get("s", ""), Direction.LONG if o.get("S") == "BUY" else Direction.SHORT,
                       _offset(bool(o.get("R")), o.get("ps", "BOTH"), o.get("S", "")), OrderType.STOP,
-                      _f(o.get("tp")), volume, traded, vn_status, utc(o.get("T")), str(o.get("aid", "")),
+                      number(o.get("tp")), volume, traded, vn_status, utc(o.get("T")), str(o.get("aid", "")),
                       tr("条件单被拒：{reason}", reason=reason) if reason and vn_status is Status.REJECTED else reason)
 
 
 def trade_from_update(o: dict, orderid: str, gateway_name: str) -> TradeData | None:
     """ORDER_TRADE_UPDATE with execution type TRADE -> one vnpy trade (id: Binance's trade id)."""
-    if o.get("x") != "TRADE" or not _f(o.get("l")):
+    if o.get("x") != "TRADE" or not number(o.get("l")):
         return None
     trade = TradeData(symbol=o.get("s", ""), exchange=EXCHANGE, orderid=orderid, tradeid=str(o.get("t")),
                       direction=Direction.LONG if o.get("S") == "BUY" else Direction.SHORT,
-                      offset=_offset(bool(o.get("R")), o.get("ps", "BOTH"), o.get("S", "")), price=_f(o.get("L")),
-                      volume=_f(o.get("l")), datetime=utc(o.get("T")), gateway_name=gateway_name)
-    trade.extra = {"commission": _f(o.get("n")), "commission_asset": o.get("N") or "USDT",
-                   "realized_pnl": _f(o.get("rp")), "maker": bool(o.get("m"))}
+                      offset=_offset(bool(o.get("R")), o.get("ps", "BOTH"), o.get("S", "")), price=number(o.get("L")),
+                      volume=number(o.get("l")), datetime=utc(o.get("T")), gateway_name=gateway_name)
+    trade.extra = {"commission": number(o.get("n")), "commission_asset": o.get("N") or "USDT",
+                   "realized_pnl": number(o.get("rp")), "maker": bool(o.get("m"))}
     return trade
 
 
@@ -245,25 +237,27 @@ def trade_from_rest(row: dict, orderid: str, gateway_name: str) -> TradeData:
 def positions_from_rest(rows: list[dict], gateway_name: str) -> list[PositionData]:
     positions = []
     for row in rows:
-        amount, side = _f(row.get("positionAmt")), row.get("positionSide", "BOTH")
+        amount, side = number(row.get("positionAmt")), row.get("positionSide", "BOTH")
         direction = {"LONG": Direction.LONG, "SHORT": Direction.SHORT}.get(side, Direction.NET)
         position = PositionData(symbol=row.get("symbol", ""), exchange=EXCHANGE, direction=direction,
                                 volume=abs(amount) if direction is not Direction.NET else amount,
-                                price=_f(row.get("entryPrice")), pnl=_f(row.get("unRealizedProfit")),
+                                price=number(row.get("entryPrice")), pnl=number(row.get("unRealizedProfit")),
                                 gateway_name=gateway_name)
-        position.extra = {"mark_price": _f(row.get("markPrice")), "liquidation_price": _f(row.get("liquidationPrice")),
-                          "leverage": int(_f(row.get("leverage"))), "margin_type": row.get("marginType", "")}
+        position.extra = {"mark_price": number(row.get("markPrice")),
+                          "liquidation_price": number(row.get("liquidationPrice")),
+                          "leverage": int(number(row.get("leverage"))), "margin_type": row.get("marginType", "")}
         positions.append(position)
     return positions
 
 
 def account_from_rest(raw: dict, gateway_name: str) -> AccountData:
     """GET /fapi/v3/account: wallet balance, with the available balance as the part not frozen."""
-    wallet, available = _f(raw.get("totalWalletBalance")), _f(raw.get("availableBalance"))
-    account = AccountData(accountid="USDT", balance=wallet + _f(raw.get("totalUnrealizedProfit")),
-                          frozen=max(wallet + _f(raw.get("totalUnrealizedProfit")) - available, 0.0),
+    wallet, available = number(raw.get("totalWalletBalance")), number(raw.get("availableBalance"))
+    account = AccountData(accountid="USDT", balance=wallet + number(raw.get("totalUnrealizedProfit")),
+                          frozen=max(wallet + number(raw.get("totalUnrealizedProfit")) - available, 0.0),
                           gateway_name=gateway_name)
-    account.extra = {"wallet": wallet, "available": available, "unrealized_pnl": _f(raw.get("totalUnrealizedProfit"))}
+    account.extra = {"wallet": wallet, "available": available,
+                     "unrealized_pnl": number(raw.get("totalUnrealizedProfit"))}
     return account
 
 

@@ -88,9 +88,9 @@ class BinanceMarketData:
                 if symbol not in self.contracts:
                     continue
                 self.last[symbol] = row
-                last, first = m._f(row.get("c")), m._f(row.get("o"))
-                change = m._f(row["P"]) if "P" in row else (last / first - 1) * 100 if first else 0.0
-                tickers.append(CryptoTicker(symbol, last, change, m._f(row.get("q"))))
+                last, first = m.number(row.get("c")), m.number(row.get("o"))
+                change = m.number(row["P"]) if "P" in row else (last / first - 1) * 100 if first else 0.0
+                tickers.append(CryptoTicker(symbol, last, change, m.number(row.get("q"))))
         if tickers:
             self.on_event(EVENT_CRYPTO_TICKERS, CryptoTickers(self.gateway_name, tickers))
 
@@ -115,7 +115,7 @@ class BinanceMarketData:
                                       error=m.error_reason(str(error))))
                     break
                 with self.lock:
-                    self.open_interest[symbol] = m._f(row.get("openInterest"))
+                    self.open_interest[symbol] = m.number(row.get("openInterest"))
             await asyncio.sleep(float(self.setting.get("oi_interval", 60)))
 
     def _emit_tick(self, symbol: str) -> None:
@@ -126,17 +126,18 @@ class BinanceMarketData:
             oi = self.open_interest.get(symbol, 0.0)
         now = datetime.now(timezone.utc)
         tick = TickData(symbol=symbol, exchange=Exchange.GLOBAL, datetime=now, name=contract.name if contract else "",
-                        gateway_name=self.gateway_name, last_price=m._f(last.get("c")) or _mid(bids, asks),
-                        volume=m._f(last.get("v")), turnover=m._f(last.get("q")), open_interest=oi,
-                        open_price=m._f(last.get("o")), high_price=m._f(last.get("h")), low_price=m._f(last.get("l")))
+                        gateway_name=self.gateway_name, last_price=m.number(last.get("c")) or _mid(bids, asks),
+                        volume=m.number(last.get("v")), turnover=m.number(last.get("q")), open_interest=oi,
+                        open_price=m.number(last.get("o")), high_price=m.number(last.get("h")),
+                        low_price=m.number(last.get("l")))
         for n, (price, qty) in enumerate(bids[:5], 1):
             setattr(tick, f"bid_price_{n}", float(price))
             setattr(tick, f"bid_volume_{n}", float(qty))
         for n, (price, qty) in enumerate(asks[:5], 1):
             setattr(tick, f"ask_price_{n}", float(price))
             setattr(tick, f"ask_volume_{n}", float(qty))
-        tick.extra = {"mark_price": m._f(mark.get("p")), "index_price": m._f(mark.get("i")),
-                      "funding_rate": m._f(mark.get("r")),
+        tick.extra = {"mark_price": m.number(mark.get("p")), "index_price": m.number(mark.get("i")),
+                      "funding_rate": m.number(mark.get("r")),
                       "next_funding_time": m.utc(mark.get("T")) if mark.get("T") else None}
         self.on_tick(tick)
 

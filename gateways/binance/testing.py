@@ -555,12 +555,14 @@ class FakeBinance:
     async def _websocket(self, request: web.Request) -> web.StreamResponse:
         if self.banned:
             return _error(418, -1003, "IP banned")
+        if self.user_blocked and request.path.startswith("/private/ws"):
+            raise web.HTTPServiceUnavailable()                       # a network that drops it: no handshake
         ws = web.WebSocketResponse(heartbeat=None, timeout=1.0)   # a close waits 1 s for the client, as a server would
         await ws.prepare(request)
         route = request.path
         if route.startswith("/private/ws"):
             key = request.query.get("listenKey", "")
-            if not self.listen_keys.get(key) or self.user_blocked:
+            if not self.listen_keys.get(key):
                 await ws.close(code=1008, message=b"invalid listenKey")
                 return ws
             route = "private:" + key

@@ -169,14 +169,15 @@ class BinanceTrading:
             streams = {orders, trades, watchdog}
             try:
                 done, _ = await asyncio.wait({opened, *streams}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
-                if opened in done and not done & streams:
+                opened_ok = opened in done and opened.exception() is None
+                if opened_ok and not done & streams:
                     await self._gap_fill()
-                if opened in done and not any(task.done() for task in streams):   # still open after the gap-fill
+                if opened_ok and not any(task.done() for task in streams):   # still open after the gap-fill
                     self._set_state("已连接")
                     self.user_drops = 0
-                    done, _ = await asyncio.wait(streams, return_when=asyncio.FIRST_COMPLETED)
-                ended = next((task for task in done if task is not opened), None)
-                problem = (ended.exception() if ended else None) or tr("用户数据流未能建立")
+                    await asyncio.wait(streams, return_when=asyncio.FIRST_COMPLETED)
+                failures = [task.exception() for task in (*streams, opened) if task.done() and not task.cancelled()]
+                problem = next((e for e in failures if e), None) or tr("用户数据流未能建立")
             except asyncio.CancelledError:
                 raise
             except Exception as error:

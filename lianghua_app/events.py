@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from .quotes import Level2Trade, QuoteFrame
 
@@ -40,6 +41,7 @@ EVENT_ORDER_REQUEST = "eLhOrderRequest"      # data: journal.RequestEntry, journ
 EVENT_ORDER_REQUEST_LINK = "eLhOrderRequestLink"  # data: the same entry, now with its vt_orderid
 EVENT_VENUE_STATE = "eLhVenueState"          # data: VenueSnapshot, journaled with the events of its group
 EVENT_TRADING_HALT = "eLhTradingHalt"        # data: dict component -> reason (empty: trading allowed)
+EVENT_CASH_FLOW = "eLhCashFlow"              # data: CashFlow, journaled before dispatch
 
 
 @dataclass(frozen=True)
@@ -48,3 +50,17 @@ class VenueSnapshot:
     orders and trades, so the saved book and the journal never disagree."""
     name: str
     payload: dict
+
+
+@dataclass(frozen=True)
+class CashFlow:
+    """Money that moved in an account outside a trade's price: a funding payment, a fee charged
+    apart from its trade. `amount` is signed as the account sees it (+ received, - paid);
+    `flow_id` is the venue's own id, so a flow read twice is stored once."""
+    flow_id: str
+    gateway_name: str
+    kind: str                       # "funding" | "commission"
+    amount: float
+    asset: str
+    time: datetime                  # aware
+    vt_symbol: str = ""

@@ -14,7 +14,7 @@ import json
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from peewee import Case, fn
 from vnpy.event import Event
@@ -23,10 +23,24 @@ from vnpy.trader.event import EVENT_ORDER, EVENT_TRADE
 from vnpy.trader.object import OrderData, OrderRequest, TradeData
 
 from .event_engine import GuardedEventEngine
-from .events import EVENT_ORDER_REQUEST, EVENT_ORDER_REQUEST_LINK, EVENT_VENUE_STATE, VenueSnapshot
+from .events import (
+    EVENT_CASH_FLOW,
+    EVENT_ORDER_REQUEST,
+    EVENT_ORDER_REQUEST_LINK,
+    EVENT_VENUE_STATE,
+    CashFlow,
+    VenueSnapshot,
+)
 from .i18n import tr
 from .storage import database_hint, database_proxy
-from .storage.models import OrderRecord, OrderRequestRecord, OrderUpdateRecord, TradeRecord, VenueState
+from .storage.models import (
+    CashFlowRecord,
+    OrderRecord,
+    OrderRequestRecord,
+    OrderUpdateRecord,
+    TradeRecord,
+    VenueState,
+)
 
 # Enum names, not their (translated) values, so stored rows do not depend on the UI language.
 ACTIVE_STATUSES = {Status.SUBMITTING.name, Status.NOTTRADED.name, Status.PARTTRADED.name}
@@ -56,17 +70,18 @@ class _Batch:
     orders: list[OrderData]
     trades: list[TradeData]
     states: dict[str, VenueSnapshot]
+    flows: list[CashFlow]
 
     def __bool__(self) -> bool:
-        return bool(self.requests or self.links or self.orders or self.trades or self.states)
+        return bool(self.requests or self.links or self.orders or self.trades or self.states or self.flows)
 
     def merge(self, newer: _Batch) -> _Batch:
         return _Batch(self.requests + newer.requests, self.links + newer.links, self.orders + newer.orders,
-                      self.trades + newer.trades, {**self.states, **newer.states})
+                      self.trades + newer.trades, {**self.states, **newer.states}, self.flows + newer.flows)
 
 
 def _empty() -> _Batch:
-    return _Batch([], [], [], [], {})
+    return _Batch([], [], [], [], {}, [])
 
 
 class Journal:
@@ -142,6 +157,8 @@ class Journal:
         if batch.orders:
             self._write_orders(batch.orders)
         fresh, conflicts = self._write_trades(batch.trades) if batch.trades else ([], [])
+        flows = batch.flows + [flow for flow in map(_commission_flow, batch.trades) if flow]
+        _bulk(CashFlowRecord, [_flow_row(flow) for flow in flows], " ON CONFLICT(flow_id) DO NOTHING")
         for snapshot in batch.states.values():
             VenueState.replace(name=snapshot.name, payload=json.dumps(snapshot.payload, ensure_ascii=False),
                                saved=datetime.now()).execute()
@@ -305,7 +322,48 @@ def _collect(events: Iterable[Event]) -> _Batch:
             batch.links.append(event.data)
         elif kind == EVENT_VENUE_STATE:
             batch.states[event.data.name] = event.data
+        elif kind == EVENT_CASH_FLOW:
+            batch.flows.append(event.data)
     return batch
+
+
+def _commission_flow(trade: TradeData) -> CashFlow | None:
+    """A gateway that knows a trade's fee puts it in `extra["commission"]` (its asset in
+    `extra["commission_asset"]`)."""
+    extra = getattr(trade, "extra", None) or {}
+    fee = extra.get("commission")
+    if not fee or not math.isfinite(fee):
+        return None
+    return CashFlow(f"{trade.vt_tradeid}.fee", trade.gateway_name, "commission", -float(fee),
+                    extra.get("commission_asset") or "", trade.datetime or datetime.now(timezone.utc), trade.vt_symbol)
+
+
+def _flow_row(flow: CashFlow) -> dict:
+    moment = flow.time.astimezone(timezone.utc).replace(tzinfo=None) if flow.time.tzinfo else flow.time
+    return {"flow_id": flow.flow_id, "gateway": flow.gateway_name, "kind": flow.kind, "vt_symbol": flow.vt_symbol,
+            "amount": _finite(flow.amount), "asset": flow.asset, "time": moment}
+
+
+def cash_flows(gateway: str, kind: str = "", since: datetime | None = None) -> list[CashFlowRecord]:
+    """Stored funding payments and fees of a gateway, oldest first (`since`: aware or UTC)."""
+    query = CashFlowRecord.select().where(CashFlowRecord.gateway == gateway)
+    if kind:
+        query = query.where(CashFlowRecord.kind == kind)
+    if since is not None:
+        moment = since.astimezone(timezone.utc).replace(tzinfo=None) if since.tzinfo else since
+        query = query.where(CashFlowRecord.time >= moment)
+    return list(query.order_by(CashFlowRecord.time))
+
+
+def last_flow_time(gateway: str, kind: str) -> datetime | None:
+    """When the newest stored flow of this kind happened (aware, UTC)."""
+    moment = CashFlowRecord.select(fn.MAX(CashFlowRecord.time)).where(
+        (CashFlowRecord.gateway == gateway) & (CashFlowRecord.kind == kind)).scalar()
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.replace(tzinfo=timezone.utc)
 
 
 def _regresses(old: dict, new: dict) -> bool:

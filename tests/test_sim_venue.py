@@ -78,7 +78,7 @@ def test_no_sell_fills_against_a_limit_down_locked_quote(venue):
 def test_small_buy_pays_minimum_commission_and_transfer_fee(venue):
     _, changes = buy_pingan(venue, volume=100)
     # 1,000 CNY turnover: commission 0.25 -> minimum 5; transfer fee 0.001% = 0.01; no stamp duty
-    assert changes.trades[0].extra["fee"] == pytest.approx(5.01)
+    assert changes.trades[0].extra["commission"] == pytest.approx(5.01)
     assert venue.ledger.cash["CNY"] == pytest.approx(100_000 - 1_000 - 5.01)
 
 
@@ -95,7 +95,7 @@ def test_sell_pays_stamp_duty_of_its_date(venue):
     venue.on_tick(make_tick(PINGAN, 10.0, when=friday))
     _, changes = venue.submit(order(PINGAN, Direction.SHORT, 1000, 10.0), friday)
     # 10,000 turnover: commission minimum 5, stamp duty 0.1% = 10, transfer fee 0.001% = 0.1
-    assert changes.trades[0].extra["fee"] == pytest.approx(15.1)
+    assert changes.trades[0].extra["commission"] == pytest.approx(15.1)
 
 
 def test_open_buy_freezes_cash_and_cancel_releases_it(venue):
@@ -130,7 +130,7 @@ def test_perpetual_long_holds_isolated_margin_and_pays_taker_fee(venue):
     now = datetime(2024, 6, 3, 1, 0, tzinfo=timezone.utc)
     venue.on_tick(make_tick(BTC, 60000.0, bid=59999.9, ask=60000.0, ask_volume=5, when=now))
     _, changes = venue.submit(order(BTC, Direction.LONG, 0.1, 60000.0), now)
-    assert changes.trades[0].extra["fee"] == pytest.approx(6000 * 0.0005)
+    assert changes.trades[0].extra["commission"] == pytest.approx(6000 * 0.0005)
     assert venue.account_data("USDT").frozen == pytest.approx(6000 / 5)
 
 
@@ -143,6 +143,9 @@ def test_funding_is_charged_when_a_funding_time_passes(venue):
                                       extra={"funding_rate": 0.0001, "mark_price": 60000.0}))
     assert venue.ledger.cash["USDT"] == pytest.approx(wallet - 0.1 * 60000 * 0.0001)
     assert "资金费结算" in changes.logs[0]
+    [flow] = changes.flows
+    assert (flow.kind, flow.vt_symbol, flow.time) == ("funding", BTC, datetime(2024, 6, 3, 8, 0, tzinfo=timezone.utc))
+    assert flow.amount == pytest.approx(-0.1 * 60000 * 0.0001)
 
 
 def test_closing_a_perpetual_realises_pnl(venue):

@@ -154,6 +154,10 @@ class BinanceClient:
     async def trades_since(self, symbol: str, start_ms: int) -> list[dict]:
         return await self.ex.fapiPrivateGetUserTrades({"symbol": symbol, "startTime": start_ms, "limit": 1000})
 
+    async def income(self, income_type: str, start_ms: int) -> list[dict]:
+        """Income history (funding, commission, ...) from `start_ms`, oldest first (weight 30)."""
+        return await self.ex.fapiPrivateGetIncome({"incomeType": income_type, "startTime": start_ms, "limit": 1000})
+
     async def positions(self) -> list[dict]:
         return await self.ex.fapiPrivateV3GetPositionRisk()
 
@@ -182,6 +186,19 @@ class BinanceClient:
     async def watch_trades(self) -> list[dict]:
         """Every fill since the last call, one per Binance trade id (never merged)."""
         return [t["info"] for t in await self.ex.watch_my_trades()]
+
+    async def watch_account(self) -> dict:
+        """The latest ACCOUNT_UPDATE as Binance sent it (its reason in `a.m`)."""
+        return (await self.ex.watch_balance()).get("info") or {}
+
+    def used_weight(self) -> int:
+        """This IP's request weight in the last minute, from the newest REST answer's header."""
+        headers = self.ex.last_response_headers or {}
+        value = next((v for k, v in headers.items() if k.lower() == "x-mbx-used-weight-1m"), 0)
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return 0
 
     async def user_stream_connected(self) -> None:
         """Returns once the user stream's socket is open (after a watch has been started)."""

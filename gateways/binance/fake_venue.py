@@ -85,6 +85,7 @@ class Account:
     positions: dict[tuple[str, str], Position] = field(default_factory=dict)
     orders: dict[int, Order] = field(default_factory=dict)
     trades: list[dict] = field(default_factory=list)
+    income: list[dict] = field(default_factory=list)      # GET /fapi/v1/income rows, oldest first
     maker_fee: float = 0.0002
     taker_fee: float = 0.0005
 
@@ -101,6 +102,7 @@ class Venue:
         self.account = Account(wallet)
         self.order_ids = itertools.count(8_000_000_001)
         self.trade_ids = itertools.count(500_000_001)
+        self.tran_ids = itertools.count(9_100_000_001)
         self.now_ms = 0
 
     # --- orders --------------------------------------------------------------------------------
@@ -217,7 +219,34 @@ class Venue:
                  "commission": _s(fee), "commissionAsset": "USDT", "time": self.now_ms,
                  "positionSide": order.position_side, "buyer": order.side == "BUY", "maker": maker}
         account.trades.append(trade)
+        if realised:
+            self._income(order.symbol, "REALIZED_PNL", realised, str(trade["id"]))
+        self._income(order.symbol, "COMMISSION", -fee, str(trade["id"]))
         return [self._order_event(order, "TRADE", trade), self.account_event("ORDER")]
+
+    def settle_funding(self, now_ms: int) -> list[dict]:
+        """A funding time: every open position pays (long, positive rate) or receives its notional at
+        the mark price times the symbol's rate; one ACCOUNT_UPDATE (reason FUNDING_FEE) says so."""
+        self.now_ms = now_ms
+        paid = 0.0
+        for (symbol, _), position in self.account.positions.items():
+            if not position.amount:
+                continue
+            spec = self.symbols[symbol]
+            amount = -position.amount * spec.mark * spec.funding_rate
+            self.account.wallet += amount
+            paid += amount
+            self._income(symbol, "FUNDING_FEE", amount, "")
+        if not paid:
+            return []
+        event = self.account_event("FUNDING_FEE")
+        event["a"]["B"][0]["bc"] = _s(paid)
+        return [event]
+
+    def _income(self, symbol: str, kind: str, amount: float, trade_id: str) -> None:
+        self.account.income.append({"symbol": symbol, "incomeType": kind, "income": _s(amount), "asset": "USDT",
+                                    "info": kind, "time": self.now_ms, "tranId": next(self.tran_ids),
+                                    "tradeId": trade_id})
 
     def _move_position(self, order: Order, qty: float, price: float) -> float:
         key = (order.symbol, order.position_side)

@@ -73,6 +73,7 @@ class BinanceGateway(BinanceMarketData, BinanceTrading, BaseGateway):
         self.account_queued = False
         self.user_drops = 0
         self.filled_once = False
+        self.funding_seen: set[str] = set()
         now = datetime.now(timezone.utc)
         self.started_ms = int(now.replace(hour=0, minute=0, second=0, microsecond=0).timestamp() * 1000)
         self.order_prefix = now.strftime("%y%m%d%H%M%S")

@@ -15,6 +15,7 @@ from typing import Any
 from vnpy.trader.constant import Direction, Exchange, Offset, OrderType, Product, Status
 from vnpy.trader.object import AccountData, ContractData, OrderData, OrderRequest, PositionData, TradeData
 
+from lianghua_app.events import CashFlow
 from lianghua_app.i18n import tr
 from lianghua_app.markets import crypto
 
@@ -303,3 +304,11 @@ def error_reason(message: str, status: int | None = None) -> str:
         return tr(ERROR_REASONS[code])
     detail = _MSG.search(message)
     return tr("币安返回错误：{message}", message=detail.group(1) if detail else message[:200])
+
+
+def funding_flows(rows: list[dict], gateway_name: str) -> list[CashFlow]:
+    """GET /fapi/v1/income rows of type FUNDING_FEE (+ received, - paid)."""
+    return [CashFlow(f"{gateway_name}.funding.{row['tranId']}", gateway_name, "funding", number(row.get("income")),
+                     row.get("asset") or "USDT", utc(row.get("time") or 0),
+                     f"{row.get('symbol')}.{Exchange.GLOBAL.value}")
+            for row in rows if row.get("incomeType") == "FUNDING_FEE" and row.get("tranId") is not None]

@@ -19,6 +19,7 @@ import math
 import secrets
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -54,6 +55,8 @@ class FakeBinance:
         self.banned = False                 # 418 for everything
         self.user_blocked = False           # user-stream sockets refused (a network that drops them)
         self.requests: list[tuple[str, str]] = []
+        self.weights: deque[tuple[int, int]] = deque()
+        self.extra_weight = 0               # weight other programs on this IP used (tests raise it)
         self.listen_keys: dict[str, bool] = {}       # key -> alive
         self.sockets: list[tuple[web.WebSocketResponse, str, dict[str, str]]] = []   # socket, route, streams
         self._delays: dict[str, float] = {}
@@ -162,6 +165,10 @@ class FakeBinance:
             return self._user(self.venue.fill(order, qty, price, maker=True))
         self.call(run)
 
+    def settle_funding(self) -> None:
+        """A funding time passes: positions pay or receive, the user stream is told."""
+        self.call(lambda: self._user(self.venue.settle_funding(self.now_ms())))
+
     def drop_sockets(self) -> None:
         """Close every WebSocket, as a network blip or Binance's 24-hour limit would."""
         async def close() -> None:
@@ -243,9 +250,18 @@ class FakeBinance:
             if isinstance(result, tuple):
                 result, events = result
                 await self._user(events)
-            return web.json_response(result, headers={"X-MBX-USED-WEIGHT-1M": str(len(self.requests) % 2400)})
+            return web.json_response(result, headers={"X-MBX-USED-WEIGHT-1M": str(self._used_weight(path, params))})
         except VenueError as error:
             return _error(error.status, error.code, error.msg)
+
+    def _used_weight(self, path: str, params: dict) -> int:
+        """This IP's request weight over the last minute, this request included, as Binance
+        counts it in X-MBX-USED-WEIGHT-1M."""
+        now = self.now_ms()
+        self.weights.append((now, _weight(path, params)))
+        while self.weights and self.weights[0][0] <= now - 60_000:
+            self.weights.popleft()
+        return sum(w for _, w in self.weights) + self.extra_weight
 
     def _route(self, method: str, path: str) -> tuple[str, Callable[[dict], Any]] | None:
         v = self.venue
@@ -266,6 +282,7 @@ class FakeBinance:
             ("GET", "/fapi/v1/openOrders"): ("signed", lambda p: [o.rest() for o in v.open_orders(p.get("symbol"))]),
             ("DELETE", "/fapi/v1/allOpenOrders"): ("signed", self._cancel_all),
             ("GET", "/fapi/v1/userTrades"): ("signed", self._user_trades),
+            ("GET", "/fapi/v1/income"): ("signed", self._income),
             ("GET", "/fapi/v3/positionRisk"): ("signed", lambda p: v.position_rows()),
             ("GET", "/fapi/v2/positionRisk"): ("signed", lambda p: v.position_rows()),
             ("GET", "/fapi/v3/account"): ("signed", lambda p: self._account()),
@@ -476,6 +493,16 @@ class FakeBinance:
                 and t["id"] >= from_id]
         return rows[:limit] if from_id else rows[-limit:]
 
+    def _income(self, params: dict) -> list[dict]:
+        """Oldest first from `startTime`; without it, the last 7 days (as Binance documents)."""
+        end = int(params.get("endTime", self.now_ms()))
+        start = int(params.get("startTime", end - 7 * 86_400_000))
+        limit = min(int(params.get("limit", 100)), 1000)
+        kind = params.get("incomeType")
+        rows = [r for r in self.venue.account.income if start <= r["time"] <= end
+                and (not kind or r["incomeType"] == kind) and r["symbol"] == params.get("symbol", r["symbol"])]
+        return rows[:limit]
+
     def _balance(self) -> list[dict]:
         v = self.venue
         return [{"accountAlias": "SgsR", "asset": "USDT", "balance": _s(v.account.wallet),
@@ -668,6 +695,26 @@ def _int(value: Any) -> int | None:
 
 def _next_funding(now_ms: int) -> int:
     return (now_ms // FUNDING_MS + 1) * FUNDING_MS
+
+
+def _weight(path: str, params: dict) -> int:
+    """Request weights from Binance's USD-M REST documentation."""
+    if path == "/fapi/v1/depth":
+        limit = int(params.get("limit", 500))
+        return 2 if limit <= 50 else 5 if limit <= 100 else 10 if limit <= 500 else 20
+    if path == "/fapi/v1/klines":
+        limit = int(params.get("limit", 500))
+        return 1 if limit < 100 else 2 if limit < 500 else 5 if limit <= 1000 else 10
+    if path in ("/fapi/v1/ticker/24hr", "/fapi/v1/openOrders"):
+        return 1 if params.get("symbol") else 40
+    if path == "/fapi/v1/premiumIndex":
+        return 1 if params.get("symbol") else 10
+    return WEIGHTS.get(path, 1)
+
+
+WEIGHTS = {"/fapi/v1/income": 30, "/fapi/v1/commissionRate": 20, "/fapi/v1/userTrades": 5, "/fapi/v1/allOpenOrders": 1,
+           "/fapi/v2/account": 5, "/fapi/v3/account": 5, "/fapi/v2/balance": 5, "/fapi/v3/balance": 5,
+           "/fapi/v2/positionRisk": 5, "/fapi/v3/positionRisk": 5, "/fapi/v1/leverageBracket": 1}
 
 
 def _error(status: int, code: int, msg: str) -> web.Response:

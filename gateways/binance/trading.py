@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from vnpy.trader.constant import OrderType, Status
 from vnpy.trader.object import CancelRequest, OrderData, OrderRequest, TradeData
 
+from lianghua_app.events import EVENT_CASH_FLOW
 from lianghua_app.i18n import tr
-from lianghua_app.journal import journaled_active_orders
+from lianghua_app.journal import journaled_active_orders, last_flow_time
 
 from . import mapping as m
 from .client import is_network, is_order_missing
@@ -164,9 +165,10 @@ class BinanceTrading:
         while not self.closing:
             orders = asyncio.ensure_future(self._stream(self.client.watch_orders, self._on_order_updates))
             trades = asyncio.ensure_future(self._stream(self.client.watch_trades, self._on_trade_updates))
+            account = asyncio.ensure_future(self._stream(self.client.watch_account, self._on_account_update))
             watchdog = asyncio.ensure_future(self._watchdog())
             opened = asyncio.ensure_future(self.client.user_stream_connected())
-            streams = {orders, trades, watchdog}
+            streams = {orders, trades, account, watchdog}
             try:
                 done, _ = await asyncio.wait({opened, *streams}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
                 opened_ok = opened in done and opened.exception() is None
@@ -213,6 +215,39 @@ class BinanceTrading:
     def _on_trade_updates(self, updates: list[dict]) -> None:
         for o in updates:
             self._apply_trade(m.trade_from_update(o, o.get("c", ""), self.gateway_name), int(o.get("T") or 0))
+
+    def _on_account_update(self, update: dict) -> None:
+        """Fills refresh the account themselves; funding, transfers and the rest do it here."""
+        reason = (update.get("a") or {}).get("m")
+        if reason == "FUNDING_FEE":
+            self._start(self._read_funding())
+        if reason and reason != "ORDER":
+            self.refresh_account()
+
+    async def _read_funding(self) -> None:
+        """Funding payments since the newest one stored (at most Binance's 7 days back): the user
+        stream only says that one happened; the income history has each, with its own id."""
+        floor = datetime.now(timezone.utc) - timedelta(days=7)
+        cursor = int(max(last_flow_time(self.gateway_name, "funding") or floor, floor).timestamp() * 1000)
+        fresh = []
+        while True:
+            rows = await self.client.income("FUNDING_FEE", cursor)
+            new = [f for f in m.funding_flows(rows, self.gateway_name) if f.flow_id not in self.funding_seen]
+            fresh += new
+            self.funding_seen.update(f.flow_id for f in new)
+            if len(rows) < 1000 or not new:
+                break
+            cursor = int(rows[-1]["time"])            # same-millisecond rows may straddle the page
+        for flow in fresh:
+            self.on_event(EVENT_CASH_FLOW, flow)
+        if len(fresh) == 1:
+            flow = fresh[0]
+            self.write_log(tr("币安资金费 {symbol}：{verb}{amount:.4f} {asset}", symbol=flow.vt_symbol,
+                              verb=tr("收取") if flow.amount > 0 else tr("支付"), amount=abs(flow.amount),
+                              asset=flow.asset))
+        elif fresh:
+            self.write_log(tr("币安资金费：{count}笔，合计{total:+.4f} USDT", count=len(fresh),
+                              total=sum(f.amount for f in fresh)))
 
     def _apply_state(self, state: m.OrderState) -> None:
         if not state.orderid:
@@ -276,6 +311,7 @@ class BinanceTrading:
             for row in await self.client.trades_since(symbol, start):
                 orderid = venue.get(str(row.get("orderId"))) or f"binance{row.get('orderId')}"
                 self._apply_trade(m.trade_from_rest(row, orderid, self.gateway_name), int(row.get("time") or 0))
+        await self._read_funding()
         await self._read_account(positions)
 
     def refresh_account(self) -> None:

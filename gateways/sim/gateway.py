@@ -27,6 +27,7 @@ from vnpy.trader.object import (
 )
 
 from lianghua_app.events import (
+    EVENT_CASH_FLOW,
     EVENT_GATEWAY_STATUS,
     EVENT_LEVEL2_TRADES,
     EVENT_MARKET_SNAPSHOT,
@@ -277,6 +278,8 @@ class SimGateway(BaseGateway):
             self.on_account(self.venue.account_data(currency))
         for message in changes.logs:
             self.write_log(message)
+        for flow in changes.flows:
+            self.on_event(EVENT_CASH_FLOW, flow)
         if changes.touched_book:
             self.on_event(EVENT_VENUE_STATE, VenueSnapshot(self.gateway_name, self.venue.snapshot()))
 

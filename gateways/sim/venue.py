@@ -11,6 +11,7 @@ from vnpy.trader.constant import Direction, Exchange, Offset, OrderType, Status
 from vnpy.trader.object import AccountData, ContractData, OrderData, OrderRequest, PositionData, TickData, TradeData
 
 from lianghua_app import markets
+from lianghua_app.events import CashFlow
 from lianghua_app.i18n import tr
 from lianghua_app.markets import CHINA_TZ, ashare, crypto
 
@@ -35,6 +36,7 @@ class Changes:
     positions: set[str] = field(default_factory=set)
     currencies: set[str] = field(default_factory=set)
     logs: list[str] = field(default_factory=list)
+    flows: list[CashFlow] = field(default_factory=list)
     durable: bool = False       # the book changed without an order or trade (funding, liquidation, a new day)
 
     def merge(self, other: Changes) -> Changes:
@@ -43,6 +45,7 @@ class Changes:
         self.positions |= other.positions
         self.currencies |= other.currencies
         self.logs += other.logs
+        self.flows += other.flows
         self.durable |= other.durable
         return self
 
@@ -279,7 +282,7 @@ class SimVenue:
                           tradeid=f"{now:%y%m%d}{self.trade_seq:06d}", direction=order.direction,
                           offset=order.offset, price=price, volume=qty, datetime=now,
                           gateway_name=self.gateway_name)
-        trade.extra = {"fee": fee}
+        trade.extra = {"commission": fee, "commission_asset": currency}
         self.trades.append(trade)
         changes = Changes(orders=[_copy(order)], trades=[trade], positions={order.vt_symbol},
                           currencies={currency})
@@ -332,15 +335,17 @@ class SimVenue:
         self.next_funding[tick.vt_symbol] = crypto.next_funding_time(tick.datetime)
         rate = (tick.extra or {}).get("funding_rate", 0.0)
         mark = (tick.extra or {}).get("mark_price", tick.last_price)
-        return self.apply_funding(tick.vt_symbol, rate, mark)
+        return self.apply_funding(tick.vt_symbol, rate, mark, due)
 
-    def apply_funding(self, vt_symbol: str, rate: float, mark_price: float) -> Changes:
+    def apply_funding(self, vt_symbol: str, rate: float, mark_price: float, when: datetime) -> Changes:
         holding = self.ledger.perps.get(vt_symbol)
         if holding is None or not holding.qty:
             return Changes()
         payment = crypto.funding_payment(holding.qty, mark_price, rate)
         self.ledger.cash["USDT"] -= payment
-        return Changes(currencies={"USDT"}, positions={vt_symbol}, durable=True,
+        flow = CashFlow(f"{self.gateway_name}.funding.{vt_symbol}.{when.timestamp():.0f}", self.gateway_name,
+                        "funding", -payment, "USDT", when, vt_symbol)
+        return Changes(currencies={"USDT"}, positions={vt_symbol}, durable=True, flows=[flow],
                        logs=[tr("资金费结算 {symbol}：费率{rate:.4%}，{verb}{amount:.4f} USDT", symbol=vt_symbol,
                                 rate=rate, verb=tr("支付") if payment > 0 else tr("收取"), amount=abs(payment))])
 

@@ -79,6 +79,19 @@ class TradeRecord(BaseModel):
     datetime = DateTimeField(index=True)
 
 
+class CashFlowRecord(BaseModel):
+    """Funding payments and commissions, one row per venue id (+ received, - paid). A trade's
+    commission is stored here too, under `<vt_tradeid>.fee`, so attribution reads one ledger."""
+
+    flow_id = CharField(primary_key=True)
+    gateway = CharField(index=True)
+    kind = CharField()
+    vt_symbol = CharField(default="", index=True)
+    amount = FloatField()
+    asset = CharField()
+    time = DateTimeField(index=True)        # UTC, naive
+
+
 class VenueState(BaseModel):
     """A simulated venue's book (accounts, positions, orders) so paper trading survives restarts."""
 
@@ -189,6 +202,6 @@ class WatchlistMember(BaseModel):
         indexes = ((("watchlist", "vt_symbol"), True),)
 
 
-ALL_MODELS = [OrderRequestRecord, OrderRecord, OrderUpdateRecord, TradeRecord, VenueState, RiskEventRecord,
-              OptimizationRun, OptimizationTrial, StrategySettingVersion, AlertRecord, AlertDelivery, Watchlist,
-              WatchlistMember]
+ALL_MODELS = [OrderRequestRecord, OrderRecord, OrderUpdateRecord, TradeRecord, CashFlowRecord, VenueState,
+              RiskEventRecord, OptimizationRun, OptimizationTrial, StrategySettingVersion, AlertRecord, AlertDelivery,
+              Watchlist, WatchlistMember]

@@ -3,6 +3,7 @@ fees, funding from stored rates, isolated margin and liquidation."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +14,8 @@ from vnpy_ctastrategy import CtaTemplate
 
 from apps.backtester.engine import BacktestConfig, run_backtest
 from lianghua_app.cli import main
+from lianghua_app.markets import crypto
+from lianghua_app.storage.contract_specs import save_specs
 
 START = datetime(2024, 3, 1, tzinfo=UTC)
 
@@ -125,3 +128,24 @@ def test_a_funding_file_without_a_rate_column_is_refused_with_the_columns_named(
                  "--data-dir", str(data_dir.root)])
     assert code == 1
     assert "rate" in capsys.readouterr().err
+
+
+def test_a_venues_stored_filters_and_fees_replace_the_built_in_defaults(data_dir):
+    save_specs("BINANCE", [replace(crypto.PERPETUALS["BTCUSDT"], step=0.01, min_qty=0.01, taker_fee=0.0004)])
+    result = crypto_run([30_000.0] * 4, volume=0.0125)
+    trade = result.trades[0]
+    assert trade.volume == pytest.approx(0.01)
+    assert result.fees[trade.vt_tradeid] == pytest.approx(0.01 * trade.price * 0.0004)
+
+
+def test_an_optimisation_ships_the_stored_filters_to_its_workers(data_dir):
+    from apps.optimizer.engine import with_venue_data
+    from apps.optimizer.run import OptimizeRequest
+    from apps.optimizer.space import Target
+
+    spec = replace(crypto.PERPETUALS["BTCUSDT"], step=0.01)
+    save_specs("BINANCE", [spec])
+    config = BacktestConfig("OpenThenClose", "BTCUSDT.GLOBAL", Interval.HOUR, START, START + timedelta(days=5),
+                            rules="crypto")
+    request = with_venue_data(OptimizeRequest(config, [], Target("sharpe_ratio")))
+    assert request.config.spec == spec and request.config.funding == []

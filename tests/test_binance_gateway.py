@@ -240,3 +240,26 @@ def test_the_whole_market_arrives_as_one_ticker_event_per_batch(engine, exchange
     eth = next(t for b in batches for t in b.tickers if t.symbol == "ETHUSDT")
     assert eth.change_percent == pytest.approx(2.5) and eth.quote_volume == 1e9
     assert all(b.gateway_name == "BINANCE" for b in batches)
+
+
+def test_contract_specs_carry_the_keys_fee_rates_and_leverage(engine, exchange, binance_setting):
+    exchange.venue.account.maker_fee, exchange.venue.account.taker_fee = 0.00018, 0.00045
+    exchange.venue.symbols["XAUUSDT"].fees = (0.0, 0.0001)
+    engine.connect(binance_setting, "BINANCE")
+    gateway = engine.gateways["BINANCE"]
+    wait_until(lambda: gateway.trading_ready, 60)
+    spec = crypto.spec_of("BTCUSDT")
+    assert (spec.maker_fee, spec.taker_fee) == (0.00018, 0.00045)
+    assert spec.max_leverage == exchange.venue.symbols["BTCUSDT"].max_leverage
+    assert engine.get_contract(BTC).extra["spec"] == spec
+    engine.subscribe(SubscribeRequest("XAUUSDT", Exchange.GLOBAL), "BINANCE")     # a TradFi rate of its own
+    settle(engine, lambda: crypto.spec_of("XAUUSDT").taker_fee == 0.0001)
+    assert crypto.spec_of("XAUUSDT").maker_fee == 0.0
+
+
+def test_listed_specs_are_stored_for_backtests_in_other_processes(engine, exchange, binance):
+    from lianghua_app.storage.contract_specs import load_spec
+
+    stored = load_spec("SOLUSDT")
+    assert stored == crypto.spec_of("SOLUSDT")
+    assert (stored.min_notional, stored.taker_fee) == (5.0, exchange.venue.account.taker_fee)

@@ -8,6 +8,7 @@ from vnpy.trader.object import OrderRequest
 
 from gateways.binance import mapping as m
 from gateways.binance.orders import OrderBook
+from lianghua_app.markets import crypto
 
 
 def exchange_info_row(symbol="BTCUSDT", status="TRADING", contract_type="PERPETUAL", underlying="COIN"):
@@ -147,3 +148,22 @@ def test_a_binance_trade_id_counts_once():
     trade = m.trade_from_update(update(x="TRADE", t=5, l="0.01", L="1"), "lh1", "BINANCE")
     assert book.first_sight(trade, 10) and not book.first_sight(trade, 10)
     assert book.last_trade_ms["BTCUSDT"] == 10
+
+
+def test_a_keys_terms_set_leverage_from_the_first_bracket_and_both_fee_rates():
+    spec = crypto.PERPETUALS["BTCUSDT"]
+    brackets = [{"bracket": 1, "initialLeverage": 75}, {"bracket": 2, "initialLeverage": 50}]
+    fees = {"symbol": "BTCUSDT", "makerCommissionRate": "0.000180", "takerCommissionRate": "0.00045"}
+    terms = m.with_account_terms(spec, brackets, fees)
+    assert (terms.max_leverage, terms.maker_fee, terms.taker_fee) == (75, 0.00018, 0.00045)
+    assert m.with_account_terms(spec, [], None) == spec
+
+
+def test_funding_income_rows_become_signed_cash_flows_with_the_venue_id():
+    rows = [{"symbol": "ETHUSDT", "incomeType": "FUNDING_FEE", "income": "-0.01250000", "asset": "USDT",
+             "time": 1717401600000, "tranId": 9689322392, "tradeId": "", "info": "FUNDING_FEE"},
+            {"symbol": "ETHUSDT", "incomeType": "COMMISSION", "income": "-0.03", "asset": "USDT",
+             "time": 1717401600001, "tranId": 9689322393, "tradeId": "5", "info": "COMMISSION"}]
+    [flow] = m.funding_flows(rows, "BINANCE")
+    assert (flow.flow_id, flow.vt_symbol, flow.amount) == ("BINANCE.funding.9689322392", "ETHUSDT.GLOBAL", -0.0125)
+    assert flow.time.isoformat() == "2024-06-03T08:00:00+00:00"

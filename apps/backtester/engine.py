@@ -18,7 +18,8 @@ from vnpy.trader.object import OrderData, TradeData
 
 from apps.data_manager.engine import bar_overview
 from lianghua_app.i18n import tr
-from lianghua_app.markets import ashare, is_ashare
+from lianghua_app.markets import ashare, crypto, is_ashare
+from lianghua_app.storage.contract_specs import load_spec
 
 from .bars import BarSeries
 from .books import CryptoBook
@@ -49,6 +50,7 @@ class BacktestConfig:
     min_commission: float = 5.0
     leverage: int = 1
     funding: list[tuple[datetime, float]] | None = None     # crypto: None reads the stored rates
+    spec: crypto.PerpSpec | None = None     # crypto: None reads the venue's stored filters, else SIM's defaults
 
 
 @dataclass
@@ -107,8 +109,10 @@ def run_backtest(config: BacktestConfig, classes: dict[str, type],
     if not 1 <= config.leverage <= 125:
         raise BacktestError(tr("杠杆倍数应在1到125之间，收到{value}", value=config.leverage))
     rate = config.rate if config.rate is not None else (0.00025 if rules == "ashare" else 0.0)
+    spec = config.spec or (load_spec(symbol) if rules == "crypto" else None)
     engine = Backtester(rules, ashare.AshareFeeSchedule(rate, config.min_commission),
-                        PerpetualSetup(leverage=config.leverage, funding=config.funding, fee_rate=config.rate))
+                        PerpetualSetup(spec=spec, leverage=config.leverage, funding=config.funding,
+                                       fee_rate=config.rate))
     engine.set_parameters(vt_symbol=config.vt_symbol, interval=config.interval, start=config.start,
                           end=config.end, rate=rate, slippage=config.slippage, size=config.size,
                           pricetick=config.pricetick, capital=config.capital)

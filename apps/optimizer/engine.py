@@ -21,6 +21,7 @@ from lianghua_app.i18n import tr
 from lianghua_app.markets import is_ashare
 from lianghua_app.setting_versions import SettingVersion, save_version
 from lianghua_app.storage import STORE_TZ
+from lianghua_app.storage.contract_specs import load_spec
 
 from .evaluate import StrategySource, data_stamp, read_run_bars
 from .run import Optimizer, OptimizeRequest, OptimizeResult, TrialCallback
@@ -97,16 +98,18 @@ def _moment(epoch: float, like: datetime) -> datetime:
     return datetime.fromtimestamp(epoch, STORE_TZ).replace(tzinfo=None)
 
 
-def with_funding(request: OptimizeRequest) -> OptimizeRequest:
-    """Crypto runs read the funding rates here, so remote workers need no database."""
+def with_venue_data(request: OptimizeRequest) -> OptimizeRequest:
+    """Crypto runs read the funding rates and the venue's filters here, so remote workers need
+    no database."""
     config = request.config
     symbol, _, suffix = config.vt_symbol.rpartition(".")
     exchange = Exchange(suffix)
     rules = config.rules or ("ashare" if is_ashare(exchange) else "none")
-    if rules != "crypto" or config.funding is not None:
+    if rules != "crypto":
         return request
-    funding = load_funding(symbol, exchange, config.start, config.end)
-    return replace(request, config=replace(config, funding=funding))
+    funding = config.funding if config.funding is not None else load_funding(symbol, exchange, config.start,
+                                                                              config.end)
+    return replace(request, config=replace(config, funding=funding, spec=config.spec or load_spec(symbol)))
 
 
 def local_workers(setting: int = 0) -> int:
@@ -172,7 +175,7 @@ class OptimizerEngine(StrategyDataEngine):
         address = dask_address if dask_address is not None else (
             settings["optimizer.dask_scheduler"] if settings else "")
         bars = load_request_bars(request)
-        request = with_funding(fit_to_bars(request, bars))
+        request = with_venue_data(fit_to_bars(request, bars))
         source = self.strategy_source(request.config.strategy)
         if address:
             runner = DaskRunner(address, bars)

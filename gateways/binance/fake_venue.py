@@ -33,6 +33,7 @@ class Symbol:
     quote_volume: float = 1e9
     change_percent: float = 0.0
     update_id: int = 1
+    fees: tuple[float, float] | None = None    # (maker, taker) when this symbol is not charged the account's rate
 
 
 @dataclass
@@ -207,7 +208,8 @@ class Venue:
     def fill(self, order: Order, qty: float, price: float, maker: bool = False) -> list[dict]:
         """One trade of `qty` at `price`: the position, the wallet and two user events."""
         account = self.account
-        fee = qty * price * (account.maker_fee if maker else account.taker_fee)
+        maker_fee, taker_fee = self.fee_rates(order.symbol)
+        fee = qty * price * (maker_fee if maker else taker_fee)
         realised = self._move_position(order, qty, price)
         account.wallet += realised - fee
         order.executed = round(order.executed + qty, 12)
@@ -223,6 +225,10 @@ class Venue:
             self._income(order.symbol, "REALIZED_PNL", realised, str(trade["id"]))
         self._income(order.symbol, "COMMISSION", -fee, str(trade["id"]))
         return [self._order_event(order, "TRADE", trade), self.account_event("ORDER")]
+
+    def fee_rates(self, symbol: str) -> tuple[float, float]:
+        own = self.symbols[symbol].fees
+        return own if own is not None else (self.account.maker_fee, self.account.taker_fee)
 
     def settle_funding(self, now_ms: int) -> list[dict]:
         """A funding time: every open position pays (long, positive rate) or receives its notional at

@@ -14,7 +14,6 @@ import asyncio
 import itertools
 import threading
 from collections.abc import Coroutine
-from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -26,6 +25,7 @@ from vnpy.trader.object import ContractData, PositionData
 from lianghua_app.events import EVENT_GATEWAY_STATUS, GatewayStatus
 from lianghua_app.i18n import tr
 from lianghua_app.markets import crypto
+from lianghua_app.storage.contract_specs import save_specs
 
 from . import mapping as m
 from .client import SERVERS, BinanceClient, http_status, is_network
@@ -74,6 +74,7 @@ class BinanceGateway(BinanceMarketData, BinanceTrading, BaseGateway):
         self.user_drops = 0
         self.filled_once = False
         self.funding_seen: set[str] = set()
+        self.fee_default: dict | None = None        # the key's fee rate, known once the account answered
         now = datetime.now(timezone.utc)
         self.started_ms = int(now.replace(hour=0, minute=0, second=0, microsecond=0).timestamp() * 1000)
         self.order_prefix = now.strftime("%y%m%d%H%M%S")
@@ -174,7 +175,7 @@ class BinanceGateway(BinanceMarketData, BinanceTrading, BaseGateway):
             with self.lock:
                 self.contracts[spec.symbol] = contract
             self.on_contract(contract)
-        crypto.register_specs(specs)
+        await self._apply_terms({}, {}, None)
         tradfi = sum(1 for c in self.contracts.values() if c.extra.get("tradfi"))
         self.write_log(tr("币安合约读取完成：{count}个U本位永续（其中TradFi {tradfi}个）", count=len(specs),
                           tradfi=tradfi))
@@ -190,21 +191,45 @@ class BinanceGateway(BinanceMarketData, BinanceTrading, BaseGateway):
                 await self.client.set_hedge_mode(wanted == "hedge")
                 self.hedge_mode = wanted == "hedge"
             brackets = await self.client.leverage_brackets()
+            # The key's fee rate (weight 20 a call): one crypto symbol's for all, then each
+            # subscribed symbol's own (TradFi perpetuals are charged differently).
+            with self.lock:
+                subscribed = sorted(self.subscribed & set(self.contracts))
+                reference = "BTCUSDT" if "BTCUSDT" in self.contracts else next(iter(self.contracts))
+            default = await self.client.commission(reference)
+            fees = {symbol: await self.client.commission(symbol) for symbol in subscribed}
         except Exception as error:
             self._set_state("行情", tr("币安账户不可用，仅行情：{error}", error=m.error_reason(str(error),
                                                                                    http_status(error))))
             return False
-        specs = []
-        for row in brackets:
-            known = self.contracts.get(row.get("symbol"))
-            levels = row.get("brackets") or []
-            if known and levels:
-                spec = known.extra["spec"]
-                specs.append(replace(spec, max_leverage=int(levels[0]["initialLeverage"])))
-                known.extra["brackets"] = levels
-        crypto.register_specs(specs)
+        levels = {row.get("symbol"): row.get("brackets") or [] for row in brackets}
+        await self._apply_terms(levels, fees, default)
+        self.fee_default = default
         self.write_log(tr("币安持仓模式：{mode}", mode=tr("双向") if self.hedge_mode else tr("单向")))
         return True
+
+    async def _symbol_fees(self, symbol: str) -> None:
+        """A symbol subscribed after connecting: its own fee rate."""
+        if self.fee_default is not None and symbol in self.contracts:
+            await self._apply_terms({}, {symbol: await self.client.commission(symbol)}, None, [symbol])
+
+    async def _apply_terms(self, levels: dict[str, list], fees: dict[str, dict], default: dict | None,
+                           symbols: list[str] | None = None) -> None:
+        """Leverage brackets and fee rates into each contract's spec, then to the market rules and
+        the database (backtests in other processes read them there)."""
+        specs = []
+        with self.lock:
+            for symbol in symbols if symbols is not None else list(self.contracts):
+                contract = self.contracts[symbol]
+                spec = m.with_account_terms(contract.extra["spec"], levels.get(symbol, []), fees.get(symbol, default))
+                contract.extra["spec"] = spec
+                contract.extra["brackets"] = levels.get(symbol) or contract.extra.get("brackets", [])
+                specs.append(spec)
+        crypto.register_specs(specs)
+        try:
+            await asyncio.to_thread(save_specs, self.gateway_name, specs)
+        except Exception as error:      # a read-only disk: trading goes on, backtests use defaults
+            self.write_log(tr("币安合约规则未能保存（{error}）：其他进程的回测将使用默认规则", error=error))
 
     def _set_state(self, state: str, message: str = "", quiet: bool = False) -> None:
         self.state_text = tr(state)

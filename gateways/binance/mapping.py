@@ -8,7 +8,7 @@ strategy runs unchanged on either."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -54,6 +54,18 @@ def spec_from_symbol(raw: dict) -> crypto.PerpSpec | None:
                                           f"{kind}",
                            tick=number(price.get("tickSize")), step=number(lot.get("stepSize")),
                            min_qty=number(lot.get("minQty")), min_notional=number(notional.get("notional")))
+
+
+def with_account_terms(spec: crypto.PerpSpec, brackets: list[dict], fees: dict | None) -> crypto.PerpSpec:
+    """The key's own terms: the highest leverage of the first bracket (GET /fapi/v1/leverageBracket)
+    and the maker/taker rates (GET /fapi/v1/commissionRate)."""
+    changes: dict[str, Any] = {}
+    if brackets:
+        changes["max_leverage"] = int(brackets[0]["initialLeverage"])
+    if fees:
+        changes.update(maker_fee=number(fees.get("makerCommissionRate")),
+                       taker_fee=number(fees.get("takerCommissionRate")))
+    return replace(spec, **changes)
 
 
 def contract_from_spec(spec: crypto.PerpSpec, raw: dict, gateway_name: str) -> ContractData:

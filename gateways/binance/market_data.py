@@ -46,6 +46,7 @@ class BinanceMarketData:
             self.subscribed.add(req.symbol)
         if self.data_ready:
             self.submit(self._watch_symbol(req.symbol))
+            self.submit(self._symbol_fees(req.symbol))
 
     async def _watch_symbol(self, symbol: str) -> None:
         await self._loop_stream(f"book:{symbol}", lambda: self.client.watch_book(symbol),

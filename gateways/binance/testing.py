@@ -294,9 +294,7 @@ class FakeBinance:
             ("POST", "/fapi/v1/positionSide/dual"): ("signed", self._position_mode),
             ("GET", "/fapi/v1/positionSide/dual"): ("signed", lambda p: {"dualSidePosition": v.account.hedge_mode}),
             ("GET", "/fapi/v1/leverageBracket"): ("signed", self._brackets),
-            ("GET", "/fapi/v1/commissionRate"): ("signed", lambda p: {
-                "symbol": p.get("symbol"), "makerCommissionRate": _s(v.account.maker_fee),
-                "takerCommissionRate": _s(v.account.taker_fee)}),
+            ("GET", "/fapi/v1/commissionRate"): ("signed", self._commission_rate),
             ("POST", "/fapi/v1/algoOrder"): ("signed", self._place_algo),
             ("DELETE", "/fapi/v1/algoOrder"): ("signed", self._cancel_algo),
             ("GET", "/fapi/v1/algoOrder"): ("signed", lambda p: self.algos.find(
@@ -492,6 +490,10 @@ class FakeBinance:
         rows = [t for t in self.venue.account.trades if t["symbol"] == params["symbol"] and t["time"] >= start
                 and t["id"] >= from_id]
         return rows[:limit] if from_id else rows[-limit:]
+
+    def _commission_rate(self, params: dict) -> dict:
+        maker, taker = self.venue.fee_rates(self._spec(params).symbol)
+        return {"symbol": params["symbol"], "makerCommissionRate": _s(maker), "takerCommissionRate": _s(taker)}
 
     def _income(self, params: dict) -> list[dict]:
         """Oldest first from `startTime`; without it, the last 7 days (as Binance documents)."""

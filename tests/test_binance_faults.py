@@ -139,3 +139,18 @@ def test_an_order_that_filled_while_the_app_was_closed_is_found_at_the_next_star
         assert not any("接口未报告该委托" in log.msg for log in logs)
     finally:
         again.close()
+
+
+def test_open_interest_polling_yields_when_the_ips_weight_runs_high_and_resumes_after(engine, exchange, binance):
+    logs = collect(engine, EVENT_LOG)
+    engine.subscribe(SubscribeRequest("BTCUSDT", Exchange.GLOBAL), "BINANCE")
+    wait_until(lambda: ("GET", "/fapi/v1/openInterest") in exchange.requests)
+    exchange.extra_weight = 2300                                       # another program on this IP
+    settle(engine, lambda: any("权重" in log.msg for log in logs))
+    polls = exchange.requests.count(("GET", "/fapi/v1/openInterest"))
+    skipped = binance.weight_pauses
+    wait_until(lambda: binance.weight_pauses >= skipped + 3)          # three more rounds, none polled
+    assert exchange.requests.count(("GET", "/fapi/v1/openInterest")) == polls
+    exchange.extra_weight = 0
+    binance.query_account()                                            # any answer brings the new weight
+    wait_until(lambda: exchange.requests.count(("GET", "/fapi/v1/openInterest")) > polls)

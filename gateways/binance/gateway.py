@@ -63,6 +63,8 @@ class BinanceGateway(BinanceMarketData, BinanceTrading, BaseGateway):
         self.last: dict[str, dict] = {}
         self.marks: dict[str, dict] = {}
         self.open_interest: dict[str, float] = {}
+        self.weight_paused = False
+        self.weight_pauses = 0          # open-interest polls skipped for the IP's weight
         self.positions: dict[str, PositionData] = {}
         self.book = OrderBook()
         self.hedge_mode = False

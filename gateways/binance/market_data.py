@@ -15,6 +15,7 @@ from vnpy.trader.object import BarData, HistoryRequest, SubscribeRequest, TickDa
 from lianghua_app.i18n import tr
 
 from . import mapping as m
+from .client import is_rate_limit
 
 EVENT_CRYPTO_TICKERS = "eLhCryptoTickers"
 KLINE_INTERVALS = {Interval.MINUTE: ("1m", timedelta(minutes=1)), Interval.HOUR: ("1h", timedelta(hours=1)),
@@ -36,6 +37,10 @@ class CryptoTickers:
     for the monitor and the hotlist."""
     gateway_name: str
     tickers: list[CryptoTicker]
+
+
+WEIGHT_LIMIT = 2400          # REST request weight per IP per minute on USD-M futures
+OI_WEIGHT_SHARE = 0.5        # open-interest polling stops above this share: orders and gap-fills come first
 
 
 class BinanceMarketData:
@@ -104,20 +109,40 @@ class BinanceMarketData:
 
     async def _poll_open_interest(self) -> None:
         """Binance has no open-interest stream: poll the subscribed symbols, one request per
-        symbol (weight 1) per `oi_interval` seconds, at most `oi_symbols` of them."""
+        symbol (weight 1) per `oi_interval` seconds, at most `oi_symbols` of them, and only while
+        this IP's used weight (every answer's X-MBX-USED-WEIGHT-1M, other programs included) leaves
+        trading its room."""
         while not self.closing:
             with self.lock:
                 symbols = sorted(self.subscribed)[: int(self.setting.get("oi_symbols", 50))]
             for symbol in symbols:
+                if not self._weight_room():
+                    break
                 try:
                     row = await self.client.open_interest(symbol)
                 except Exception as error:
+                    rate_limited = is_rate_limit(error)
                     self.write_log(tr("读取{symbol}持仓量失败：{error}", symbol=symbol,
-                                      error=m.error_reason(str(error))))
+                                      error=m.error_reason(str(error))) +
+                                   (tr("；持仓量轮询暂停一分钟") if rate_limited else ""))
+                    if rate_limited:
+                        await asyncio.sleep(60)
                     break
                 with self.lock:
                     self.open_interest[symbol] = m.number(row.get("openInterest"))
             await asyncio.sleep(float(self.setting.get("oi_interval", 60)))
+
+    def _weight_room(self) -> bool:
+        used = self.client.used_weight()
+        if used < OI_WEIGHT_SHARE * WEIGHT_LIMIT:
+            self.weight_paused = False
+            return True
+        if not self.weight_paused:
+            self.write_log(tr("币安请求权重已用{used}/{limit}（本机所有程序合计），持仓量轮询暂停，额度回落后继续",
+                              used=used, limit=WEIGHT_LIMIT))
+        self.weight_paused = True
+        self.weight_pauses += 1
+        return False
 
     def _emit_tick(self, symbol: str) -> None:
         with self.lock:

@@ -111,6 +111,16 @@ def test_a_stop_order_waits_on_the_algo_api_and_fills_when_triggered(engine, exc
     assert [t.volume for t in stop_trades] == [0.01]
 
 
+def test_a_sell_trigger_above_the_mark_is_a_take_profit_that_closes_the_position(engine, exchange, binance):
+    entry = engine.send_order(req(kind=OrderType.MARKET, price=0.0), "BINANCE")
+    settle(engine, lambda: status_of(engine, entry) is Status.ALLTRADED and volume_held(engine) == 0.01)
+    take = engine.send_order(req(Direction.SHORT, price=61000.0, kind=OrderType.STOP, offset=Offset.CLOSE), "BINANCE")
+    settle(engine, lambda: status_of(engine, take) is Status.NOTTRADED)
+    assert exchange.algos.orders[max(exchange.algos.orders)].type == "TAKE_PROFIT_MARKET"
+    exchange.set_book("BTCUSDT", 61000.0, 61000.1)
+    settle(engine, lambda: status_of(engine, take) is Status.ALLTRADED and volume_held(engine) == 0)
+
+
 def test_a_stop_order_can_be_cancelled(engine, exchange, binance):
     stop = engine.send_order(req(price=61000.0, kind=OrderType.STOP), "BINANCE")
     settle(engine, lambda: status_of(engine, stop) is Status.NOTTRADED)

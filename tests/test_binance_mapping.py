@@ -167,3 +167,18 @@ def test_funding_income_rows_become_signed_cash_flows_with_the_venue_id():
     [flow] = m.funding_flows(rows, "BINANCE")
     assert (flow.flow_id, flow.vt_symbol, flow.amount) == ("BINANCE.funding.9689322392", "ETHUSDT.GLOBAL", -0.0125)
     assert flow.time.isoformat() == "2024-06-03T08:00:00+00:00"
+
+
+@pytest.mark.parametrize(("direction", "trigger", "kind"), [
+    (Direction.SHORT, 61000.0, "TAKE_PROFIT_MARKET"), (Direction.SHORT, 59000.0, "STOP_MARKET"),
+    (Direction.LONG, 59000.0, "TAKE_PROFIT_MARKET"), (Direction.LONG, 61000.0, "STOP_MARKET")])
+def test_a_trigger_on_the_winning_side_of_the_mark_is_a_take_profit(direction, trigger, kind):
+    plan = m.plan_order(request(direction=direction, kind=OrderType.STOP, price=trigger), "lh8", False, 60000.0)
+    assert plan.type == kind and plan.params["clientAlgoId"] == "lh8"
+
+
+def test_a_post_only_limit_order_is_sent_good_till_crossing_and_other_kinds_are_refused():
+    post_only = crypto.PostOnlyRequest("BTCUSDT", Exchange.GLOBAL, Direction.LONG, OrderType.LIMIT, 0.01, 59000.0)
+    assert m.plan_order(post_only, "lh9", False).params["timeInForce"] == "GTX"
+    post_only.type = OrderType.MARKET
+    assert "限价" in m.plan_order(post_only, "lh9", False)

@@ -2,7 +2,7 @@
 
 import pytest
 from conftest import drain, make_tick, shown, wait_until
-from vnpy.trader.constant import Direction, Offset, OrderType
+from vnpy.trader.constant import Direction, Offset, OrderType, Status
 
 from lianghua_app.ui.ticket import OrderTicket
 
@@ -62,3 +62,33 @@ def test_the_depth_ladder_names_each_level_and_formats_sizes(ticket, engine, sim
     sim.push_tick(make_tick("000001.SZSE", 11.0, bid=10.99, ask=11.01))
     qtbot.waitUntil(lambda: ticket.bp1_label.text() == "10.99", timeout=60_000)
     assert ticket.ap1_label.text() == "11.01" and "." not in ticket.bv1_label.text()
+
+
+def test_a_post_only_perpetual_order_that_would_take_is_refused_and_one_that_rests_is_placed(ticket, engine, sim):
+    sim.push_tick(make_tick("BTCUSDT.GLOBAL", 60_000.0, bid=59_999.9, ask=60_000.0))
+    drain(engine)
+    choose(ticket, "BTCUSDT.GLOBAL")
+    ticket.order_type_combo.setCurrentText("限价·只做Maker")
+    ticket.volume_line.setText("0.01")
+    ticket.price_line.setText("60000.0")                               # at the ask: it would take
+    taking = engine.send_order(ticket.request()[0], "SIM")
+    ticket.price_line.setText("59990.0")
+    resting = engine.send_order(ticket.request()[0], "SIM")
+    drain(engine)
+    assert engine.get_order(taking).status is Status.REJECTED
+    assert "Maker" in engine.get_order(taking).extra["reason"]
+    assert engine.get_order(resting).status is Status.NOTTRADED
+
+
+def test_a_trigger_order_needs_its_trigger_price_and_sim_refuses_it_in_words(ticket, engine, sim):
+    choose(ticket, "BTCUSDT.GLOBAL")
+    ticket.order_type_combo.setCurrentText("触发单（止损/止盈，市价）")
+    ticket.volume_line.setText("0.01")
+    ticket.price_line.setText("")
+    req, problem = ticket.request()
+    assert req is None and "触发价" in problem
+    ticket.price_line.setText("59000.0")
+    vt_orderid = engine.send_order(ticket.request()[0], "SIM")
+    drain(engine)
+    order = engine.get_order(vt_orderid)
+    assert order.status is Status.REJECTED and "条件单" in order.extra["reason"]

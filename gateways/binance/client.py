@@ -11,7 +11,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from .mapping import OrderPlan
+from .mapping import ALGO_TYPES, OrderPlan
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ class BinanceClient:
         conditional ones over REST to the Algo Order API. No answer within the timeout raises
         RequestTimeout: the order may or may not be there."""
         unified = self.unified(symbol)
-        if plan.type == "STOP_MARKET":
+        if plan.type in ALGO_TYPES:
             order = await self.ex.create_order(unified, plan.type, plan.side, plan.amount, plan.price,
                                                dict(plan.params))
         else:

@@ -77,6 +77,8 @@ class AlgoBook:
         algo = AlgoOrder(next(self.ids), client_id, spec.symbol, params["side"], position_side, params["type"],
                          float(params.get("quantity", 0)), trigger,
                          str(params.get("reduceOnly", "false")).lower() == "true", now_ms)
+        if spec.bid and self._reached(algo):
+            raise VenueError(-2021, "Order would immediately trigger.")
         self.orders[algo.algo_id] = algo
         return algo, [algo.event(now_ms)]
 
@@ -99,14 +101,17 @@ class AlgoBook:
     def on_prices(self, symbol: str, now_ms: int) -> list[dict]:
         """Trigger what the new best prices reach: a stop buys when the ask rises to it and sells
         when the bid falls to it; a take-profit the other way round."""
-        spec = self.venue.symbols[symbol]
         events: list[dict] = []
         for algo in self.open(symbol):
-            price = spec.ask if algo.side == "BUY" else spec.bid
-            rising = algo.side == "BUY" if algo.type == "STOP_MARKET" else algo.side == "SELL"
-            if (price >= algo.trigger) if rising else (price <= algo.trigger):
+            if self._reached(algo):
                 events += self._trigger(algo, now_ms)
         return events
+
+    def _reached(self, algo: AlgoOrder) -> bool:
+        spec = self.venue.symbols[algo.symbol]
+        price = spec.ask if algo.side == "BUY" else spec.bid
+        rising = algo.side == "BUY" if algo.type == "STOP_MARKET" else algo.side == "SELL"
+        return price >= algo.trigger if rising else price <= algo.trigger
 
     def _trigger(self, algo: AlgoOrder, now_ms: int) -> list[dict]:
         params = {"symbol": algo.symbol, "side": algo.side, "type": "MARKET", "quantity": repr(algo.qty),

@@ -178,6 +178,10 @@ class BinanceGateway(BinanceMarketData, BinanceTrading, BaseGateway):
                 self.contracts[spec.symbol] = contract
             self.on_contract(contract)
         await self._apply_terms({}, {}, None)
+        try:        # the mark stream pushes every few seconds; until then a stop must know the mark
+            self._on_marks([m.mark_from_rest(row) for row in await self.client.premium_index()])
+        except Exception as error:
+            self.write_log(tr("读取币安标记价格失败（{error}），等待行情推送", error=m.error_reason(str(error))))
         tradfi = sum(1 for c in self.contracts.values() if c.extra.get("tradfi"))
         self.write_log(tr("币安合约读取完成：{count}个U本位永续（其中TradFi {tradfi}个）", count=len(specs),
                           tradfi=tradfi))

@@ -90,10 +90,18 @@ class OrderPlan:
 TIME_IN_FORCE = {OrderType.LIMIT: "GTC", OrderType.FAK: "IOC", OrderType.FOK: "FOK"}
 
 
-def plan_order(req: OrderRequest, client_id: str, hedge_mode: bool, post_only: bool = False) -> OrderPlan | str:
+ALGO_TYPES = ("STOP_MARKET", "TAKE_PROFIT_MARKET")
+
+
+def plan_order(req: OrderRequest, client_id: str, hedge_mode: bool, reference_price: float = 0.0) -> OrderPlan | str:
     """The order to send, or the reason it cannot be sent. One-way mode: Offset.CLOSE is
     reduce-only. Hedge mode: the offset and direction pick the LONG or SHORT position side.
-    STOP is a stop-market order on the Algo Order API (triggered at `price`)."""
+    STOP is a conditional market order on the Algo Order API, triggered at `price`: a stop-market
+    when the trigger is on the losing side of `reference_price` (the mark), a take-profit-market
+    when it is on the winning side (a sell above the mark, a buy below it). A request whose
+    `post_only` is set rests as maker or is refused (GTX)."""
+    if crypto.is_post_only(req) and req.type is not OrderType.LIMIT:
+        return tr("只做Maker仅适用于限价委托")
     side = "buy" if req.direction is Direction.LONG else "sell"
     params: dict[str, Any] = {"newClientOrderId": client_id}
     if hedge_mode:
@@ -110,11 +118,13 @@ def plan_order(req: OrderRequest, client_id: str, hedge_mode: bool, post_only: b
             return tr("止损单须填写触发价")
         params.pop("newClientOrderId")
         params.update({"clientAlgoId": client_id, "triggerPrice": req.price, "workingType": "CONTRACT_PRICE"})
-        return OrderPlan("STOP_MARKET", side, req.volume, None, params)
+        profit_side = reference_price > 0 and ((side == "sell" and req.price > reference_price) or
+                                               (side == "buy" and req.price < reference_price))
+        return OrderPlan("TAKE_PROFIT_MARKET" if profit_side else "STOP_MARKET", side, req.volume, None, params)
     tif = TIME_IN_FORCE.get(req.type)
     if tif is None:
         return tr("币安不支持{type}委托", type=req.type.value)
-    params["timeInForce"] = "GTX" if post_only and req.type is OrderType.LIMIT else tif
+    params["timeInForce"] = "GTX" if crypto.is_post_only(req) else tif
     return OrderPlan("limit", side, req.volume, req.price, params)
 
 
@@ -287,6 +297,7 @@ ERROR_REASONS = {
     -2014: "API Key格式不正确",
     -2015: "API Key无效、IP未加入白名单或没有合约交易权限，请在币安API管理中检查",
     -2019: "保证金不足",
+    -2021: "触发价已被当前价格越过，条件单会立即触发，已被拒绝",
     -2022: "只减仓委托被拒：没有可减少的持仓",
     -4003: "数量须大于0",
     -4061: "委托的持仓方向与账户的持仓模式不一致（单向/双向）",
@@ -324,3 +335,9 @@ def funding_flows(rows: list[dict], gateway_name: str) -> list[CashFlow]:
                      row.get("asset") or "USDT", utc(row.get("time") or 0),
                      f"{row.get('symbol')}.{Exchange.GLOBAL.value}")
             for row in rows if row.get("incomeType") == "FUNDING_FEE" and row.get("tranId") is not None]
+
+
+def mark_from_rest(row: dict) -> dict:
+    """A GET /fapi/v1/premiumIndex row in the markPrice stream's shape."""
+    return {"s": row.get("symbol"), "p": row.get("markPrice"), "i": row.get("indexPrice"),
+            "r": row.get("lastFundingRate"), "T": row.get("nextFundingTime"), "E": row.get("time")}

@@ -29,7 +29,9 @@ class BinanceTrading:
         orderid = f"lh{self.order_prefix}{next(self.order_count):05d}"
         order = req.create_order_data(orderid, self.gateway_name)
         order.datetime = datetime.now(timezone.utc)
-        plan = m.plan_order(req, orderid, self.hedge_mode)
+        with self.lock:
+            mark = m.number(self.marks.get(req.symbol, {}).get("p"))
+        plan = m.plan_order(req, orderid, self.hedge_mode, mark)
         reason = plan if isinstance(plan, str) else ""
         if not reason and not self.trading_ready:
             reason = tr("币安交易未连接（{state}），委托未发出", state=self.state_text)
@@ -40,7 +42,7 @@ class BinanceTrading:
             self.on_order(order)
             return order.vt_orderid
         with self.lock:
-            self.book.sent(order, algo=plan.type == "STOP_MARKET")
+            self.book.sent(order, algo=plan.type in m.ALGO_TYPES)
         self.on_order(order)
         self.submit(self._send(req.symbol, orderid, plan))
         return order.vt_orderid
@@ -58,7 +60,7 @@ class BinanceTrading:
                               error=type(error).__name__))
             await self._look_up(orderid)
             return
-        self._apply_state(m.order_from_algo(info) if plan.type == "STOP_MARKET" else m.order_from_rest(info))
+        self._apply_state(m.order_from_algo(info) if plan.type in m.ALGO_TYPES else m.order_from_rest(info))
 
     async def _look_up(self, orderid: str) -> None:
         """Find an order whose send went unanswered: its status if Binance has it, rejected if

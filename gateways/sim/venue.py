@@ -55,6 +55,12 @@ class Changes:
         return bool(self.durable or self.orders or self.trades)
 
 
+def _would_take(req: OrderRequest, tick: TickData) -> bool:
+    if req.direction is Direction.LONG:
+        return 0 < tick.ask_price_1 <= req.price
+    return req.price <= tick.bid_price_1
+
+
 def currency_of(contract: ContractData) -> str:
     return markets.currency_of(contract.exchange)
 
@@ -120,8 +126,12 @@ class SimVenue:
         reason = markets.validate_order(req, contract, tick, available, self._day(now))
         if reason or contract is None:
             return reason
+        if req.type is OrderType.STOP:
+            return tr("模拟盘不支持交易所条件单（止损/止盈）；策略可用本地停止单（stop=True）")
         if req.type is not OrderType.LIMIT and tick is None:
             return tr("暂无行情，无法市价委托")
+        if crypto.is_post_only(req) and tick is not None and _would_take(req, tick):
+            return tr("只做Maker委托会立即成交，已被拒绝")
         if markets.is_ashare(contract.exchange):
             if self.enforce_sessions and not ashare.is_trading_time(now.astimezone(CHINA_TZ)):
                 return tr("非交易时段（9:15-9:25, 9:30-11:30, 13:00-15:00）")

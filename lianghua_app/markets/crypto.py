@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+from vnpy.trader.object import OrderRequest
+
 from ..i18n import tr
 
 
@@ -34,6 +36,17 @@ PERPETUALS: dict[str, PerpSpec] = {
     "BTCUSDT": PerpSpec("BTCUSDT", "BTC/USDT 永续", tick=0.1, step=0.001, min_qty=0.001, min_notional=100.0),
     "ETHUSDT": PerpSpec("ETHUSDT", "ETH/USDT 永续", tick=0.01, step=0.001, min_qty=0.001, min_notional=20.0),
 }
+
+
+@dataclass
+class PostOnlyRequest(OrderRequest):
+    """A limit order that must rest as maker: a venue refuses it rather than let it take (vnpy
+    has no such order type; gateways read `post_only`)."""
+    post_only: bool = True
+
+
+def is_post_only(req: OrderRequest) -> bool:
+    return bool(getattr(req, "post_only", False))
 
 
 _listed: dict[str, PerpSpec] = {}

@@ -15,6 +15,7 @@ from vnpy.trader.ui.widget import TradingWidget
 from .. import formatting
 from ..i18n import tr
 from ..markets import is_ashare
+from ..markets.crypto import PostOnlyRequest
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,19 @@ def sides(exchange: Exchange | None) -> list[Side]:
             Side(tr("平仓"), None, Offset.CLOSE)]
 
 
-def order_types(exchange: Exchange | None) -> list[tuple[str, OrderType]]:
+@dataclass(frozen=True)
+class TicketType:
+    label: str
+    type: OrderType
+    post_only: bool = False
+
+
+def order_types(exchange: Exchange | None) -> list[TicketType]:
     if exchange is not None and is_ashare(exchange):
-        return [(tr("限价"), OrderType.LIMIT), (tr("市价"), OrderType.MARKET)]
-    return [(tr("限价"), OrderType.LIMIT), (tr("市价"), OrderType.MARKET), (tr("立即成交剩余撤销(FAK)"), OrderType.FAK)]
+        return [TicketType(tr("限价"), OrderType.LIMIT), TicketType(tr("市价"), OrderType.MARKET)]
+    return [TicketType(tr("限价"), OrderType.LIMIT), TicketType(tr("限价·只做Maker"), OrderType.LIMIT, True),
+            TicketType(tr("市价"), OrderType.MARKET), TicketType(tr("立即成交剩余撤销(FAK)"), OrderType.FAK),
+            TicketType(tr("触发单（止损/止盈，市价）"), OrderType.STOP)]
 
 
 LEVELS = ("一", "二", "三", "四", "五")
@@ -87,7 +97,7 @@ class OrderTicket(TradingWidget):
         self.direction_combo.clear()
         self.direction_combo.addItems([side.label for side in self.sides])
         self.order_type_combo.clear()
-        self.order_type_combo.addItems([label for label, _ in self.types])
+        self.order_type_combo.addItems([kind.label for kind in self.types])
         stock = exchange is not None and is_ashare(exchange)
         self.direction_label.setText(tr("买卖") if stock else tr("方向"))
         self.offset_label.setVisible(False)
@@ -107,15 +117,18 @@ class OrderTicket(TradingWidget):
         if volume <= 0:
             return None, tr("请输入委托数量")
         side = self.sides[max(self.direction_combo.currentIndex(), 0)]
-        order_type = self.types[max(self.order_type_combo.currentIndex(), 0)][1]
+        kind = self.types[max(self.order_type_combo.currentIndex(), 0)]
+        if kind.type is OrderType.STOP and price <= 0:
+            return None, tr("触发单须在价格栏填写触发价：卖出时高于标记价为止盈、低于为止损，买入相反")
         direction = side.direction
         if direction is None:
             held = self._net_position(f"{symbol}.{exchange.value}")
             if not held:
                 return None, tr("{symbol}没有持仓可平", symbol=symbol)
             direction = Direction.SHORT if held > 0 else Direction.LONG
-        return OrderRequest(symbol=symbol, exchange=exchange, direction=direction, type=order_type, volume=volume,
-                            price=price, offset=side.offset, reference="ManualTrading"), ""
+        request_class = PostOnlyRequest if kind.post_only else OrderRequest
+        return request_class(symbol=symbol, exchange=exchange, direction=direction, type=kind.type, volume=volume,
+                             price=price, offset=side.offset, reference="ManualTrading"), ""
 
     def _net_position(self, vt_symbol: str) -> float:
         net = 0.0

@@ -215,6 +215,30 @@ def test_a_cta_strategy_runs_unchanged_on_binance_perpetuals(engine, exchange, b
     cta.remove_strategy("buy_once_binance")
 
 
+def test_a_strategy_sets_its_symbols_leverage_and_margin_type_on_binance(engine, exchange, binance):
+    from vnpy_ctastrategy import CtaTemplate
+
+    from lianghua_app.strategy_api import set_leverage
+
+    class Levered(CtaTemplate):
+        def on_init(self) -> None:
+            self.asked = set_leverage(self, 7, isolated=True)
+
+    logs = collect(engine, EVENT_LOG)
+    cta = engine.get_engine("CtaStrategy")
+    cta.init_engine()
+    cta.classes["Levered"] = Levered
+    cta.add_strategy("Levered", "levered", BTC, {})
+    cta.init_strategy("levered")
+    strategy = cta.strategies["levered"]
+    wait_until(lambda: strategy.inited, 60)
+    settle(engine, lambda: sum("成功" in log.msg for log in logs) == 2)
+    assert strategy.asked
+    account = exchange.venue.account
+    assert (account.leverage["BTCUSDT"], account.margin_type["BTCUSDT"]) == (7, "isolated")
+    cta.remove_strategy("levered")
+
+
 def test_an_ed25519_key_signs_the_account_requests(engine):
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey

@@ -83,6 +83,7 @@ def test_a_post_only_perpetual_order_that_would_take_is_refused_and_one_that_res
 def test_a_trigger_order_needs_its_trigger_price_and_sim_refuses_it_in_words(ticket, engine, sim):
     choose(ticket, "BTCUSDT.GLOBAL")
     ticket.order_type_combo.setCurrentText("触发单（止损/止盈，市价）")
+    assert ticket.price_label.text() == "触发价"
     ticket.volume_line.setText("0.01")
     ticket.price_line.setText("")
     req, problem = ticket.request()
@@ -92,3 +93,18 @@ def test_a_trigger_order_needs_its_trigger_price_and_sim_refuses_it_in_words(tic
     drain(engine)
     order = engine.get_order(vt_orderid)
     assert order.status is Status.REJECTED and "条件单" in order.extra["reason"]
+
+
+def test_the_perpetual_ticket_sets_leverage_and_margin_mode_on_binance(qtbot, engine, exchange, binance):
+    ticket = shown(qtbot, OrderTicket, engine)
+    choose(ticket, "000001.SZSE")
+    assert not ticket.leverage_box.isVisible()                         # stocks have no leverage
+    choose(ticket, "BTCUSDT.GLOBAL")
+    ticket.gateway_combo.setCurrentText("BINANCE")
+    assert ticket.leverage_box.isVisible()
+    assert ticket.leverage_spin.maximum() == exchange.venue.symbols["BTCUSDT"].max_leverage
+    ticket.leverage_spin.setValue(10)
+    ticket.margin_combo.setCurrentText("逐仓")
+    assert "10倍" in ticket.apply_leverage()
+    account = exchange.venue.account
+    wait_until(lambda: account.leverage.get("BTCUSDT") == 10 and account.margin_type.get("BTCUSDT") == "isolated")

@@ -23,6 +23,8 @@ from lianghua_app.journal import journaled_active_orders, last_flow_time
 from . import mapping as m
 from .client import is_network, is_order_missing
 
+ALREADY_SO = (-4046, -4059)        # "No need to change margin type" / "... position side"
+
 
 class BinanceTrading:
     def send_order(self, req: OrderRequest) -> str:
@@ -155,6 +157,9 @@ class BinanceTrading:
         try:
             await call
         except Exception as error:
+            if m.error_code(str(error)) in ALREADY_SO:
+                self.write_log(tr("{what}：原本如此，无需更改", what=what))
+                return
             self.write_log(tr("{what}失败：{error}", what=what, error=m.error_reason(str(error))))
             return
         self.write_log(tr("{what}：成功", what=what))

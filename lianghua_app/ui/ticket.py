@@ -14,7 +14,7 @@ from vnpy.trader.ui.widget import TradingWidget
 
 from .. import formatting
 from ..i18n import tr
-from ..markets import is_ashare
+from ..markets import crypto, is_ashare
 from ..markets.crypto import PostOnlyRequest
 
 
@@ -57,9 +57,50 @@ class OrderTicket(TradingWidget):
         grid: QtWidgets.QGridLayout = self.layout().itemAt(0).layout()
         self.offset_label = grid.itemAtPosition(4, 0).widget()
         self.direction_label = grid.itemAtPosition(3, 0).widget()
+        self.price_label = grid.itemAtPosition(6, 0).widget()
+        self.order_type_combo.currentIndexChanged.connect(self._name_price)
         self.exchange_combo.currentTextChanged.connect(self.show_market)
         self._label_ladder()
+        self._leverage_row()
         self.show_market(self.exchange_combo.currentText())
+
+    def _name_price(self, index: int) -> None:
+        trigger = 0 <= index < len(getattr(self, "types", ())) and self.types[index].type is OrderType.STOP
+        self.price_label.setText(tr("触发价") if trigger else tr("价格"))
+
+    def _leverage_row(self) -> None:
+        """Perpetuals: the symbol's leverage and margin mode, set on the chosen gateway."""
+        self.leverage_box = QtWidgets.QWidget()
+        row = QtWidgets.QHBoxLayout(self.leverage_box)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.leverage_spin = QtWidgets.QSpinBox()
+        self.leverage_spin.setRange(1, 125)
+        self.leverage_spin.setValue(5)
+        self.leverage_spin.setSuffix(tr(" 倍"))
+        self.margin_combo = QtWidgets.QComboBox()
+        self.margin_combo.addItems([tr("全仓"), tr("逐仓")])
+        self.leverage_button = QtWidgets.QPushButton(tr("设置杠杆"))
+        self.leverage_button.clicked.connect(self.apply_leverage)
+        for widget in (QtWidgets.QLabel(tr("杠杆")), self.leverage_spin, self.margin_combo, self.leverage_button):
+            row.addWidget(widget)
+        self.layout().insertWidget(1, self.leverage_box)
+
+    def apply_leverage(self) -> str:
+        """Ask the gateway; its answer arrives in the log. Returns what was asked, or why not."""
+        symbol = self.symbol_line.text().strip()
+        gateway = self.main_engine.get_gateway(self.gateway_combo.currentText())
+        if not symbol:
+            problem = tr("请先输入合约代码")
+        elif gateway is None or not hasattr(gateway, "set_leverage"):
+            problem = tr("接口{name}不支持设置杠杆（模拟盘的杠杆在设置中统一调整）",
+                         name=self.gateway_combo.currentText())
+        else:
+            gateway.set_leverage(symbol, self.leverage_spin.value())
+            gateway.set_margin_type(symbol, self.margin_combo.currentIndex() == 1)
+            return tr("已请求：{symbol} {leverage}倍，{mode}", symbol=symbol, leverage=self.leverage_spin.value(),
+                      mode=self.margin_combo.currentText())
+        QtWidgets.QMessageBox.warning(self, tr("杠杆未设置"), problem)
+        return problem
 
     def _label_ladder(self) -> None:
         """vnpy's ladder is two columns of numbers; a third in front says which level each is."""
@@ -100,6 +141,16 @@ class OrderTicket(TradingWidget):
         self.order_type_combo.addItems([kind.label for kind in self.types])
         stock = exchange is not None and is_ashare(exchange)
         self.direction_label.setText(tr("买卖") if stock else tr("方向"))
+        self.leverage_box.setVisible(not stock)
+        self._leverage_limit()
+
+    def set_vt_symbol(self) -> None:
+        super().set_vt_symbol()
+        self._leverage_limit()
+
+    def _leverage_limit(self) -> None:
+        spec = crypto.spec_of(self.symbol_line.text().strip())
+        self.leverage_spin.setMaximum(spec.max_leverage if spec else 125)
         self.offset_label.setVisible(False)
         self.offset_combo.setVisible(False)
 

@@ -6,8 +6,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from conftest import settle
+from test_binance_gateway import collect
 from vnpy.trader.constant import Exchange, Interval
 from vnpy.trader.database import get_database
+from vnpy.trader.event import EVENT_LOG
 
 from apps.backtester.funding import load_funding
 
@@ -127,3 +130,17 @@ def test_a_backtest_runs_on_downloaded_klines_and_pays_the_downloaded_funding(en
 def test_a_download_before_connecting_says_to_connect_first(engine):
     report, _ = download(engine)
     assert "请先连接币安" in report.failed["BTCUSDT.GLOBAL"]
+
+
+def test_open_interest_history_pages_through_binances_30_days_and_says_what_is_missing(engine, binance):
+    logs = collect(engine, EVENT_LOG)
+    now = datetime.now(UTC)
+    rows = binance.query_open_interest("BTCUSDT", now - timedelta(days=2), now)
+    moments = [moment for moment, _, _ in rows]
+    assert len(rows) >= 2 * 288 > 500                                  # more than one page of 5-minute rows
+    assert moments == sorted(set(moments))
+    assert {b - a for a, b in zip(moments, moments[1:])} == {timedelta(minutes=5)}
+    assert all(oi > 0 and value > 0 for _, oi, value in rows)
+    older = binance.query_open_interest("BTCUSDT", now - timedelta(days=40), now - timedelta(days=29), "1h")
+    assert older[0][0] >= now - timedelta(days=30, minutes=1)
+    settle(engine, lambda: any("30天" in log.msg for log in logs))

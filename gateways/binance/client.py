@@ -85,6 +85,10 @@ class BinanceClient:
     async def open_interest(self, symbol: str) -> dict:
         return await self.ex.fapiPublicGetOpenInterest({"symbol": symbol})
 
+    async def open_interest_history(self, symbol: str, period: str, start_ms: int, limit: int) -> list[dict]:
+        return await self.ex.fapiDataGetOpenInterestHist({"symbol": symbol, "period": period, "startTime": start_ms,
+                                                          "limit": limit})
+
     async def premium_index(self) -> list[dict]:
         return await self.ex.fapiPublicGetPremiumIndex()
 

@@ -39,6 +39,7 @@ class CryptoTickers:
     tickers: list[CryptoTicker]
 
 
+OI_LIMIT = 500               # rows per openInterestHist page
 WEIGHT_LIMIT = 2400          # REST request weight per IP per minute on USD-M futures
 OI_WEIGHT_SHARE = 0.5        # open-interest polling stops above this share: orders and gap-fills come first
 
@@ -195,6 +196,30 @@ class BinanceMarketData:
                 break
             cursor = int(rows[-1][0]) + int(step.total_seconds() * 1000)
         return bars
+
+    def query_open_interest(self, symbol: str, start: datetime, end: datetime,
+                            period: str = "5m") -> list[tuple[datetime, float, float]]:
+        """Open interest (contracts, USDT value) per `period` from `start` to `end` (blocking).
+        Binance keeps 30 days: earlier moments are not there and the log says so."""
+        kept = datetime.now(timezone.utc) - timedelta(days=30)
+        if start < kept:
+            self.write_log(tr("币安只保留最近30天的持仓量历史，{symbol}从{start:%Y-%m-%d %H:%M}起", symbol=symbol,
+                              start=kept))
+        return self.run(self._open_interest_history(symbol, period, max(start, kept), end), timeout=600)
+
+    async def _open_interest_history(self, symbol: str, period: str, start: datetime,
+                                     end: datetime) -> list[tuple[datetime, float, float]]:
+        rows: list[tuple[datetime, float, float]] = []
+        cursor, stop = int(start.timestamp() * 1000), int(end.timestamp() * 1000)
+        while cursor <= stop:
+            page = [r for r in await self.client.open_interest_history(symbol, period, cursor, OI_LIMIT)
+                    if int(r["timestamp"]) <= stop]
+            rows += [(m.utc(r["timestamp"]), m.number(r.get("sumOpenInterest")),
+                      m.number(r.get("sumOpenInterestValue"))) for r in page]
+            if len(page) < OI_LIMIT:
+                break
+            cursor = int(page[-1]["timestamp"]) + 1
+        return rows
 
     def query_funding(self, symbol: str, start: datetime, end: datetime) -> list[tuple[datetime, float]]:
         """Funding rates (UTC) from `start` to `end` (blocking)."""

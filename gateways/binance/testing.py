@@ -39,6 +39,9 @@ DEFAULT_SYMBOLS = (
 )
 INTERVAL_MS = {"1m": 60_000, "5m": 300_000, "15m": 900_000, "1h": 3_600_000, "4h": 14_400_000, "1d": 86_400_000}
 FUNDING_MS = 8 * 3_600_000
+OI_PERIODS = {name: minutes * 60_000 for name, minutes in (("5m", 5), ("15m", 15), ("30m", 30), ("1h", 60),
+                                                            ("2h", 120), ("4h", 240), ("6h", 360), ("12h", 720),
+                                                            ("1d", 1440))}
 
 
 class FakeBinance:
@@ -274,6 +277,7 @@ class FakeBinance:
             ("GET", "/fapi/v1/premiumIndex"): ("", lambda p: self._one_or_all(p, self._premium)),
             ("GET", "/fapi/v1/openInterest"): ("", self._open_interest),
             ("GET", "/fapi/v1/fundingRate"): ("", self._funding_history),
+            ("GET", "/futures/data/openInterestHist"): ("", self._open_interest_history),
             ("GET", "/fapi/v1/klines"): ("", self._klines),
             ("POST", "/fapi/v1/order"): ("signed", self._place),
             ("DELETE", "/fapi/v1/order"): ("signed", self._cancel),
@@ -417,6 +421,27 @@ class FakeBinance:
     def _open_interest(self, params: dict) -> dict:
         spec = self._spec(params)
         return {"openInterest": _s(spec.open_interest), "symbol": spec.symbol, "time": self.now_ms()}
+
+    def _open_interest_history(self, params: dict) -> list[dict]:
+        """Binance keeps the last 30 days; rows ascending, at most 500, from `startTime` when sent,
+        else the most recent."""
+        spec = self._spec(params)
+        step = OI_PERIODS.get(params.get("period", ""))
+        if step is None:
+            raise VenueError(-1130, "Data sent for parameter 'period' is not valid.")
+        now = self.now_ms()
+        end = min(int(params.get("endTime", now)), now)
+        first = max(int(params.get("startTime", 0)), now - 30 * 86_400_000)
+        limit = min(int(params.get("limit", 30)), 500)
+        moments = range(-(-first // step) * step, end + 1, step)
+        chosen = moments[:limit] if "startTime" in params else moments[-limit:]
+        rows = []
+        for moment in chosen:
+            oi = spec.open_interest * (1 + 0.1 * math.sin(moment / step / 11))
+            rows.append({"symbol": spec.symbol, "sumOpenInterest": f"{oi:.3f}",
+                         "sumOpenInterestValue": f"{oi * spec.mark:.2f}", "CMCCirculatingSupply": "0",
+                         "timestamp": moment})
+        return rows
 
     def _funding_history(self, params: dict) -> list[dict]:
         spec = self._spec(params)

@@ -139,7 +139,7 @@ def test_open_interest_history_pages_through_binances_30_days_and_says_what_is_m
     moments = [moment for moment, _, _ in rows]
     assert len(rows) >= 2 * 288 > 500                                  # more than one page of 5-minute rows
     assert moments == sorted(set(moments))
-    assert {b - a for a, b in zip(moments, moments[1:])} == {timedelta(minutes=5)}
+    assert {b - a for a, b in zip(moments, moments[1:], strict=False)} == {timedelta(minutes=5)}
     assert all(oi > 0 and value > 0 for _, oi, value in rows)
     older = binance.query_open_interest("BTCUSDT", now - timedelta(days=40), now - timedelta(days=29), "1h")
     assert older[0][0] >= now - timedelta(days=30, minutes=1)

@@ -50,14 +50,19 @@ def add_date_range(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--end", help="YYYY-MM-DD (default: today)")
 
 
+COMPOSED = {"5m": "1m", "15m": "1m", "30m": "1m", "4h": "1h"}     # intervals a strategy builds from a stored one
+
+
 def date_range(args: argparse.Namespace) -> tuple[str, object, datetime | None, datetime | None]:
     """(problem, interval, start, end) from --interval, --start and --end, in Beijing dates."""
     from vnpy.trader.constant import Interval
 
     from .markets import CHINA_TZ
 
-    if args.interval == "5m":
-        return tr("数据库没有5分钟周期：请下载1m，策略里用BarGenerator合成5分钟K线"), None, None, None
+    if args.interval in COMPOSED:
+        return tr("数据库没有{interval}周期（vnpy的周期只有1m、1h、d、w）：请下载{base}，"
+                  "策略里用BarGenerator合成{interval}K线", interval=args.interval,
+                  base=COMPOSED[args.interval]), None, None, None
     try:
         interval = Interval(args.interval)
     except ValueError:

@@ -44,6 +44,7 @@ BUILTIN: tuple[Plugin, ...] = (
     Plugin("RiskManager", "apps.risk_manager:RiskManagerApp", "app"),
     Plugin("Optimizer", "apps.optimizer:OptimizerApp", "app", "apps.optimizer.commands:COMMANDS"),
     Plugin("Monitor", "apps.monitor:MonitorApp", "app"),
+    Plugin("Hotlist", "apps.hotlist:HotlistApp", "app", "apps.hotlist.commands:COMMANDS"),
 )
 
 

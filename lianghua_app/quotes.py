@@ -57,3 +57,30 @@ class Level2Trade:
     price: float
     volume: float
     side: str
+
+
+CRYPTO_COLUMNS = ("last", "quote_volume", "change_percent", "funding_rate", "open_interest", "bid", "ask", "tick",
+                  "listed_days")
+
+
+@dataclass
+class CryptoFrame:
+    """One all-market look at a venue's perpetuals, as columns: 24h `quote_volume` (USDT) and
+    `change_percent`, the current `funding_rate`, `open_interest` in contracts (NaN where the venue
+    was not asked), best `bid`/`ask` (0 when unknown), the price `tick`, days since listing, and
+    which are TradFi perpetuals (stocks, metals) rather than crypto. `time` is UTC."""
+    time: datetime
+    vt_symbols: list[str]
+    last: np.ndarray
+    quote_volume: np.ndarray
+    change_percent: np.ndarray
+    funding_rate: np.ndarray
+    open_interest: np.ndarray
+    bid: np.ndarray
+    ask: np.ndarray
+    tick: np.ndarray
+    listed_days: np.ndarray
+    tradfi: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.vt_symbols)

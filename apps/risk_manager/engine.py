@@ -5,6 +5,7 @@ journaled; a new configuration applies without a restart."""
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -120,11 +121,21 @@ class RiskEngine(BaseEngine):
         self.for_closing = [(name, rule.check, self.config.params[name]) for name, rule in enabled
                             if not rule.opening_only]
 
-    def set_whitelisted(self, vt_symbol: str, allowed: bool) -> list[str]:
-        """The hotlist's approval: add or remove a symbol from the whitelist."""
-        raw = self.config.to_dict()
-        symbols = [s for s in raw["params"]["whitelist"]["symbols"] if s != vt_symbol]
-        raw["params"]["whitelist"]["symbols"] = symbols + [vt_symbol] if allowed else symbols
+    def set_whitelisted(self, vt_symbol: str, allowed: bool, gateways: list[str] | None = None) -> list[str]:
+        """Add or remove a symbol from the whitelist: for every whitelisted gateway, or (the
+        hotlist's approval) for `gateways` only, which from then on trade approved symbols only."""
+        raw = copy.deepcopy(self.config.to_dict())
+        params = raw["params"]["whitelist"]
+        if gateways is None:
+            symbols = [s for s in params["symbols"] if s != vt_symbol]
+            params["symbols"] = symbols + [vt_symbol] if allowed else symbols
+            return self.apply(raw)
+        entries = {f"{gateway}:{vt_symbol}" for gateway in gateways}
+        params["approved"] = [e for e in params.get("approved", []) if e not in entries]
+        if allowed:
+            params["approved"] += sorted(entries)
+            params["gateways"] = sorted(set(params["gateways"]) | set(gateways))
+            raw["enabled"]["whitelist"] = True
         return self.apply(raw)
 
     def load_sectors(self, path: Path, keep: bool = True) -> str | None:

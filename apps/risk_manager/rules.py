@@ -118,8 +118,11 @@ def blacklist(c: Check, p: dict) -> str | None:
 
 
 def whitelist(c: Check, p: dict) -> str | None:
+    """`symbols` are allowed on every listed gateway; `approved` holds the hotlist's approvals as
+    GATEWAY:vt_symbol, allowed on that gateway only."""
     symbols = p["symbols"]
-    if c.gateway_name in p["gateways"] and not (c.req.vt_symbol in symbols or c.req.symbol in symbols):
+    if c.gateway_name in p["gateways"] and not (c.req.vt_symbol in symbols or c.req.symbol in symbols
+                                                or f"{c.gateway_name}:{c.req.vt_symbol}" in p["approved"]):
         return tr("{symbol} 不在白名单中（{gateway} 只允许交易白名单代码，请先在热点榜审批）", symbol=c.req.vt_symbol,
                   gateway=c.gateway_name)
     return None
@@ -177,7 +180,7 @@ class Rule:
 
 RULES: dict[str, Rule] = {rule.name: rule for rule in (
     Rule("blacklist", "黑名单", "名单", blacklist, {"symbols": []}, True),
-    Rule("whitelist", "白名单", "名单", whitelist, {"symbols": [], "gateways": []}, True),
+    Rule("whitelist", "白名单", "名单", whitelist, {"symbols": [], "gateways": [], "approved": []}, True),
     Rule("trading_hours", "交易时段", "名单", trading_hours,
          {"ashare": ["09:15-11:30", "13:00-15:00"], "crypto": ["00:00-24:00"]}, False, check_sessions),
     Rule("max_volume", "单笔数量", "委托", max_volume, {"limit": 1_000_000}, True),

@@ -89,6 +89,14 @@ class BinanceClient:
         return await self.ex.fapiDataGetOpenInterestHist({"symbol": symbol, "period": period, "startTime": start_ms,
                                                           "limit": limit})
 
+    async def book_tickers(self) -> list[dict]:
+        """Every symbol's best bid and ask (weight 5)."""
+        return await self.ex.fapiPublicGetTickerBookTicker()
+
+    async def tickers_24h(self) -> list[dict]:
+        """Every symbol's 24h ticker (weight 40)."""
+        return await self.ex.fapiPublicGetTicker24hr()
+
     async def premium_index(self) -> list[dict]:
         return await self.ex.fapiPublicGetPremiumIndex()
 

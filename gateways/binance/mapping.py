@@ -72,7 +72,8 @@ def contract_from_spec(spec: crypto.PerpSpec, raw: dict, gateway_name: str) -> C
     contract = ContractData(symbol=spec.symbol, exchange=EXCHANGE, name=spec.name, product=Product.FUTURES, size=1,
                             pricetick=spec.tick, min_volume=spec.step, net_position=True, history_data=True,
                             gateway_name=gateway_name)
-    contract.extra = {"spec": spec, "tradfi": is_tradfi(raw), "quote": raw.get("quoteAsset", "USDT")}
+    contract.extra = {"spec": spec, "tradfi": is_tradfi(raw), "quote": raw.get("quoteAsset", "USDT"),
+                      "listed_ms": int(raw.get("onboardDate") or 0)}
     return contract
 
 
@@ -341,3 +342,12 @@ def mark_from_rest(row: dict) -> dict:
     """A GET /fapi/v1/premiumIndex row in the markPrice stream's shape."""
     return {"s": row.get("symbol"), "p": row.get("markPrice"), "i": row.get("indexPrice"),
             "r": row.get("lastFundingRate"), "T": row.get("nextFundingTime"), "E": row.get("time")}
+
+
+def ticker_fields(row: dict) -> tuple[float, float, float]:
+    """(last, 24h change %, 24h quote volume) from a stream ticker (c/o/P/q) or a REST one."""
+    if "c" in row:
+        last, first = number(row.get("c")), number(row.get("o"))
+        change = number(row["P"]) if "P" in row else (last / first - 1) * 100 if first else 0.0
+        return last, change, number(row.get("q"))
+    return number(row.get("lastPrice")), number(row.get("priceChangePercent")), number(row.get("quoteVolume"))

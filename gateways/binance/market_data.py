@@ -9,10 +9,12 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+import numpy as np
 from vnpy.trader.constant import Exchange, Interval
 from vnpy.trader.object import BarData, HistoryRequest, SubscribeRequest, TickData
 
 from lianghua_app.i18n import tr
+from lianghua_app.quotes import CryptoFrame
 
 from . import mapping as m
 from .client import is_rate_limit
@@ -95,9 +97,7 @@ class BinanceMarketData:
                 if symbol not in self.contracts:
                     continue
                 self.last[symbol] = row
-                last, first = m.number(row.get("c")), m.number(row.get("o"))
-                change = m.number(row["P"]) if "P" in row else (last / first - 1) * 100 if first else 0.0
-                tickers.append(CryptoTicker(symbol, last, change, m.number(row.get("q"))))
+                tickers.append(CryptoTicker(symbol, *m.ticker_fields(row)))
         if tickers:
             self.on_event(EVENT_CRYPTO_TICKERS, CryptoTickers(self.gateway_name, tickers))
 
@@ -144,6 +144,46 @@ class BinanceMarketData:
         self.weight_paused = True
         self.weight_pauses += 1
         return False
+
+    def crypto_snapshot(self) -> CryptoFrame | None:
+        """Every listed perpetual at once, for the hotlist (blocking: call off the GUI thread): the
+        streamed tickers and marks, best bids and asks (weight 5), and open interest for the
+        `oi_scan_symbols` busiest symbols as far as the IP's weight allows (NaN for the rest)."""
+        if not self.data_ready:
+            return None
+        return self.run(self._crypto_snapshot(), timeout=300)
+
+    async def _crypto_snapshot(self) -> CryptoFrame:
+        books = {row["symbol"]: row for row in await self.client.book_tickers()}
+        with self.lock:
+            tickers = dict(self.last)
+        if not tickers:
+            tickers = {row["symbol"]: row for row in await self.client.tickers_24h()}
+        with self.lock:
+            contracts = [c for symbol, c in sorted(self.contracts.items()) if symbol in tickers]
+            marks = dict(self.marks)
+        fields = [m.ticker_fields(tickers[c.symbol]) for c in contracts]
+        busiest = sorted(range(len(contracts)), key=lambda i: -fields[i][2])
+        for i in busiest[: int(self.setting.get("oi_scan_symbols", 100))]:
+            if not self._weight_room():
+                break
+            row = await self.client.open_interest(contracts[i].symbol)
+            with self.lock:
+                self.open_interest[contracts[i].symbol] = m.number(row.get("openInterest"))
+        now = datetime.now(timezone.utc)
+        with self.lock:
+            oi = [self.open_interest.get(c.symbol, np.nan) for c in contracts]
+
+        def column(values) -> np.ndarray:
+            return np.array(list(values), dtype=np.float64)
+        return CryptoFrame(
+            now, [c.vt_symbol for c in contracts], column(f[0] for f in fields), column(f[2] for f in fields),
+            column(f[1] for f in fields), column(m.number(marks.get(c.symbol, {}).get("r")) for c in contracts),
+            column(oi), column(m.number(books.get(c.symbol, {}).get("bidPrice")) for c in contracts),
+            column(m.number(books.get(c.symbol, {}).get("askPrice")) for c in contracts),
+            column(c.pricetick for c in contracts),
+            column((now.timestamp() * 1000 - c.extra.get("listed_ms", 0)) / 86_400_000 for c in contracts),
+            np.array([bool(c.extra.get("tradfi")) for c in contracts]))
 
     def _emit_tick(self, symbol: str) -> None:
         with self.lock:

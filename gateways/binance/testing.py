@@ -275,6 +275,7 @@ class FakeBinance:
             ("GET", "/fapi/v1/depth"): ("", self._depth),
             ("GET", "/fapi/v1/ticker/24hr"): ("", lambda p: self._one_or_all(p, self._ticker_rest)),
             ("GET", "/fapi/v1/premiumIndex"): ("", lambda p: self._one_or_all(p, self._premium)),
+            ("GET", "/fapi/v1/ticker/bookTicker"): ("", lambda p: self._one_or_all(p, self._book_ticker)),
             ("GET", "/fapi/v1/openInterest"): ("", self._open_interest),
             ("GET", "/fapi/v1/fundingRate"): ("", self._funding_history),
             ("GET", "/futures/data/openInterestHist"): ("", self._open_interest_history),
@@ -408,6 +409,10 @@ class FakeBinance:
     def _mini_ticker_event(self, s: Symbol) -> dict:
         full = self._ticker_event(s)
         return {"e": "24hrMiniTicker", **{k: full[k] for k in ("E", "s", "c", "o", "h", "l", "v", "q")}}
+
+    def _book_ticker(self, s: Symbol) -> dict:
+        return {"symbol": s.symbol, "bidPrice": _s(s.bid), "bidQty": _s(s.depth_qty), "askPrice": _s(s.ask),
+                "askQty": _s(s.depth_qty), "time": self.now_ms(), "lastUpdateId": s.update_id}
 
     def _premium(self, s: Symbol) -> dict:
         return {"symbol": s.symbol, "markPrice": _s(s.mark), "indexPrice": _s(s.index),
@@ -734,6 +739,8 @@ def _weight(path: str, params: dict) -> int:
         return 1 if limit < 100 else 2 if limit < 500 else 5 if limit <= 1000 else 10
     if path in ("/fapi/v1/ticker/24hr", "/fapi/v1/openOrders"):
         return 1 if params.get("symbol") else 40
+    if path == "/fapi/v1/ticker/bookTicker":
+        return 2 if params.get("symbol") else 5
     if path == "/fapi/v1/premiumIndex":
         return 1 if params.get("symbol") else 10
     return WEIGHTS.get(path, 1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from datetime import datetime, time
+from datetime import datetime, time, timezone
 
 from vnpy.event import Event, EventEngine
 from vnpy.trader.constant import Exchange, Interval
@@ -18,6 +18,7 @@ from vnpy.trader.gateway import BaseGateway
 from vnpy.trader.object import (
     BarData,
     CancelRequest,
+    ContractData,
     HistoryRequest,
     OrderData,
     OrderRequest,
@@ -39,12 +40,14 @@ from lianghua_app.events import (
 )
 from lianghua_app.i18n import tr
 from lianghua_app.journal import book_since, max_ids
-from lianghua_app.markets import CHINA_TZ, ashare
+from lianghua_app.markets import CHINA_TZ, ashare, crypto
+from lianghua_app.quotes import CryptoFrame
 from lianghua_app.storage.models import VenueState
 
 from .feed import SyntheticFeed, replay_bars
 from .instruments import DEFAULT_INSTRUMENTS, SIM_LABEL, display_name, make_contract
 from .market import SyntheticMarket, market_contracts, market_tick
+from .perpetuals import SyntheticPerpetuals
 from .venue import Changes, SimVenue
 
 
@@ -62,6 +65,7 @@ class SimGateway(BaseGateway):
         "autostart": True,
         "whole_market": False,
         "market_interval": 3.0,
+        "perpetuals": True,         # about 60 perpetuals for the hotlist (crypto_snapshot)
     }
     exchanges = [Exchange.SSE, Exchange.SZSE, Exchange.BSE, Exchange.GLOBAL]
 
@@ -80,6 +84,7 @@ class SimGateway(BaseGateway):
         self.market_interval = 3.0
         self.market_thread: threading.Thread | None = None
         self.market_watch: set[int] = set()        # rows of market symbols someone subscribed to
+        self.perpetuals: SyntheticPerpetuals | None = None
         self.autostart = True
         self._group: list[Event] | None = None     # events of the change being published
         self._group_thread = 0
@@ -93,6 +98,9 @@ class SimGateway(BaseGateway):
             self.market = SyntheticMarket(int(options["seed"]), datetime.now(CHINA_TZ).date())
             self.market_interval = float(options["market_interval"])
             contracts += market_contracts(self.market, self.gateway_name)
+        if options["perpetuals"]:
+            self.perpetuals = SyntheticPerpetuals(int(options["seed"]))
+            contracts += self._perpetual_contracts({c.symbol for c in contracts})
         fees = ashare.AshareFeeSchedule(float(options["commission_rate"]), float(options["min_commission"]))
         self.venue = SimVenue(self.gateway_name, contracts, float(options["capital_cny"]),
                               float(options["capital_usdt"]), int(options["leverage"]), fees,
@@ -171,6 +179,31 @@ class SimGateway(BaseGateway):
         self.replay_speed = max(int(speed), 1)
         self.write_log(tr("开始回放{symbol}：{count}根K线", symbol=symbol, count=len(bars)))
         return len(bars)
+
+    # --- the synthetic perpetuals -----------------------------------------------------------
+    def _perpetual_contracts(self, listed: set[str]) -> list[ContractData]:
+        specs = [spec for spec in self.perpetuals.specs() if spec.symbol not in listed]
+        crypto.register_specs(specs)
+        contracts = []
+        for spec in specs:
+            contract = make_contract(spec.symbol, Exchange.GLOBAL, display_name(spec.name), self.gateway_name)
+            contract.extra = {"spec": spec, "tradfi": "TradFi" in spec.name}
+            contracts.append(contract)
+        return contracts
+
+    def crypto_snapshot(self) -> CryptoFrame | None:
+        """The perpetual universe one step on (the hotlist's crypto input); the listed BTC and ETH
+        carry the feed's own last prices. None when SIM runs without it."""
+        if self.perpetuals is None:
+            return None
+        with self.lock:
+            frame = self.perpetuals.step(datetime.now(timezone.utc))
+            ticks = self.venue.ticks if self.venue else {}
+            for row, vt_symbol in enumerate(frame.vt_symbols):
+                tick = ticks.get(vt_symbol)
+                if tick is not None and tick.last_price:
+                    frame.last[row] = tick.last_price
+        return frame
 
     # --- the synthetic whole market ----------------------------------------------------------
     def subscribe_whole_market(self) -> None:

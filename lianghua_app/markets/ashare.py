@@ -217,3 +217,14 @@ def is_limit_up_locked(last_price: float, ask_volume: float, limit_up: float) ->
 
 def is_limit_down_locked(last_price: float, bid_volume: float, limit_down: float) -> bool:
     return limit_down > 0 and last_price <= limit_down + 1e-9 and bid_volume <= 0
+
+
+def session_fraction(moment: datetime) -> float:
+    """Share of the day's continuous trading gone at `moment` (a Beijing wall clock): 0 before
+    09:30, 0.5 over the lunch break, 1 from 15:00."""
+    minute = moment.hour * 60 + moment.minute + moment.second / 60
+    done = 0.0
+    for start, end in CONTINUOUS:
+        first, last = start.hour * 60 + start.minute, end.hour * 60 + end.minute
+        done += min(max(minute - first, 0.0), last - first)
+    return done / 240

@@ -1,0 +1,100 @@
+"""Point-in-time inputs: every scan's look at the market, stored with its moment, so the ranking
+at any past moment is rebuilt from what was known then and nothing later (and a backtest can
+use the hotlist as it was). One compressed row per scan, beside the bars in the profile's
+SQLite file; scores are kept too, for the dock's score history."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+from vnpy.trader.database import get_database
+
+from .scoring import Snapshot
+
+TABLES = ("CREATE TABLE IF NOT EXISTS hotlist_input (market TEXT NOT NULL, taken INTEGER NOT NULL, "
+          "payload BLOB NOT NULL, PRIMARY KEY (market, taken))",
+          "CREATE TABLE IF NOT EXISTS hotlist_score (market TEXT NOT NULL, taken INTEGER NOT NULL, "
+          "payload BLOB NOT NULL, PRIMARY KEY (market, taken))")
+
+
+def _connect() -> sqlite3.Connection:
+    path = getattr(getattr(get_database(), "db", None), "database", None)
+    connection = sqlite3.connect(path or ":memory:", timeout=10)
+    for table in TABLES:
+        connection.execute(table)
+    return connection
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.astimezone(UTC).timestamp() * 1000)
+
+
+def pack(vt_symbols: list[str], columns: dict[str, np.ndarray]) -> bytes:
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, __symbols__=np.array(vt_symbols, dtype=str),
+                        **{name: np.asarray(values) for name, values in columns.items()})
+    return buffer.getvalue()
+
+
+def unpack(payload: bytes, moment: datetime) -> Snapshot:
+    with np.load(io.BytesIO(payload), allow_pickle=False) as data:
+        columns = {name: data[name] for name in data.files if name != "__symbols__"}
+        return Snapshot(moment, data["__symbols__"].tolist(), columns)
+
+
+def save_input(market: str, snapshot: Snapshot) -> None:
+    with closing(_connect()) as connection, connection:
+        connection.execute("INSERT OR REPLACE INTO hotlist_input VALUES (?, ?, ?)",
+                           (market, _ms(snapshot.time), pack(snapshot.vt_symbols, snapshot.columns)))
+
+
+def history(market: str, until: datetime, lookback: timedelta) -> list[Snapshot]:
+    """The stored inputs from `until - lookback` to `until` (inclusive), oldest first."""
+    with closing(_connect()) as connection:
+        rows = connection.execute(
+            "SELECT taken, payload FROM hotlist_input WHERE market=? AND taken>=? AND taken<=? ORDER BY taken",
+            (market, _ms(until - lookback), _ms(until))).fetchall()
+    return [unpack(payload, datetime.fromtimestamp(taken / 1000, UTC)) for taken, payload in rows]
+
+
+def save_scores(market: str, moment: datetime, vt_symbols: list[str], scores: np.ndarray, top: list[str]) -> None:
+    listed = np.isin(vt_symbols, top)
+    with closing(_connect()) as connection, connection:
+        connection.execute("INSERT OR REPLACE INTO hotlist_score VALUES (?, ?, ?)",
+                           (market, _ms(moment), pack(vt_symbols, {"score": scores, "top": listed})))
+
+
+def previous_top(market: str, before: datetime) -> list[str]:
+    """The list the last scan before `before` published (hysteresis starts from it)."""
+    with closing(_connect()) as connection:
+        row = connection.execute("SELECT taken, payload FROM hotlist_score WHERE market=? AND taken<? "
+                                 "ORDER BY taken DESC LIMIT 1", (market, _ms(before))).fetchone()
+    if row is None:
+        return []
+    snapshot = unpack(row[1], datetime.fromtimestamp(row[0] / 1000, UTC))
+    return [s for s, listed in zip(snapshot.vt_symbols, snapshot.columns["top"], strict=True) if listed]
+
+
+def score_history(market: str, vt_symbol: str, count: int = 200) -> list[tuple[datetime, float]]:
+    """The symbol's score at each of the last `count` scans it was in, oldest first."""
+    with closing(_connect()) as connection:
+        rows = connection.execute("SELECT taken, payload FROM hotlist_score WHERE market=? ORDER BY taken DESC "
+                                  "LIMIT ?", (market, count)).fetchall()
+    points = []
+    for taken, payload in reversed(rows):
+        snapshot = unpack(payload, datetime.fromtimestamp(taken / 1000, UTC))
+        if vt_symbol in snapshot.vt_symbols:
+            points.append((snapshot.time, float(snapshot.columns["score"][snapshot.vt_symbols.index(vt_symbol)])))
+    return points
+
+
+def forget_before(moment: datetime) -> int:
+    """Drop inputs and scores older than `moment` (the retention setting)."""
+    with closing(_connect()) as connection, connection:
+        removed = sum(connection.execute(f"DELETE FROM {table} WHERE taken<?", (_ms(moment),)).rowcount
+                      for table in ("hotlist_input", "hotlist_score"))
+    return removed

@@ -1,0 +1,120 @@
+"""The hotlist in the running app: a scan of SIM's perpetuals on a fresh machine, approvals that
+feed and drain the risk manager's whitelist (which then refuses an unapproved symbol), expiry,
+skipped overlapping scans, the point-in-time property, and the command line."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+from conftest import drain, settle
+from test_binance_gateway import collect
+from test_hotlist_scoring import universe
+from vnpy.trader.constant import Direction, Exchange, OrderType, Status
+from vnpy.trader.event import EVENT_LOG
+from vnpy.trader.object import OrderRequest
+
+from apps.hotlist import decisions, inputs
+from apps.hotlist.config import HotlistConfig
+from apps.hotlist.engine import EVENT_HOTLIST
+from apps.hotlist.ranking import rank_at
+from lianghua_app.cli import main
+
+
+@pytest.fixture
+def hotlist(engine):
+    return engine.get_engine("Hotlist")
+
+
+def buy(engine, symbol: str, price: float) -> str:
+    return engine.send_order(OrderRequest(symbol, Exchange.GLOBAL, Direction.LONG, OrderType.LIMIT, 100.0, price),
+                             "SIM")
+
+
+def test_a_fresh_machine_ranks_sims_perpetuals_and_explains_each_row(engine, sim, hotlist):
+    rankings = collect(engine, EVENT_HOTLIST)
+    for _ in range(3):
+        hotlist.scan("crypto")
+    drain(engine)
+    ranking = rankings[-1]
+    assert ranking.universe >= 55 and 0 < len(ranking.top) <= 20
+    assert all("TradFi" not in c.name for c in ranking.top)                       # listed apart
+    first = ranking.top[0]
+    assert set(first.terms) == {"vol_jump", "turnover", "oi_delta", "funding_z", "regime_shift"}
+    assert first.safe_leverage >= 1 and first.score == max(c.score for c in ranking.top)
+    assert len(hotlist.score_history("crypto", first.vt_symbol)) == 3
+
+
+def test_an_approval_feeds_the_whitelist_and_an_unapproved_symbol_is_refused(engine, sim, hotlist):
+    risk = engine.get_engine("RiskManager")
+    assert hotlist.approve("SOLUSDT.GLOBAL", ["SIM"], 24, "breakout") == []
+    refused = buy(engine, "ADAUSDT", 0.5)                              # SIM's universe, never approved
+    drain(engine)
+    assert engine.get_order(refused).status is Status.REJECTED
+    assert "白名单" in engine.get_order(refused).extra["reason"]
+    assert "SIM:SOLUSDT.GLOBAL" in risk.config.params["whitelist"]["approved"]
+    [decision] = decisions.all_decisions()
+    assert (decision.action, decision.gateways, decision.note) == ("approve", ("SIM",), "breakout")
+    assert decision.expires - decision.at == timedelta(hours=24) and decision.who
+    assert hotlist.revoke("SOLUSDT.GLOBAL") == []
+    assert risk.config.params["whitelist"]["approved"] == []
+
+
+def test_an_expired_approval_removes_itself_and_says_so(engine, sim, hotlist):
+    logs = collect(engine, EVENT_LOG)
+    hotlist.approve("SOLUSDT.GLOBAL", ["SIM"], 1)
+    approval = hotlist.approvals["SOLUSDT.GLOBAL"]
+    hotlist.approvals["SOLUSDT.GLOBAL"] = approval.__class__(**{**vars(approval),
+                                                              "expires": datetime.now(UTC) - timedelta(seconds=1)})
+    assert hotlist.expire_due() == ["SOLUSDT.GLOBAL"]
+    settle(engine, lambda: any("到期" in log.msg for log in logs))
+    assert engine.get_engine("RiskManager").config.params["whitelist"]["approved"] == []
+    assert [d.action for d in decisions.all_decisions()] == ["approve", "expire"]
+
+
+def test_scans_never_approve_anything(engine, sim, hotlist):
+    hotlist.scan("crypto")
+    assert decisions.all_decisions() == [] and hotlist.current_approvals() == {}
+
+
+def test_a_scan_still_running_makes_the_next_one_skip_with_a_log_line(engine, sim, hotlist):
+    logs = collect(engine, EVENT_LOG)
+    hotlist.scanning["crypto"].acquire()
+    try:
+        assert hotlist.scan_async("crypto") is False
+    finally:
+        hotlist.scanning["crypto"].release()
+    settle(engine, lambda: any("跳过" in log.msg for log in logs))
+
+
+def test_data_stored_after_a_moment_never_changes_the_ranking_at_it(data_dir):
+    config = HotlistConfig()
+    config.raw["crypto"]["filters"]["min_quote_volume"]["on"] = False
+    history = universe()
+    for snapshot in history[:50]:
+        inputs.save_input("crypto", snapshot)
+    moment = history[49].time
+    before = rank_at("crypto", moment, config)
+
+    def storm(hour, columns):
+        columns["quote_volume"] *= 50
+        columns["funding_rate"] += 0.01
+    for snapshot in universe(change=storm)[50:]:
+        inputs.save_input("crypto", snapshot)
+    after = rank_at("crypto", moment, config)
+    assert np.array_equal(before.scored.score, after.scored.score)
+    assert [c.vt_symbol for c in before.top] == [c.vt_symbol for c in after.top]
+    assert rank_at("crypto", history[-1].time + timedelta(hours=30), config).time > moment
+
+
+def test_the_command_line_prints_the_ranking_at_a_past_moment_and_the_approvals(data_dir, capsys):
+    for snapshot in universe()[:40]:
+        inputs.save_input("crypto", snapshot)
+    at = universe()[30].time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M+00:00")
+    profile = ["--data-dir", str(data_dir.root.parent), "--profile", data_dir.root.name]
+    assert main(["hotlist", *profile, "--market", "crypto", "--at", at]) == 0
+    out = capsys.readouterr().out
+    assert "加密永续热门（扫描于2026-11-21 14:00" in out and "  1. C" in out and "安全杠杆" in out
+    assert "当前审批（0）" in out
+    assert main(["hotlist", *profile, "--at", "yesterday"]) == 2

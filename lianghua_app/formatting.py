@@ -88,6 +88,11 @@ def clock(moment: datetime | None) -> str:
     return f"{local:%H:%M:%S}.{local.microsecond // 1000:03d}"
 
 
+def minute(moment: datetime | None) -> str:
+    """YYYY-MM-DD HH:MM in Beijing time (an approval's start and expiry)."""
+    return f"{beijing(moment):%Y-%m-%d %H:%M}" if moment is not None else ""
+
+
 def bar_time(moment: datetime, interval: Interval | None = None) -> str:
     """A bar's time: the date alone for daily bars (their midnight stamp is not a time of day)."""
     local = beijing(moment)

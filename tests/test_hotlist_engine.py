@@ -118,3 +118,23 @@ def test_the_command_line_prints_the_ranking_at_a_past_moment_and_the_approvals(
     assert "加密永续热门（扫描于2026-11-21 14:00" in out and "  1. C" in out and "安全杠杆" in out
     assert "当前审批（0）" in out
     assert main(["hotlist", *profile, "--at", "yesterday"]) == 2
+
+
+def test_the_ashare_list_ranks_the_whole_market_without_st_shares(engine, hotlist):
+    from lianghua_app.bootstrap import connect_sim_gateway
+    from lianghua_app.markets import CHINA_TZ
+
+    connect_sim_gateway(engine, autostart=False, whole_market=True)
+    sim = engine.gateways["SIM"]
+    drain(engine)
+    day = datetime(2026, 11, 30, 10, 0, tzinfo=CHINA_TZ)
+    for minute in range(3):
+        sim.step_market(day + timedelta(minutes=minute))
+    drain(engine)
+    assert hotlist.apply({"ashare": {"filters": {"min_turnover": {"cny": 1_000_000.0}}}}) == []  # SIM's sizes are small
+    ranking = hotlist.scan("ashare")
+    assert ranking.universe > 5000 and len(ranking.top) == 30
+    assert not any("ST" in c.name for c in ranking.top)
+    assert any("ST" in reason for reason in ranking.excluded.values())
+    assert all("历史不足" in c.tags for c in ranking.top)                  # no earlier day for 量比 yet
+    assert all(np.isfinite(c.terms["sector_strength"]) for c in ranking.top)

@@ -17,7 +17,7 @@ CRYPTO_FILTERS = {
     "held": {"on": False},
 }
 ASHARE_FILTERS = {
-    "min_turnover": {"on": True, "cny": 50_000_000.0},
+    "min_turnover": {"on": True, "cny": 20_000_000.0},
     "st": {"on": True},
     "suspended": {"on": True},
     "blacklist": {"on": True, "symbols": []},

@@ -5,10 +5,12 @@ SQLite file; scores are kept too, for the dock's score history."""
 
 from __future__ import annotations
 
-import io
+import json
 import sqlite3
+import struct
+import zlib
 from contextlib import closing
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 import numpy as np
 from vnpy.trader.database import get_database
@@ -34,16 +36,19 @@ def _ms(moment: datetime) -> int:
 
 
 def pack(vt_symbols: list[str], columns: dict[str, np.ndarray]) -> bytes:
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, __symbols__=np.array(vt_symbols, dtype=str),
-                        **{name: np.asarray(values) for name, values in columns.items()})
-    return buffer.getvalue()
+    """A JSON header (symbols, column names) and the columns as float64, deflated: a tenth of the
+    time numpy's own archive takes to read back, which a scan does for every stored hour."""
+    header = json.dumps({"symbols": vt_symbols, "columns": list(columns)}).encode()
+    body = b"".join(np.asarray(values, dtype=np.float64).tobytes() for values in columns.values())
+    return zlib.compress(struct.pack("<I", len(header)) + header + body, 1)
 
 
 def unpack(payload: bytes, moment: datetime) -> Snapshot:
-    with np.load(io.BytesIO(payload), allow_pickle=False) as data:
-        columns = {name: data[name] for name in data.files if name != "__symbols__"}
-        return Snapshot(moment, data["__symbols__"].tolist(), columns)
+    data = zlib.decompress(payload)
+    size = struct.unpack_from("<I", data)[0]
+    header = json.loads(data[4:4 + size])
+    matrix = np.frombuffer(data, dtype=np.float64, offset=4 + size).reshape(len(header["columns"]), -1)
+    return Snapshot(moment, header["symbols"], dict(zip(header["columns"], matrix, strict=True)))
 
 
 def save_input(market: str, snapshot: Snapshot) -> None:
@@ -52,12 +57,21 @@ def save_input(market: str, snapshot: Snapshot) -> None:
                            (market, _ms(snapshot.time), pack(snapshot.vt_symbols, snapshot.columns)))
 
 
-def history(market: str, until: datetime, lookback: timedelta) -> list[Snapshot]:
-    """The stored inputs from `until - lookback` to `until` (inclusive), oldest first."""
+def history(market: str, until: datetime, lookback: timedelta, day_zone: tzinfo | None = None) -> list[Snapshot]:
+    """The stored inputs from `until - lookback` to `until` (inclusive), oldest first. With
+    `day_zone`, only each earlier day's last snapshot (in that zone's days) and the newest one:
+    all a daily comparison needs, without unpacking every intraday scan."""
     with closing(_connect()) as connection:
-        rows = connection.execute(
-            "SELECT taken, payload FROM hotlist_input WHERE market=? AND taken>=? AND taken<=? ORDER BY taken",
-            (market, _ms(until - lookback), _ms(until))).fetchall()
+        query = "FROM hotlist_input WHERE market=? AND taken>=? AND taken<=? ORDER BY taken"
+        bounds = (market, _ms(until - lookback), _ms(until))
+        if day_zone is None:
+            rows = connection.execute("SELECT taken, payload " + query, bounds).fetchall()
+        else:
+            times = [t for (t,) in connection.execute("SELECT taken " + query, bounds)]
+            last_of_day = {datetime.fromtimestamp(t / 1000, day_zone).date(): t for t in times}
+            chosen = sorted(set(last_of_day.values()) | set(times[-1:]))
+            rows = [connection.execute("SELECT taken, payload FROM hotlist_input WHERE market=? AND taken=?",
+                                       (market, t)).fetchone() for t in chosen]
     return [unpack(payload, datetime.fromtimestamp(taken / 1000, UTC)) for taken, payload in rows]
 
 

@@ -65,7 +65,8 @@ def rank_at(market: str, moment: datetime, config: HotlistConfig, context: Conte
     """The ranking as it was at `moment`: only inputs stored at or before it count, and the list
     the scan before it published (hysteresis)."""
     context = replace(context or Context(), previous=inputs.previous_top(market, moment))
-    return rank(market, inputs.history(market, moment, lookback(market, config)), config, context)
+    zone = CHINA_TZ if market == "ashare" else None
+    return rank(market, inputs.history(market, moment, lookback(market, config), zone), config, context)
 
 
 def rank(market: str, history: list[Snapshot], config: HotlistConfig, context: Context) -> Ranking:

@@ -45,6 +45,7 @@ class SyntheticPerpetuals:
         self.listed_days = rng.integers(20, 2000, n).astype(float)
         self.day_open = self.price.copy()
         self.heat = np.zeros(n)                                       # > 0 while a name is "awake"
+        self.last_time: datetime | None = None
 
     def specs(self) -> list[crypto.PerpSpec]:
         return [crypto.PerpSpec(symbol, f"{symbol[:-4]}/USDT {'TradFi永续' if tradfi else '永续'}", tick=float(tick),
@@ -53,15 +54,22 @@ class SyntheticPerpetuals:
                                                       strict=True)]
 
     def step(self, now: datetime) -> CryptoFrame:
+        """The universe at `now`: it moves as much as the time since the last step allows (the
+        first step counts as one hour), so frequent looks see small moves, as a market would."""
         rng, n = self.rng, len(self.symbols)
-        waking = rng.random(n) < 0.02
-        self.heat = np.where(waking, rng.uniform(1.0, 3.0, n), self.heat * 0.8)
-        returns = rng.normal(0.0, self.volatility * (1 + self.heat)) + 0.004 * self.heat
+        hours = 1.0 if self.last_time is None else min(max((now - self.last_time).total_seconds() / 3600, 1e-4), 24)
+        self.last_time = now
+        waking = rng.random(n) < 0.02 * hours
+        self.heat = np.where(waking, rng.uniform(1.0, 3.0, n), self.heat * 0.8 ** hours)
+        returns = rng.normal(0.0, self.volatility * (1 + self.heat) * np.sqrt(hours)) + 0.004 * self.heat * hours
         self.price = np.maximum(np.round(self.price * (1 + returns) / self.tick) * self.tick, self.tick)
         self.volume = self.base_volume * np.exp(rng.normal(0, 0.1, n)) * (1 + 2.5 * self.heat)
-        self.funding = 0.0001 + 0.7 * (self.funding - 0.0001) + rng.normal(0, 0.00002, n) + 0.0004 * self.heat
-        self.open_interest = self.open_interest * np.exp(rng.normal(0, 0.01, n) + 0.05 * self.heat)
-        self.listed_days += 1 / 24
+        keep = 0.7 ** hours
+        self.funding = (0.0001 + keep * (self.funding - 0.0001) + rng.normal(0, 0.00002 * np.sqrt(hours), n)
+                        + 0.0004 * self.heat)
+        self.open_interest = self.open_interest * np.exp(rng.normal(0, 0.01 * np.sqrt(hours), n)
+                                                         + 0.05 * self.heat * hours)
+        self.listed_days += hours / 24
         half_spread = self.tick * np.ceil(rng.uniform(0.5, 3.0, n))
         change = (self.price / self.day_open - 1) * 100
         return CryptoFrame(now, list(self.vt_symbols), self.price.copy(), self.volume.copy(), change,

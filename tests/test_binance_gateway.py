@@ -218,7 +218,7 @@ def test_a_cta_strategy_runs_unchanged_on_binance_perpetuals(engine, exchange, b
 def test_a_strategy_sets_its_symbols_leverage_and_margin_type_on_binance(engine, exchange, binance):
     from vnpy_ctastrategy import CtaTemplate
 
-    from lianghua_app.strategy_api import set_leverage
+    from apps.cta_strategy.api import set_leverage
 
     class Levered(CtaTemplate):
         def on_init(self) -> None:

@@ -138,3 +138,48 @@ def test_the_ashare_list_ranks_the_whole_market_without_st_shares(engine, hotlis
     assert any("ST" in reason for reason in ranking.excluded.values())
     assert all("历史不足" in c.tags for c in ranking.top)                  # no earlier day for 量比 yet
     assert all(np.isfinite(c.terms["sector_strength"]) for c in ranking.top)
+
+
+SEEN: list = []
+
+
+def test_a_backtest_sees_the_hotlist_as_it_was_at_each_bar(data_dir):
+    from vnpy.trader.constant import Interval
+    from vnpy.trader.database import get_database
+    from vnpy.trader.object import BarData
+    from vnpy_ctastrategy import CtaTemplate
+
+    from apps.backtester.engine import BacktestConfig, run_backtest
+    from apps.cta_strategy.api import hot_symbols
+
+    class Watcher(CtaTemplate):
+        def on_init(self) -> None:
+            pass
+
+        def on_bar(self, bar) -> None:
+            SEEN.append((bar.datetime, hot_symbols(self)))
+
+    history = universe()
+    for snapshot in history[:60]:                                      # scans up to hour 59 only
+        inputs.save_input("crypto", snapshot)
+    bars = [BarData(gateway_name="DB", symbol="C07USDT", exchange=Exchange.GLOBAL, interval=Interval.HOUR,
+                    datetime=history[0].time + timedelta(hours=h, minutes=30), open_price=100, high_price=101,
+                    low_price=99, close_price=100, volume=10) for h in range(40, 75)]
+    get_database().save_bar_data(bars)
+    SEEN.clear()
+    config = BacktestConfig("Watcher", "C07USDT.GLOBAL", Interval.HOUR, bars[0].datetime, bars[-1].datetime,
+                            rules="none")
+    run_backtest(config, {"Watcher": Watcher})
+    assert len(SEEN) > 20
+    hotlist_config = HotlistConfig()
+    for moment, symbols in SEEN[::7]:
+        scan = max(s.time for s in history[:60] if s.time <= moment)
+        assert symbols == [c.vt_symbol for c in rank_at("crypto", scan, hotlist_config).top]
+    assert SEEN[-1][1] == [c.vt_symbol for c in rank_at("crypto", history[59].time, hotlist_config).top]
+
+
+def test_scans_are_scheduled_hourly_for_crypto_and_every_five_minutes_for_ashares(engine, hotlist):
+    jobs = {job.id: job for job in engine.scheduler.scheduler.get_jobs()}
+    assert jobs["hotlist.crypto"].trigger.interval == timedelta(hours=1)
+    assert jobs["hotlist.ashare"].trigger.interval == timedelta(minutes=5)
+    assert jobs["hotlist.expiry"].trigger.interval <= timedelta(minutes=1)

@@ -11,6 +11,7 @@ import struct
 import zlib
 from contextlib import closing
 from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
 
 import numpy as np
 from vnpy.trader.database import get_database
@@ -23,8 +24,18 @@ TABLES = ("CREATE TABLE IF NOT EXISTS hotlist_input (market TEXT NOT NULL, taken
           "payload BLOB NOT NULL, PRIMARY KEY (market, taken))")
 
 
+def _database_path() -> str | None:
+    return getattr(getattr(get_database(), "db", None), "database", None)
+
+
+def profile_config_path() -> Path | None:
+    """hotlist.json of the profile whose database is bound (in any process)."""
+    path = _database_path()
+    return Path(path).parent / "hotlist.json" if path else None
+
+
 def _connect() -> sqlite3.Connection:
-    path = getattr(getattr(get_database(), "db", None), "database", None)
+    path = _database_path()
     connection = sqlite3.connect(path or ":memory:", timeout=10)
     for table in TABLES:
         connection.execute(table)
@@ -73,6 +84,13 @@ def history(market: str, until: datetime, lookback: timedelta, day_zone: tzinfo 
             rows = [connection.execute("SELECT taken, payload FROM hotlist_input WHERE market=? AND taken=?",
                                        (market, t)).fetchone() for t in chosen]
     return [unpack(payload, datetime.fromtimestamp(taken / 1000, UTC)) for taken, payload in rows]
+
+
+def scan_times(market: str) -> list[datetime]:
+    """Every stored scan's moment (UTC), oldest first."""
+    with closing(_connect()) as connection:
+        rows = connection.execute("SELECT taken FROM hotlist_input WHERE market=? ORDER BY taken", (market,))
+        return [datetime.fromtimestamp(taken / 1000, UTC) for (taken,) in rows]
 
 
 def save_scores(market: str, moment: datetime, vt_symbols: list[str], scores: np.ndarray, top: list[str]) -> None:

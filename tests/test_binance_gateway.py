@@ -64,10 +64,10 @@ def test_market_data_needs_no_key_and_carries_depth_mark_and_funding(engine, exc
     def updated():
         exchange.set_book("BTCUSDT", 59900.0, 59900.1)
         tick = engine.get_tick(BTC)
-        return tick is not None and tick.bid_price_1 == 59900.0 and tick.extra["funding_rate"] > 0
-    settle(engine, updated)
+        return tick is not None and (tick.bid_price_1, tick.extra["mark_price"]) == (59900.0, pytest.approx(59900.05))
+    settle(engine, updated)                                            # the streamed mark replaces the one read at connect
     tick = engine.get_tick(BTC)
-    assert tick.ask_price_1 == 59900.1 and tick.extra["mark_price"] == pytest.approx(59900.05)
+    assert tick.ask_price_1 == 59900.1 and tick.extra["funding_rate"] > 0
     assert tick.extra["next_funding_time"] is not None
 
 
@@ -180,6 +180,18 @@ def test_a_key_without_futures_permission_is_explained(engine, exchange, binance
     settle(engine, lambda: any("权限" in s.message for s in statuses), 60)
 
 
+def initialised(engine, strategy_class, name: str):
+    """The CTA engine and a strategy of `strategy_class` on BTCUSDT, initialised."""
+    cta = engine.get_engine("CtaStrategy")
+    cta.init_engine()
+    cta.classes[strategy_class.__name__] = strategy_class
+    cta.add_strategy(strategy_class.__name__, name, BTC, {})
+    cta.init_strategy(name)
+    strategy = cta.strategies[name]
+    wait_until(lambda: strategy.inited, 60)
+    return cta, strategy
+
+
 def test_a_cta_strategy_runs_unchanged_on_binance_perpetuals(engine, exchange, binance):
     from vnpy_ctastrategy import CtaTemplate
 
@@ -196,13 +208,7 @@ def test_a_cta_strategy_runs_unchanged_on_binance_perpetuals(engine, exchange, b
         def on_bar(self, bar) -> None:
             pass
 
-    cta = engine.get_engine("CtaStrategy")
-    cta.init_engine()
-    cta.classes["BuyOnce"] = BuyOnce
-    cta.add_strategy("BuyOnce", "buy_once_binance", BTC, {})
-    cta.init_strategy("buy_once_binance")
-    strategy = cta.strategies["buy_once_binance"]
-    wait_until(lambda: strategy.inited, 60)
+    cta, strategy = initialised(engine, BuyOnce, "buy_once_binance")
     cta.start_strategy("buy_once_binance")
     wait_until(lambda: ("GET", "/fapi/v1/depth") in exchange.requests)
 
@@ -225,13 +231,7 @@ def test_a_strategy_sets_its_symbols_leverage_and_margin_type_on_binance(engine,
             self.asked = set_leverage(self, 7, isolated=True)
 
     logs = collect(engine, EVENT_LOG)
-    cta = engine.get_engine("CtaStrategy")
-    cta.init_engine()
-    cta.classes["Levered"] = Levered
-    cta.add_strategy("Levered", "levered", BTC, {})
-    cta.init_strategy("levered")
-    strategy = cta.strategies["levered"]
-    wait_until(lambda: strategy.inited, 60)
+    cta, strategy = initialised(engine, Levered, "levered")
     settle(engine, lambda: sum("成功" in log.msg for log in logs) == 2)
     assert strategy.asked
     account = exchange.venue.account
@@ -297,3 +297,17 @@ def test_listed_specs_are_stored_for_backtests_in_other_processes(engine, exchan
     stored = load_spec("SOLUSDT")
     assert stored == crypto.spec_of("SOLUSDT")
     assert (stored.min_notional, stored.taker_fee) == (5.0, exchange.venue.account.taker_fee)
+
+
+def test_the_all_market_snapshot_feeds_the_hotlist_from_binance(engine, exchange, binance):
+    frame = binance.crypto_snapshot()
+    trading = sorted(f"{s.symbol}.GLOBAL" for s in exchange.venue.symbols.values() if s.status == "TRADING")
+    assert sorted(frame.vt_symbols) == trading
+    row = frame.vt_symbols.index(BTC)
+    book = exchange.venue.symbols["BTCUSDT"]
+    assert (frame.bid[row], frame.ask[row], frame.tick[row]) == (book.bid, book.ask, 0.1)
+    assert frame.open_interest[row] == book.open_interest and frame.quote_volume[row] > 0
+    assert frame.tradfi[frame.vt_symbols.index("XAUUSDT.GLOBAL")] and not frame.tradfi[row]
+    assert frame.listed_days[row] > 365
+    ranking = engine.get_engine("Hotlist").scan("crypto")
+    assert ranking.universe == len(trading)                          # Binance's, not SIM's

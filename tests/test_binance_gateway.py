@@ -65,7 +65,7 @@ def test_market_data_needs_no_key_and_carries_depth_mark_and_funding(engine, exc
         exchange.set_book("BTCUSDT", 59900.0, 59900.1)
         tick = engine.get_tick(BTC)
         return tick is not None and (tick.bid_price_1, tick.extra["mark_price"]) == (59900.0, pytest.approx(59900.05))
-    settle(engine, updated)                                            # the streamed mark replaces the one read at connect
+    settle(engine, updated)                    # the streamed mark replaces the one read at connect
     tick = engine.get_tick(BTC)
     assert tick.ask_price_1 == 59900.1 and tick.extra["funding_rate"] > 0
     assert tick.extra["next_funding_time"] is not None

@@ -138,8 +138,11 @@ def shown(qtbot, widget_class, engine):
 
 
 def settle(engine, condition, timeout: float = 30.0) -> None:
-    """Wait until `condition` holds once everything put on the engine's events so far is handled."""
+    """Wait until `condition` holds once everything put on the engine's events so far is handled;
+    then handle what was put before it came true (a gateway flag such as `trading_ready` flips
+    after the events that led to it were put)."""
     wait_until(lambda: (drain(engine), condition())[1], timeout)
+    drain(engine)
 
 
 def make_tick(vt_symbol: str, last: float, *, bid: float | None = None, ask: float | None = None,

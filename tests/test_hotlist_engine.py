@@ -183,3 +183,15 @@ def test_scans_are_scheduled_hourly_for_crypto_and_every_five_minutes_for_ashare
     assert jobs["hotlist.crypto"].trigger.interval == timedelta(hours=1)
     assert jobs["hotlist.ashare"].trigger.interval == timedelta(minutes=5)
     assert jobs["hotlist.expiry"].trigger.interval <= timedelta(minutes=1)
+
+
+def test_an_approval_from_a_background_thread_is_refused(engine, sim, hotlist):
+    import threading
+
+    answers = []
+    worker = threading.Thread(target=lambda: answers.append(hotlist.approve("SOLUSDT.GLOBAL", ["SIM"], 24)),
+                              name="strategy-runner")
+    worker.start()
+    worker.join()
+    assert "界面" in answers[0][0] and "strategy-runner" in answers[0][0]
+    assert hotlist.current_approvals() == {} and decisions.all_decisions() == []

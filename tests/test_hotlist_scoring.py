@@ -121,3 +121,16 @@ def test_an_empty_universe_and_a_symbol_without_history_say_so():
     assert "没有可排名" in rank("crypto", [], HotlistConfig(), Context()).message
     ranking = rank("crypto", universe(hours=1), only("vol_jump"), Context())
     assert ranking.top and all("历史不足" in c.tags for c in ranking.top)
+
+
+def test_ashare_filters_leave_out_st_suspended_penny_and_thin_shares_with_their_reasons():
+    from apps.hotlist.filters import ASHARE_FILTERS, ashare_eligible
+
+    symbols = ["600001.SSE", "600002.SSE", "600003.SSE", "600004.SSE", "600005.SSE"]
+    columns = {"last": np.array([10.0, 10.0, 1.5, 10.0, 10.0]), "volume": np.array([1e7, 0, 1e7, 1e7, 1e7]),
+               "turnover": np.array([1e8, 0, 1.5e7 * 10, 1e8, 1e5])}
+    names = ["*ST华信", "中国国贸", "一元股份", "平安银行", "冷门科技"]
+    eligible, reasons = ashare_eligible(columns, symbols, names, ASHARE_FILTERS, held=set())
+    assert eligible.tolist() == [False, False, False, True, False]
+    words = ("ST", "停牌", "最小变动价位", None, "成交额")
+    assert all(word in reason for word, reason in zip(words, reasons, strict=True) if word)

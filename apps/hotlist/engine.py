@@ -173,7 +173,13 @@ class HotlistEngine(BaseEngine):
 
     # --- approvals: a person's act only ---------------------------------------------------------
     def approve(self, vt_symbol: str, gateways: list[str], hours: float, note: str = "") -> list[str]:
-        """Whitelist `vt_symbol` on `gateways` for `hours`; what went wrong, or []."""
+        """Whitelist `vt_symbol` on `gateways` for `hours`; what went wrong, or []. Only from the
+        GUI thread, where a person clicks: strategies, jobs and gateways run on other threads."""
+        if threading.current_thread() is not threading.main_thread():
+            refusal = tr("审批只能由人在界面上完成：来自后台线程“{thread}”的审批{symbol}已拒绝",
+                         thread=threading.current_thread().name, symbol=vt_symbol)
+            self.warn(refusal)
+            return [refusal]
         if not gateways:
             return [tr("请至少选择一个接口")]
         if not hours > 0:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from lianghua_app.i18n import tr
+from lianghua_app.markets import ashare
 
 CRYPTO_FILTERS = {
     "listing_age": {"on": True, "min_days": 30.0},
@@ -18,6 +19,7 @@ CRYPTO_FILTERS = {
 }
 ASHARE_FILTERS = {
     "min_turnover": {"on": True, "cny": 20_000_000.0},
+    "price_tick": {"on": True, "min_ratio": 200.0},      # 2 yuan: below it one tick is over 0.5% of the price
     "st": {"on": True},
     "suspended": {"on": True},
     "blacklist": {"on": True, "symbols": []},
@@ -53,12 +55,14 @@ def crypto_eligible(columns: dict[str, np.ndarray], vt_symbols: list[str], filte
 def ashare_eligible(columns: dict[str, np.ndarray], vt_symbols: list[str], names: list[str], filters: dict,
                     held: set[str]) -> tuple[np.ndarray, list[str]]:
     reasons = [""] * len(vt_symbols)
-    st = np.array(["ST" in name for name in names], dtype=bool)
+    st = np.array([ashare.is_st(name) for name in names], dtype=bool)
     checks = [
+        ("suspended", lambda p: (columns["volume"] <= 0) | (columns["last"] <= 0), lambda p: tr("停牌或无成交")),
+        ("st", lambda p: st, lambda p: tr("ST股")),
+        ("price_tick", lambda p: columns["last"] / ashare.PRICE_TICK < p["min_ratio"],
+         lambda p: tr("价格不足最小变动价位的{ratio:,.0f}倍", ratio=p["min_ratio"])),
         ("min_turnover", lambda p: columns["turnover"] < p["cny"],
          lambda p: tr("成交额低于{amount:,.0f}元", amount=p["cny"])),
-        ("st", lambda p: st, lambda p: tr("ST股")),
-        ("suspended", lambda p: (columns["volume"] <= 0) | (columns["last"] <= 0), lambda p: tr("停牌或无成交")),
         ("blacklist", lambda p: np.isin(vt_symbols, p["symbols"]), lambda p: tr("在黑名单中")),
         ("held", lambda p: np.isin(vt_symbols, sorted(held)), lambda p: tr("已持有")),
     ]

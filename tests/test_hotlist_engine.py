@@ -181,6 +181,8 @@ def test_a_backtest_sees_the_hotlist_as_it_was_at_each_bar(data_dir):
 def test_scans_are_scheduled_hourly_for_crypto_and_every_five_minutes_for_ashares(engine, hotlist):
     jobs = {job.id: job for job in engine.scheduler.scheduler.get_jobs()}
     assert jobs["hotlist.crypto"].trigger.interval == timedelta(hours=1)
+    first = getattr(jobs["hotlist.crypto"], "next_run_time", None)
+    assert first is not None and first <= datetime.now(UTC) + timedelta(minutes=2)      # not an hour after start
     assert jobs["hotlist.ashare"].trigger.interval == timedelta(minutes=5)
     assert jobs["hotlist.expiry"].trigger.interval <= timedelta(minutes=1)
 

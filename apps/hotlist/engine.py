@@ -34,6 +34,7 @@ EVENT_HOTLIST = "eLhHotlist"                    # data: Ranking
 EVENT_HOTLIST_PROGRESS = "eLhHotlistProgress"   # data: ScanProgress
 EVENT_HOTLIST_APPROVALS = "eLhHotlistApprovals"  # data: dict vt_symbol -> Decision (current approvals)
 ASHARE_COLUMNS = ("last", "volume", "turnover", "pre_close", "limit_up")
+FIRST_SCAN_SECONDS = 60          # the first crypto scan: once the gateways have had time to connect
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class HotlistEngine(BaseEngine):
         scheduler = getattr(main_engine, "scheduler", None)
         if scheduler is not None:
             scheduler.every(self.config.market("crypto")["every_minutes"] * 60, lambda: self.scan_async("crypto"),
-                            "hotlist.crypto")
+                            "hotlist.crypto", first_in=FIRST_SCAN_SECONDS)
             scheduler.every(self.config.market("ashare")["every_minutes"] * 60, self._ashare_job, "hotlist.ashare")
             scheduler.every(30, self.expire_due, "hotlist.expiry")
         self.expire_due()

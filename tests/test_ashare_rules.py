@@ -112,3 +112,14 @@ def test_fees_are_rounded_half_up_to_the_fen_as_the_broker_rounds():
     assert buy.commission == 5.10
     sell = ashare.fees_for_fill(True, "000001", 0, 14_090.0, date(2024, 6, 3), schedule)      # 14,090 x 0.05% = 7.045
     assert sell.stamp_duty == 7.05
+
+
+def test_session_minutes_and_the_share_of_the_day_gone_skip_the_lunch_break():
+    from datetime import datetime
+
+    from lianghua_app.markets.ashare import session_fraction, session_minute
+
+    assert [session_minute(h, m) for h, m in ((9, 29), (9, 30), (11, 29), (11, 30), (13, 0), (14, 59), (15, 0))] \
+        == [-1, 0, 119, -1, 120, 239, -1]
+    assert [session_fraction(datetime(2026, 11, 30, h, m)) for h, m in ((9, 0), (10, 30), (12, 0), (14, 0), (16, 0))] \
+        == [0.0, 0.25, 0.5, 0.75, 1.0]

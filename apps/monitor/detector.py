@@ -9,12 +9,13 @@ from datetime import date, datetime
 import numpy as np
 
 from lianghua_app.i18n import tr
+from lianghua_app.markets.ashare import SESSION_MINUTES, session_minute
 from lianghua_app.quotes import COLUMNS, Level2Trade, QuoteFrame
 
 from .config import MonitorConfig
 from .indicators import Bollinger, Kdj, Macd, Rsi
 from .limits import LimitSide
-from .minutes import SESSION_MINUTES, MinuteBars, grow, session_minute
+from .minutes import MinuteBars, grow
 from .universe import Universe
 
 START_SIZE = 1024

@@ -52,16 +52,3 @@ class MinuteBars:
         """The last `length` closed bars of `rows`, oldest first: shape (length, len(rows))."""
         ring_rows = [(self.pos - length + i) % RING_MINUTES for i in range(length)]
         return getattr(self, name)[np.ix_(ring_rows, rows)]
-
-
-SESSION_MINUTES = 240
-
-
-def session_minute(hour: int, minute: int) -> int:
-    """Minute of the A-share continuous session: 09:30 is 0, 13:00 is 120, 14:59 is 239; -1 outside."""
-    clock = hour * 60 + minute
-    if 570 <= clock < 690:
-        return clock - 570
-    if 780 <= clock < 900:
-        return clock - 660
-    return -1

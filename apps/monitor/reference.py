@@ -12,8 +12,7 @@ from vnpy.trader.constant import Interval
 from vnpy.trader.database import get_database
 
 from lianghua_app.markets import CHINA_TZ, is_ashare
-
-from .minutes import SESSION_MINUTES, session_minute
+from lianghua_app.markets.ashare import SESSION_MINUTES, session_minute
 
 PROFILE_DAYS = 10       # trading days averaged for the same-minute volume
 

@@ -219,12 +219,23 @@ def is_limit_down_locked(last_price: float, bid_volume: float, limit_down: float
     return limit_down > 0 and last_price <= limit_down + 1e-9 and bid_volume <= 0
 
 
+SESSION_MINUTES = 240
+_SESSION_SPANS = tuple((s.hour * 60 + s.minute, e.hour * 60 + e.minute) for s, e in CONTINUOUS)
+
+
+def session_minute(hour: int, minute: int) -> int:
+    """Minute of the continuous session: 09:30 is 0, 13:00 is 120, 14:59 is 239; -1 outside."""
+    clock, done = hour * 60 + minute, 0
+    for first, last in _SESSION_SPANS:
+        if first <= clock < last:
+            return done + clock - first
+        done += last - first
+    return -1
+
+
 def session_fraction(moment: datetime) -> float:
     """Share of the day's continuous trading gone at `moment` (a Beijing wall clock): 0 before
     09:30, 0.5 over the lunch break, 1 from 15:00."""
     minute = moment.hour * 60 + moment.minute + moment.second / 60
-    done = 0.0
-    for start, end in CONTINUOUS:
-        first, last = start.hour * 60 + start.minute, end.hour * 60 + end.minute
-        done += min(max(minute - first, 0.0), last - first)
-    return done / 240
+    done = sum(min(max(minute - first, 0.0), last - first) for first, last in _SESSION_SPANS)
+    return done / SESSION_MINUTES

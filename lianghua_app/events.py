@@ -59,7 +59,7 @@ class CashFlow:
     `flow_id` is the venue's own id, so a flow read twice is stored once."""
     flow_id: str
     gateway_name: str
-    kind: str                       # "funding" | "commission"
+    kind: str                       # "funding" | "commission" | "tax"
     amount: float
     asset: str
     time: datetime                  # aware

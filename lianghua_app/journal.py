@@ -157,7 +157,7 @@ class Journal:
         if batch.orders:
             self._write_orders(batch.orders)
         fresh, conflicts = self._write_trades(batch.trades) if batch.trades else ([], [])
-        flows = batch.flows + [flow for flow in map(_commission_flow, batch.trades) if flow]
+        flows = batch.flows + [flow for trade in batch.trades for flow in _fee_flows(trade)]
         _bulk(CashFlowRecord, [_flow_row(flow) for flow in flows], " ON CONFLICT(flow_id) DO NOTHING")
         for snapshot in batch.states.values():
             VenueState.replace(name=snapshot.name, payload=json.dumps(snapshot.payload, ensure_ascii=False),
@@ -327,15 +327,18 @@ def _collect(events: Iterable[Event]) -> _Batch:
     return batch
 
 
-def _commission_flow(trade: TradeData) -> CashFlow | None:
-    """A gateway that knows a trade's fee puts it in `extra["commission"]` (its asset in
-    `extra["commission_asset"]`)."""
+def _fee_flows(trade: TradeData) -> list[CashFlow]:
+    """A gateway that knows a trade's costs puts them in `extra`: `commission` (broker and
+    exchange fees) and `tax` (stamp duty), in `commission_asset`."""
     extra = getattr(trade, "extra", None) or {}
-    fee = extra.get("commission")
-    if not fee or not math.isfinite(fee):
-        return None
-    return CashFlow(f"{trade.vt_tradeid}.fee", trade.gateway_name, "commission", -float(fee),
-                    extra.get("commission_asset") or "", trade.datetime or datetime.now(timezone.utc), trade.vt_symbol)
+    flows = []
+    for kind, key in (("commission", "fee"), ("tax", "tax")):
+        amount = extra.get(kind)
+        if amount and math.isfinite(amount):
+            flows.append(CashFlow(f"{trade.vt_tradeid}.{key}", trade.gateway_name, kind, -float(amount),
+                                  extra.get("commission_asset") or "", trade.datetime or datetime.now(timezone.utc),
+                                  trade.vt_symbol))
+    return flows
 
 
 def _flow_row(flow: CashFlow) -> dict:

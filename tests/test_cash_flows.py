@@ -87,3 +87,13 @@ def test_a_trade_without_a_commission_leaves_no_fee_row(engine):
     engine.event_engine.put(Event(EVENT_TRADE, trade))
     settle(engine, lambda: True)
     assert cash_flows("SIM") == []
+
+
+def test_a_trade_with_commission_and_stamp_duty_journals_them_apart(engine):
+    trade = TradeData(gateway_name="SIM", symbol="000001", exchange=Exchange.SZSE, orderid="1", tradeid="t2",
+                      price=10.0, volume=1000, datetime=datetime(2024, 6, 3, 2, 0, tzinfo=timezone.utc))
+    trade.extra = {"commission": 5.1, "tax": 5.0, "commission_asset": "CNY"}
+    engine.event_engine.put(Event(EVENT_TRADE, trade))
+    settle(engine, lambda: len(cash_flows("SIM")) == 2)
+    assert sorted((row.flow_id, row.kind, row.amount) for row in cash_flows("SIM")) == [
+        ("SIM.t2.fee", "commission", -5.1), ("SIM.t2.tax", "tax", -5.0)]

@@ -282,9 +282,10 @@ class SimVenue:
         contract = self.contracts[order.vt_symbol]
         currency = currency_of(contract)
         if markets.is_ashare(contract.exchange):
-            fee = self._fill_stock(work, price, qty, now)
+            fees = self._fill_stock(work, price, qty, now)
+            fee, tax = fees.commission + fees.transfer_fee, fees.stamp_duty
         else:
-            fee = self._fill_perp(work, price, qty, maker)
+            fee, tax = self._fill_perp(work, price, qty, maker), 0.0
         order.traded += qty
         order.status = Status.ALLTRADED if order.traded >= order.volume - 1e-9 else Status.PARTTRADED
         self.trade_seq += 1
@@ -292,7 +293,7 @@ class SimVenue:
                           tradeid=f"{now:%y%m%d}{self.trade_seq:06d}", direction=order.direction,
                           offset=order.offset, price=price, volume=qty, datetime=now,
                           gateway_name=self.gateway_name)
-        trade.extra = {"commission": fee, "commission_asset": currency}
+        trade.extra = {"commission": fee, "tax": tax, "commission_asset": currency}
         self.trades.append(trade)
         changes = Changes(orders=[_copy(order)], trades=[trade], positions={order.vt_symbol},
                           currencies={currency})
@@ -300,7 +301,7 @@ class SimVenue:
             self._release(work)
         return changes
 
-    def _fill_stock(self, work: WorkingOrder, price: float, qty: float, now: datetime) -> float:
+    def _fill_stock(self, work: WorkingOrder, price: float, qty: float, now: datetime) -> ashare.Fees:
         order = work.order
         sell = order.direction is Direction.SHORT
         turnover = price * qty
@@ -321,7 +322,7 @@ class SimVenue:
                 still = ashare.estimate_buy_cost(order.symbol, work.freeze_price, remaining, self._day(now), self.fees)
             self.ledger.frozen["CNY"] -= work.frozen - still
             work.frozen = still
-        return fees.total
+        return fees
 
     def _fill_perp(self, work: WorkingOrder, price: float, qty: float, maker: bool) -> float:
         order = work.order

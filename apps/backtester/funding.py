@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from vnpy.trader.constant import Exchange
-from vnpy.trader.database import get_database
 
 from lianghua_app.i18n import tr
+from lianghua_app.storage.side_tables import connect
 from lianghua_app.textfiles import FileProblem, open_csv
 
 RATE_COLUMNS = ("rate", "funding_rate", "open")
@@ -27,11 +27,9 @@ class FundingFileError(ValueError):
 
 
 def _connect() -> sqlite3.Connection:
-    path = getattr(getattr(get_database(), "db", None), "database", None)
-    if not path:
+    connection = connect(TABLE)
+    if connection is None:
         raise FundingFileError(tr("资金费率只能存放在SQLite数据库中"))
-    connection = sqlite3.connect(path)
-    connection.execute(TABLE)
     return connection
 
 

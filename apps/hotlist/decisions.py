@@ -10,7 +10,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from vnpy.trader.database import get_database
+from lianghua_app.storage.side_tables import connect
 
 TABLE = ("CREATE TABLE IF NOT EXISTS hotlist_decision (id INTEGER PRIMARY KEY AUTOINCREMENT, vt_symbol TEXT NOT NULL,"
          " action TEXT NOT NULL, gateways TEXT NOT NULL, who TEXT NOT NULL, at TEXT NOT NULL, expires TEXT,"
@@ -31,10 +31,7 @@ class Decision:
 
 
 def _connect() -> sqlite3.Connection:
-    path = getattr(getattr(get_database(), "db", None), "database", None)
-    connection = sqlite3.connect(path or ":memory:", timeout=10)
-    connection.execute(TABLE)
-    return connection
+    return connect(TABLE) or sqlite3.connect(":memory:")
 
 
 def record(decision: Decision) -> None:

@@ -14,7 +14,8 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
 import numpy as np
-from vnpy.trader.database import get_database
+
+from lianghua_app.storage.side_tables import connect, database_path
 
 from .scoring import Snapshot
 
@@ -24,22 +25,14 @@ TABLES = ("CREATE TABLE IF NOT EXISTS hotlist_input (market TEXT NOT NULL, taken
           "payload BLOB NOT NULL, PRIMARY KEY (market, taken))")
 
 
-def _database_path() -> str | None:
-    return getattr(getattr(get_database(), "db", None), "database", None)
-
-
 def profile_config_path() -> Path | None:
     """hotlist.json of the profile whose database is bound (in any process)."""
-    path = _database_path()
+    path = database_path()
     return Path(path).parent / "hotlist.json" if path else None
 
 
 def _connect() -> sqlite3.Connection:
-    path = _database_path()
-    connection = sqlite3.connect(path or ":memory:", timeout=10)
-    for table in TABLES:
-        connection.execute(table)
-    return connection
+    return connect(*TABLES) or sqlite3.connect(":memory:")
 
 
 def _ms(moment: datetime) -> int:

@@ -5,31 +5,20 @@ process, or a later session without a connection, applies the venue's real rules
 from __future__ import annotations
 
 import json
-import sqlite3
 from contextlib import closing
 from dataclasses import asdict, fields
 from datetime import UTC, datetime
 
-from vnpy.trader.database import get_database
-
 from ..markets.crypto import PerpSpec
+from .side_tables import connect
 
 TABLE = ("CREATE TABLE IF NOT EXISTS contract_spec (symbol TEXT PRIMARY KEY, venue TEXT NOT NULL, "
          "spec TEXT NOT NULL, saved TEXT NOT NULL)")
 FIELDS = {f.name for f in fields(PerpSpec)}
 
 
-def _connect() -> sqlite3.Connection | None:
-    path = getattr(getattr(get_database(), "db", None), "database", None)
-    if not path:
-        return None
-    connection = sqlite3.connect(path, timeout=5)
-    connection.execute(TABLE)
-    return connection
-
-
 def save_specs(venue: str, specs: list[PerpSpec]) -> None:
-    connection = _connect()
+    connection = connect(TABLE)
     if connection is None:
         return
     saved = datetime.now(UTC).isoformat()
@@ -40,7 +29,7 @@ def save_specs(venue: str, specs: list[PerpSpec]) -> None:
 
 def load_spec(symbol: str) -> PerpSpec | None:
     """The stored filters of a venue symbol, or None."""
-    connection = _connect()
+    connection = connect(TABLE)
     if connection is None:
         return None
     with closing(connection):

@@ -123,8 +123,8 @@ def whitelist(c: Check, p: dict) -> str | None:
     symbols = p["symbols"]
     if c.gateway_name in p["gateways"] and not (c.req.vt_symbol in symbols or c.req.symbol in symbols
                                                 or f"{c.gateway_name}:{c.req.vt_symbol}" in p["approved"]):
-        return tr("{symbol} 不在白名单中（{gateway} 只允许交易白名单代码，请先在“热门”面板批准）", symbol=c.req.vt_symbol,
-                  gateway=c.gateway_name)
+        return tr("{symbol} 不在白名单中（{gateway} 只允许交易白名单代码，请先在“热门”面板批准）",
+                  symbol=c.req.vt_symbol, gateway=c.gateway_name)
     return None
 
 

@@ -197,3 +197,20 @@ def test_an_approval_from_a_background_thread_is_refused(engine, sim, hotlist):
     worker.join()
     assert "界面" in answers[0][0] and "strategy-runner" in answers[0][0]
     assert hotlist.current_approvals() == {} and decisions.all_decisions() == []
+
+
+def test_an_approved_perpetual_of_sims_universe_streams_quotes_and_trades(engine, sim, hotlist):
+    from vnpy.trader.object import SubscribeRequest
+
+    assert hotlist.approve("SOLUSDT.GLOBAL", ["SIM"], 24) == []
+    engine.subscribe(SubscribeRequest("SOLUSDT", Exchange.GLOBAL), "SIM")
+    sim.step()
+    drain(engine)
+    tick = engine.get_tick("SOLUSDT.GLOBAL")
+    assert tick is not None and 0 < tick.bid_price_1 < tick.ask_price_1 and tick.extra["funding_rate"]
+    step = sim.perpetuals.step_qty[sim.perpetuals.symbols.index("SOLUSDT")]
+    bought = engine.send_order(OrderRequest("SOLUSDT", Exchange.GLOBAL, Direction.LONG, OrderType.MARKET, step * 2,
+                                            0.0), "SIM")
+    drain(engine)
+    assert engine.get_order(bought).status is Status.ALLTRADED
+    assert engine.get_order(bought).traded == pytest.approx(step * 2)

@@ -47,7 +47,7 @@ from lianghua_app.storage.models import VenueState
 from .feed import SyntheticFeed, replay_bars
 from .instruments import DEFAULT_INSTRUMENTS, SIM_LABEL, display_name, make_contract
 from .market import SyntheticMarket, market_contracts, market_tick
-from .perpetuals import SyntheticPerpetuals
+from .perpetuals import SyntheticPerpetuals, perpetual_tick
 from .venue import Changes, SimVenue
 
 
@@ -85,6 +85,7 @@ class SimGateway(BaseGateway):
         self.market_thread: threading.Thread | None = None
         self.market_watch: set[int] = set()        # rows of market symbols someone subscribed to
         self.perpetuals: SyntheticPerpetuals | None = None
+        self.perpetual_watch: dict[str, str] = {}      # universe symbols someone subscribed to -> name
         self.autostart = True
         self._group: list[Event] | None = None     # events of the change being published
         self._group_thread = 0
@@ -156,9 +157,17 @@ class SimGateway(BaseGateway):
                 self.write_log(tr("历史回放结束，恢复合成行情"))
                 return
         else:
-            ticks = self.feed.next_ticks(now or datetime.now(CHINA_TZ))
+            ticks = self.feed.next_ticks(now or datetime.now(CHINA_TZ)) + self._perpetual_ticks(now)
         for tick in ticks:
             self.push_tick(tick)
+
+    def _perpetual_ticks(self, now: datetime | None) -> list[TickData]:
+        if self.perpetuals is None or not self.perpetual_watch:
+            return []
+        with self.lock:
+            frame = self.perpetuals.step((now or datetime.now(timezone.utc)).astimezone(timezone.utc))
+        rows = {s: i for i, s in enumerate(frame.vt_symbols)}
+        return [perpetual_tick(self.perpetuals, frame, rows[s], name) for s, name in self.perpetual_watch.items()]
 
     def push_tick(self, tick: TickData) -> None:
         tick.gateway_name = self.gateway_name
@@ -230,9 +239,14 @@ class SimGateway(BaseGateway):
 
     # --- trading ------------------------------------------------------------------------
     def subscribe(self, req: SubscribeRequest) -> None:
-        """The listed instruments are always streamed; a whole-market symbol from now on."""
+        """The listed instruments are always streamed; a whole-market symbol or one of the
+        perpetual universe from now on."""
         if self.market is not None and req.vt_symbol in self.market.rows:
             self.market_watch.add(self.market.rows[req.vt_symbol])
+        listed = {f"{i.symbol}.{i.exchange.value}" for i in DEFAULT_INSTRUMENTS}
+        if self.perpetuals is not None and req.vt_symbol in self.perpetuals.vt_symbols and req.vt_symbol not in listed:
+            contract = self.venue.contracts.get(req.vt_symbol) if self.venue else None
+            self.perpetual_watch[req.vt_symbol] = contract.name if contract else req.vt_symbol
 
     def send_order(self, req: OrderRequest) -> str:
         if self.venue is None:

@@ -8,9 +8,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import numpy as np
+from vnpy.trader.constant import Exchange
+from vnpy.trader.object import TickData
 
 from lianghua_app.markets import crypto
 from lianghua_app.quotes import CryptoFrame
+
+from .feed import fill_book
 
 COINS = ("BTC", "ETH", "SOL", "BNB", "XRP", "DOGE", "ADA", "AVAX", "LINK", "DOT", "TRX", "TON", "LTC", "BCH",
          "NEAR", "APT", "ARB", "OP", "SUI", "SEI", "INJ", "TIA", "FIL", "ATOM", "ETC", "UNI", "AAVE", "MKR",
@@ -75,3 +79,16 @@ class SyntheticPerpetuals:
         return CryptoFrame(now, list(self.vt_symbols), self.price.copy(), self.volume.copy(), change,
                            self.funding.copy(), self.open_interest.copy(), self.price - half_spread,
                            self.price + half_spread, self.tick.copy(), self.listed_days.copy(), self.tradfi.copy())
+
+
+def perpetual_tick(universe: SyntheticPerpetuals, frame: CryptoFrame, row: int, name: str) -> TickData:
+    """One symbol of a universe step as a vnpy tick: five levels around the price, each level a
+    few lots deep, with the funding rate and mark price a SIM perpetual carries."""
+    price, tick_size = float(frame.last[row]), float(frame.tick[row])
+    tick = TickData(gateway_name="", symbol=universe.symbols[row], exchange=Exchange.GLOBAL, datetime=frame.time,
+                    name=name, last_price=price, volume=float(frame.quote_volume[row] / price),
+                    turnover=float(frame.quote_volume[row]))
+    depth = float(universe.step_qty[row] * 50)
+    fill_book(tick, price, tick_size, lambda: depth)
+    tick.extra = {"funding_rate": float(frame.funding_rate[row]), "mark_price": price}
+    return tick

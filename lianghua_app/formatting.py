@@ -98,7 +98,7 @@ def bar_time(moment: datetime, interval: Interval | None = None) -> str:
     local = beijing(moment)
     if interval is Interval.DAILY or interval is Interval.WEEKLY or (interval is None and local.time() == time(0)):
         return f"{local:%Y-%m-%d}"
-    return f"{local:%Y-%m-%d %H:%M}"
+    return minute(local)
 
 
 def side_words(exchange: Exchange, direction: Direction, offset: Offset) -> str:

@@ -57,10 +57,10 @@ def hotlist(args: argparse.Namespace, context: CommandContext) -> int:
 
 
 def _title(market: str, moment: datetime | None) -> str:
-    from lianghua_app.markets import CHINA_TZ
+    from lianghua_app.formatting import minute
 
     label = tr("加密永续") if market == "crypto" else tr("A股")
-    when = f"{moment.astimezone(CHINA_TZ):%Y-%m-%d %H:%M}" if moment else tr("无数据")
+    when = minute(moment) if moment else tr("无数据")
     return tr("{market}热门（扫描于{when}，北京时间）", market=label, when=when)
 
 

@@ -18,6 +18,10 @@ from .scoring import ASHARE_TERMS, CRYPTO_TERMS, Windows
 MARKETS = ("crypto", "ashare")
 
 
+def market_label(market: str) -> str:
+    return tr("加密") if market == "crypto" else tr("A股")
+
+
 def _defaults() -> dict:
     return {
         "crypto": {"weights": dict.fromkeys(CRYPTO_TERMS, 1.0), "top_n": 20, "margin": 5, "every_minutes": 60,

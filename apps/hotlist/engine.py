@@ -13,18 +13,18 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from vnpy.event import Event, EventEngine
-from vnpy.trader.constant import Direction
 from vnpy.trader.engine import BaseEngine, MainEngine
 from vnpy.trader.event import EVENT_LOG
 from vnpy.trader.object import LogData
 
+from lianghua_app import formatting
 from lianghua_app.events import EVENT_MARKET_SNAPSHOT, MarketSnapshot
 from lianghua_app.i18n import tr
 from lianghua_app.markets import CHINA_TZ, ashare
 from lianghua_app.quotes import CRYPTO_COLUMNS, CryptoFrame, QuoteFrame
 
 from . import decisions, inputs
-from .config import MARKETS, load, parse, save
+from .config import MARKETS, load, market_label, parse, save
 from .decisions import Decision
 from .ranking import Context, Ranking, rank_at
 from .scoring import Snapshot
@@ -115,7 +115,7 @@ class HotlistEngine(BaseEngine):
         one is skipped (with a log line), never stacked."""
         guard = self.scanning[market]
         if not guard.acquire(blocking=False):
-            self.warn(tr("上一轮{market}热门扫描尚未结束，本轮跳过", market=_label(market)))
+            self.warn(tr("上一轮{market}热门扫描尚未结束，本轮跳过", market=market_label(market)))
             return False
         threading.Thread(target=self._scan_and_release, args=(market, guard), name=f"hotlist-{market}",
                          daemon=True).start()
@@ -125,7 +125,7 @@ class HotlistEngine(BaseEngine):
         try:
             self.scan(market)
         except Exception as error:              # a scan must never die silently
-            self.warn(tr("{market}热门扫描失败：{error}", market=_label(market), error=error))
+            self.warn(tr("{market}热门扫描失败：{error}", market=market_label(market), error=error))
         finally:
             guard.release()
 
@@ -135,7 +135,7 @@ class HotlistEngine(BaseEngine):
         snapshot = self.capture(market)
         if snapshot is None:
             ranking = Ranking(market, None, message=tr("没有{market}行情可供扫描：请先连接接口（模拟盘也可）",
-                                                          market=_label(market)))
+                                                          market=market_label(market)))
         else:
             self._progress(market, 1, tr("保存输入"))
             inputs.save_input(market, snapshot)
@@ -153,8 +153,7 @@ class HotlistEngine(BaseEngine):
         return ranking
 
     def context(self, market: str) -> Context:
-        held = {p.vt_symbol for p in self.main_engine.get_all_positions() if p.volume and
-                p.direction in (Direction.NET, Direction.LONG, Direction.SHORT)}
+        held = {p.vt_symbol for p in self.main_engine.get_all_positions() if p.volume}
         context = Context(held=held)
         for contract in self.main_engine.get_all_contracts():
             extra = contract.extra or {}
@@ -202,7 +201,7 @@ class HotlistEngine(BaseEngine):
         with self.lock:
             self.approvals[vt_symbol] = decision
         self.warn(tr("{who}批准{symbol}在{gateways}交易，至{expires}", who=decision.who, symbol=vt_symbol,
-                     gateways="、".join(gateways), expires=_local(decision.expires)))
+                     gateways="、".join(gateways), expires=formatting.minute(decision.expires)))
         self._publish_approvals()
         return []
 
@@ -254,10 +253,3 @@ class HotlistEngine(BaseEngine):
     def close(self) -> None:
         self.event_engine.unregister(EVENT_MARKET_SNAPSHOT, self.on_snapshot)
 
-
-def _label(market: str) -> str:
-    return tr("加密") if market == "crypto" else tr("A股")
-
-
-def _local(moment: datetime | None) -> str:
-    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""

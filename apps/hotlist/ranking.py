@@ -14,7 +14,7 @@ from lianghua_app.i18n import tr
 from lianghua_app.markets import CHINA_TZ, ashare
 
 from . import inputs
-from .config import HotlistConfig
+from .config import HotlistConfig, market_label
 from .filters import ashare_eligible, crypto_eligible
 from .scoring import Scored, Snapshot, aligned, ashare_terms, crypto_terms, score, top_with_hysteresis
 from .tags import ashare_tags, crypto_tags, daily_volatility, safe_leverage
@@ -72,7 +72,7 @@ def rank_at(market: str, moment: datetime, config: HotlistConfig, context: Conte
 def rank(market: str, history: list[Snapshot], config: HotlistConfig, context: Context) -> Ranking:
     if not history or not history[-1].vt_symbols:
         return Ranking(market, history[-1].time if history else None,
-                       message=tr("没有可排名的{market}数据：先连接行情并完成一次扫描", market=_label(market)))
+                       message=tr("没有可排名的{market}数据：先连接行情并完成一次扫描", market=market_label(market)))
     now = history[-1]
     settings = config.market(market)
     if market == "crypto":
@@ -134,6 +134,3 @@ def _steps_per_day(history: list[Snapshot]) -> float:
     span = (history[-1].time - history[0].time).total_seconds() / (len(history) - 1)
     return 86_400 / span if span > 0 else 24.0
 
-
-def _label(market: str) -> str:
-    return tr("加密") if market == "crypto" else tr("A股")

@@ -114,19 +114,25 @@ def crypto_terms(history: list[Snapshot], windows: Windows) -> dict[str, np.ndar
     spread = MAD_SCALE * _nan_median(np.abs(own - median))
     with np.errstate(divide="ignore", invalid="ignore"):
         terms["funding_z"] = np.where(spread > 0, (funding[-1] - median) / spread, np.nan)
-    returns = np.diff(np.log(np.where(last > 0, last, np.nan)), axis=0)
+    returns = log_returns(last)
     short = returns[_since(history, t - timedelta(hours=windows.short_hours)):]
     long = returns[_since(history, t - timedelta(hours=windows.long_hours)):]
-    terms["regime_shift"] = _log_ratio(_nan_std(short), _nan_std(long))
+    terms["regime_shift"] = _log_ratio(returns_std(short), returns_std(long))
     return terms
 
 
-def _nan_std(matrix: np.ndarray) -> np.ndarray:
-    counts = np.isfinite(matrix).sum(axis=0)
-    out = np.full(matrix.shape[1], np.nan)
+def log_returns(prices: np.ndarray) -> np.ndarray:
+    """Step-to-step log returns of a (snapshots x symbols) price matrix (NaN where a price is missing)."""
+    return np.diff(np.log(np.where(prices > 0, prices, np.nan)), axis=0)
+
+
+def returns_std(returns: np.ndarray) -> np.ndarray:
+    """Per-symbol standard deviation of returns; NaN with fewer than three."""
+    counts = np.isfinite(returns).sum(axis=0)
+    out = np.full(returns.shape[1], np.nan)
     enough = counts >= 3
     if enough.any():
-        out[enough] = np.nanstd(matrix[:, enough], axis=0)
+        out[enough] = np.nanstd(returns[:, enough], axis=0)
     return out
 
 

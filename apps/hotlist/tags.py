@@ -10,6 +10,8 @@ import numpy as np
 
 from lianghua_app.i18n import tr
 
+from .scoring import log_returns, returns_std
+
 ATR_MOVES = 3.0                 # the adverse move a safe leverage must survive, in daily ATRs
 ATR_PER_STD = 1.25              # a daily ATR is about 1.25 daily standard deviations of return
 FUNDING_EXTREME = 0.0005        # 0.05% per 8 hours, either way
@@ -20,13 +22,7 @@ WIDE_BPS = 5.0
 
 def daily_volatility(last: np.ndarray, steps_per_day: float) -> np.ndarray:
     """Per-symbol daily standard deviation of returns from a (snapshots x symbols) price matrix."""
-    returns = np.diff(np.log(np.where(last > 0, last, np.nan)), axis=0)
-    counts = np.isfinite(returns).sum(axis=0)
-    out = np.full(last.shape[1], np.nan)
-    enough = counts >= 3
-    if enough.any():
-        out[enough] = np.nanstd(returns[:, enough], axis=0) * math.sqrt(steps_per_day)
-    return out
+    return returns_std(log_returns(last)) * math.sqrt(steps_per_day)
 
 
 def safe_leverage(daily_vol: float, maintenance_rate: float, max_leverage: int) -> int:

@@ -204,8 +204,8 @@ class HotlistWidget(QtWidgets.QWidget):
 
     def revoke(self) -> None:
         rows = self.approvals_table.selectionModel().selectedRows() if self.approvals_table.selectionModel() else []
-        symbol = self.approvals_table.record(rows[0].row()) if rows else (self.selected() or None)
-        symbol = getattr(symbol, "vt_symbol", symbol)
+        candidate = self.selected()
+        symbol = self.approvals_table.record(rows[0].row()) if rows else candidate.vt_symbol if candidate else None
         if not symbol:
             QtWidgets.QMessageBox.information(self, tr("撤销"), tr("请先选中要撤销的审批"))
             return

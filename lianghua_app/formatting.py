@@ -93,6 +93,11 @@ def minute(moment: datetime | None) -> str:
     return f"{beijing(moment):%Y-%m-%d %H:%M}" if moment is not None else ""
 
 
+def second(moment: datetime | None) -> str:
+    """YYYY-MM-DD HH:MM:SS in Beijing time (a journaled order or trade)."""
+    return f"{beijing(moment):%Y-%m-%d %H:%M:%S}" if moment is not None else ""
+
+
 def bar_time(moment: datetime, interval: Interval | None = None) -> str:
     """A bar's time: the date alone for daily bars (their midnight stamp is not a time of day)."""
     local = beijing(moment)

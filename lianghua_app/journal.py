@@ -1,5 +1,5 @@
 """Order/trade journal: every request, order update, trade and simulated-venue book is
-committed before anything shows it.
+committed before anything shows it. Times are stored in UTC and read back aware.
 
 The journal is the event engine's batch hook: each batch of waiting events is written in one
 transaction (group commit: one fsync for many rows) before any handler of the batch runs. A
@@ -14,7 +14,7 @@ import json
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from peewee import Case, fn
 from vnpy.event import Event
@@ -32,7 +32,8 @@ from .events import (
     VenueSnapshot,
 )
 from .i18n import tr
-from .storage import database_hint, database_proxy
+from .markets import CHINA_TZ
+from .storage import database_hint, database_proxy, read_time, stored_time
 from .storage.models import (
     CashFlowRecord,
     OrderRecord,
@@ -101,7 +102,8 @@ class Journal:
     def record_request(self, req: OrderRequest, gateway: str, vt_orderid: str = "",
                        reject_reason: str = "") -> RequestEntry:
         """Queue the request: it is committed with, or before, the events that follow it."""
-        entry = RequestEntry(next(self._request_ids), datetime.now(), gateway, req, vt_orderid, reject_reason)
+        entry = RequestEntry(next(self._request_ids), datetime.now(timezone.utc), gateway, req, vt_orderid,
+                             reject_reason)
         self.event_engine.put(Event(EVENT_ORDER_REQUEST, entry))
         return entry
 
@@ -161,12 +163,12 @@ class Journal:
         _bulk(CashFlowRecord, [_flow_row(flow) for flow in flows], " ON CONFLICT(flow_id) DO NOTHING")
         for snapshot in batch.states.values():
             VenueState.replace(name=snapshot.name, payload=json.dumps(snapshot.payload, ensure_ascii=False),
-                               saved=datetime.now()).execute()
+                               saved=stored_time(None)).execute()
         return fresh, conflicts
 
     @staticmethod
     def _write_orders(orders: list[OrderData]) -> None:
-        now = datetime.now()
+        now = stored_time(None)
         latest: dict[str, dict] = {}
         for order in orders:
             row = _order_row(order, now)
@@ -220,12 +222,14 @@ class Journal:
 
     # --- queries ------------------------------------------------------------------------
     def orders(self, start: date, end: date, symbol: str = "") -> list[OrderRecord]:
+        """Orders created on Beijing days `start`..`end`."""
         query = OrderRecord.select().where(OrderRecord.created.between(*_day_bounds(start, end)))
         if symbol:
             query = query.where(OrderRecord.vt_symbol.contains(symbol))
         return list(query.order_by(OrderRecord.created))
 
     def trades(self, start: date, end: date, symbol: str = "") -> list[TradeRecord]:
+        """Trades done on Beijing days `start`..`end`."""
         query = TradeRecord.select().where(TradeRecord.datetime.between(*_day_bounds(start, end)))
         if symbol:
             query = query.where(TradeRecord.vt_symbol.contains(symbol))
@@ -278,9 +282,10 @@ def max_ids(gateway: str, prefix: str) -> tuple[str, str]:
 
 def book_since(gateway: str, since: datetime) -> tuple[list[OrderData], list[TradeData]]:
     """A gateway's journaled orders (created since `since`, or still active) and trades (since
-    `since`), as vnpy objects with naive local times."""
+    `since`, aware), as vnpy objects with aware UTC times."""
     orders = [_order_from_record(r) for r in OrderRecord.select().where(
-        (OrderRecord.gateway == gateway) & ((OrderRecord.created >= since) | OrderRecord.status.in_(ACTIVE_STATUSES)))
+        (OrderRecord.gateway == gateway)
+        & ((OrderRecord.created >= stored_time(since)) | OrderRecord.status.in_(ACTIVE_STATUSES)))
         .order_by(OrderRecord.created)]
     return orders, trades_since(gateway, since)
 
@@ -296,7 +301,7 @@ def journaled_active_orders(gateway: str) -> list[OrderData]:
 
 def trades_since(gateway: str, since: datetime) -> list[TradeData]:
     return [_trade_from_record(r) for r in TradeRecord.select().where(
-        (TradeRecord.gateway == gateway) & (TradeRecord.datetime >= since)).order_by(TradeRecord.datetime)]
+        (TradeRecord.gateway == gateway) & (TradeRecord.datetime >= stored_time(since))).order_by(TradeRecord.datetime)]
 
 
 def journaled_position(reference: str, vt_symbol: str) -> float:
@@ -336,15 +341,14 @@ def _fee_flows(trade: TradeData) -> list[CashFlow]:
         amount = extra.get(kind)
         if amount and math.isfinite(amount):
             flows.append(CashFlow(f"{trade.vt_tradeid}.{key}", trade.gateway_name, kind, -float(amount),
-                                  extra.get("commission_asset") or "", trade.datetime or datetime.now(timezone.utc),
+                                  extra.get("commission_asset") or "", read_time(stored_time(trade.datetime)),
                                   trade.vt_symbol))
     return flows
 
 
 def _flow_row(flow: CashFlow) -> dict:
-    moment = flow.time.astimezone(timezone.utc).replace(tzinfo=None) if flow.time.tzinfo else flow.time
     return {"flow_id": flow.flow_id, "gateway": flow.gateway_name, "kind": flow.kind, "vt_symbol": flow.vt_symbol,
-            "amount": _finite(flow.amount), "asset": flow.asset, "time": moment}
+            "amount": _finite(flow.amount), "asset": flow.asset, "time": stored_time(flow.time)}
 
 
 def cash_flows(gateway: str, kind: str = "", since: datetime | None = None) -> list[CashFlowRecord]:
@@ -353,8 +357,7 @@ def cash_flows(gateway: str, kind: str = "", since: datetime | None = None) -> l
     if kind:
         query = query.where(CashFlowRecord.kind == kind)
     if since is not None:
-        moment = since.astimezone(timezone.utc).replace(tzinfo=None) if since.tzinfo else since
-        query = query.where(CashFlowRecord.time >= moment)
+        query = query.where(CashFlowRecord.time >= stored_time(since))
     return list(query.order_by(CashFlowRecord.time))
 
 
@@ -362,11 +365,7 @@ def last_flow_time(gateway: str, kind: str) -> datetime | None:
     """When the newest stored flow of this kind happened (aware, UTC)."""
     moment = CashFlowRecord.select(fn.MAX(CashFlowRecord.time)).where(
         (CashFlowRecord.gateway == gateway) & (CashFlowRecord.kind == kind)).scalar()
-    if moment is None:
-        return None
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return moment.replace(tzinfo=timezone.utc)
+    return read_time(moment)
 
 
 def _regresses(old: dict, new: dict) -> bool:
@@ -375,7 +374,7 @@ def _regresses(old: dict, new: dict) -> bool:
 
 def _request_row(entry: RequestEntry) -> dict:
     req = entry.req
-    return {"id": entry.id, "created": entry.created, "gateway": entry.gateway, "vt_symbol": req.vt_symbol,
+    return {"id": entry.id, "created": stored_time(entry.created), "gateway": entry.gateway, "vt_symbol": req.vt_symbol,
             "direction": req.direction.name, "offset": req.offset.name, "order_type": req.type.name,
             "price": _finite(req.price), "volume": _finite(req.volume), "reference": req.reference,
             "vt_orderid": entry.vt_orderid, "reject_reason": entry.reject_reason}
@@ -387,7 +386,7 @@ def _finite(value) -> float:
 
 
 def _order_row(order: OrderData, now: datetime) -> dict:
-    created = order.datetime.replace(tzinfo=None) if order.datetime else now
+    created = stored_time(order.datetime) if order.datetime else now
     return {"vt_orderid": order.vt_orderid, "gateway": order.gateway_name, "vt_symbol": order.vt_symbol,
             "direction": order.direction.name if order.direction else "", "offset": order.offset.name,
             "order_type": order.type.name, "price": _finite(order.price), "volume": _finite(order.volume),
@@ -396,7 +395,7 @@ def _order_row(order: OrderData, now: datetime) -> dict:
 
 
 def _trade_row(trade: TradeData) -> dict:
-    moment = trade.datetime.replace(tzinfo=None) if trade.datetime else datetime.now()
+    moment = stored_time(trade.datetime)
     return {"vt_tradeid": trade.vt_tradeid, "vt_orderid": trade.vt_orderid, "gateway": trade.gateway_name,
             "vt_symbol": trade.vt_symbol, "direction": trade.direction.name if trade.direction else "",
             "offset": trade.offset.name, "price": trade.price, "volume": trade.volume, "datetime": moment}
@@ -416,7 +415,7 @@ def _order_from_record(row: OrderRecord) -> OrderData:
                      orderid=row.vt_orderid.split(".", 1)[1], type=OrderType[row.order_type],
                      direction=Direction[row.direction] if row.direction else None, offset=Offset[row.offset],
                      price=row.price, volume=row.volume, traded=row.traded, status=Status[row.status],
-                     datetime=row.created, reference=row.reference)
+                     datetime=read_time(row.created), reference=row.reference)
 
 
 def _trade_from_record(row: TradeRecord) -> TradeData:
@@ -424,7 +423,7 @@ def _trade_from_record(row: TradeRecord) -> TradeData:
     return TradeData(gateway_name=row.gateway, symbol=symbol, exchange=Exchange(exchange),
                      orderid=row.vt_orderid.split(".", 1)[1], tradeid=row.vt_tradeid.split(".", 1)[1],
                      direction=Direction[row.direction] if row.direction else None, offset=Offset[row.offset],
-                     price=row.price, volume=row.volume, datetime=row.datetime)
+                     price=row.price, volume=row.volume, datetime=read_time(row.datetime))
 
 
 # An older order state arriving late (a restart's reconciliation, a venue's reordering) never
@@ -458,5 +457,6 @@ def _explain(error: Exception) -> str:
 
 
 def _day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    return datetime.combine(start, datetime.min.time()), datetime.combine(end + timedelta(days=1),
-                                                                          datetime.min.time())
+    """Beijing days as stored (UTC) bounds."""
+    return (stored_time(datetime.combine(start, time.min, CHINA_TZ)),
+            stored_time(datetime.combine(end + timedelta(days=1), time.min, CHINA_TZ)))

@@ -9,8 +9,10 @@ from vnpy.event import EventEngine
 from vnpy.trader.constant import Direction, Offset, OrderType, Status
 from vnpy.trader.engine import MainEngine
 
+from lianghua_app.formatting import second
 from lianghua_app.i18n import tr
 from lianghua_app.markets import beijing_today
+from lianghua_app.storage import read_time
 from lianghua_app.ui.tables import RecordTable
 
 from .engine import APP_NAME, HistoryEngine
@@ -65,11 +67,11 @@ class HistoryWidget(QtWidgets.QWidget):
             start, end = end, start
         symbol = self.symbol_edit.text().strip()
         self.orders.set_rows([
-            (f"{o.created:%Y-%m-%d %H:%M:%S}", o.vt_orderid, o.vt_symbol, _label(Direction, o.direction),
+            (second(read_time(o.created)), o.vt_orderid, o.vt_symbol, _label(Direction, o.direction),
              _label(Offset, o.offset), _label(OrderType, o.order_type), o.price, o.volume, o.traded,
              _label(Status, o.status), o.reference, o.gateway)
             for o in self.engine.orders(start, end, symbol)])
         self.trades.set_rows([
-            (f"{t.datetime:%Y-%m-%d %H:%M:%S}", t.vt_tradeid, t.vt_orderid, t.vt_symbol,
+            (second(read_time(t.datetime)), t.vt_tradeid, t.vt_orderid, t.vt_symbol,
              _label(Direction, t.direction), _label(Offset, t.offset), t.price, t.volume, t.gateway)
             for t in self.engine.trades(start, end, symbol)])

@@ -280,7 +280,7 @@ class QmtGateway(QmtMarketData, QmtTrading, BaseGateway):
 
 def legacy_trade_ids(gateway_name: str) -> set[str]:
     """Today's journaled Shenzhen and Beijing trades whose id is the bare number (older versions)."""
-    since = datetime.combine(datetime.now(CHINA_TZ).date(), datetime.min.time())
+    since = datetime.combine(datetime.now(CHINA_TZ).date(), datetime.min.time(), CHINA_TZ)
     pairs = [(m.EXCHANGE_TO_SUFFIX.get(t.exchange, ""), t.tradeid) for t in trades_since(gateway_name, since)
              if t.exchange is not Exchange.SSE]
     return {f"{suffix}:{tradeid}" for suffix, tradeid in pairs if suffix and not tradeid.startswith(suffix)}

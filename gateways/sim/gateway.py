@@ -348,8 +348,8 @@ class SimGateway(BaseGateway):
         data = json.loads(payload)
         day = data.get("trading_day")
         since = datetime.combine(datetime.fromisoformat(day).date() if day else datetime.now(CHINA_TZ).date(),
-                                 time.min)
+                                 time.min, CHINA_TZ)
         orders, trades = book_since(self.gateway_name, since)
-        for item in orders + trades:   # the journal keeps Beijing wall time
-            item.datetime = item.datetime.replace(tzinfo=CHINA_TZ) if item.datetime else None
+        for item in orders + trades:
+            item.datetime = item.datetime.astimezone(CHINA_TZ) if item.datetime else None
         self.venue.restore(data, orders, trades)

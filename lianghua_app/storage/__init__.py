@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,27 @@ def open_database(path: Path) -> SqliteDatabase:
     database_proxy.initialize(database)
     database.connect(reuse_if_open=True)
     database.create_tables(ALL_MODELS, safe=True)
+    from .migrations import migrate
+
+    migrate(database)
     return database
+
+
+def stored_time(moment: datetime | None) -> datetime:
+    """How the journal keeps a moment: UTC, naive (SQLite has no zones). A naive input is taken as
+    UTC; None is now."""
+    if moment is None:
+        return datetime.now(timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def read_time(value: datetime | str | None) -> datetime | None:
+    """A stored moment back as an aware UTC datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=timezone.utc)
 
 
 def database_hint(error: BaseException) -> str:

@@ -269,6 +269,14 @@ class Journal:
         return warnings
 
 
+STRATEGY_PREFIX = "CtaStrategy_"
+
+
+def strategy_of(reference: str) -> str:
+    """vnpy's CTA engine tags orders "CtaStrategy_<name>"; risk limits and attribution use <name>."""
+    return reference.removeprefix(STRATEGY_PREFIX)
+
+
 def max_ids(gateway: str, prefix: str) -> tuple[str, str]:
     """The greatest journaled order id and trade id of a gateway (without the gateway part)
     that start with `prefix`."""

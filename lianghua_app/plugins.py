@@ -45,6 +45,8 @@ BUILTIN: tuple[Plugin, ...] = (
     Plugin("Optimizer", "apps.optimizer:OptimizerApp", "app", "apps.optimizer.commands:COMMANDS"),
     Plugin("Monitor", "apps.monitor:MonitorApp", "app"),
     Plugin("Hotlist", "apps.hotlist:HotlistApp", "app", "apps.hotlist.commands:COMMANDS"),
+    Plugin("PortfolioManager", "apps.portfolio_manager:PortfolioApp", "app",
+           "apps.portfolio_manager.commands:COMMANDS"),
 )
 
 

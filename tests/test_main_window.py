@@ -20,7 +20,8 @@ def window(qtbot, engine, sim, data_dir):
 
 def test_every_panel_and_app_is_a_dock(window):
     assert PANEL_KEYS | {"app:CtaStrategy", "app:History", "app:DataManager", "app:Backtester",
-                         "app:RiskManager", "app:Optimizer", "app:Monitor", "app:Hotlist"} == set(window.docks)
+                         "app:RiskManager", "app:Optimizer", "app:Monitor", "app:Hotlist",
+                         "app:PortfolioManager"} == set(window.docks)
 
 
 def test_every_dock_can_be_reopened_from_the_view_menu(window):

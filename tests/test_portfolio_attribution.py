@@ -22,7 +22,7 @@ def equity_change(fills, funding, opening, final_close, strategy=None) -> float:
     """Cash plus position value, counted independently of the attribution."""
     chosen = [f for f in fills if strategy is None or (f.strategy or MANUAL) == strategy]
     cash = sum(-f.qty * f.price * f.size - f.commission - f.tax for f in chosen)
-    start_qty = sum(q for (s, _), (q, _) in opening.items() if strategy is None or (s or MANUAL) == strategy)
+    start_qty = sum(q for (_, s, _), (q, _) in opening.items() if strategy is None or (s or MANUAL) == strategy)
     start_close = next(iter(opening.values()))[1] if opening else 0.0
     end_qty = start_qty + sum(f.qty for f in chosen)
     return cash + sum(f.amount for f in funding) + end_qty * final_close - start_qty * start_close
@@ -32,7 +32,7 @@ def test_ashare_days_add_up_per_strategy_and_in_total():
     fills = [Fill(beijing(26, 10), MOUTAI, "trend", 500, 101.0, commission=5.0),
              Fill(beijing(27, 14), MOUTAI, "trend", -800, 103.0, commission=5.0, tax=0.8 * 103 * 0.5),
              Fill(beijing(27, 14, 30), MOUTAI, "", 200, 102.5, commission=5.0)]
-    opening = {("trend", MOUTAI): (1000, 100.0)}
+    opening = {("", "trend", MOUTAI): (1000, 100.0)}
     closes = {(MOUTAI, date(2026, 11, 26)): 102.0, (MOUTAI, date(2026, 11, 27)): 101.0,
               (MOUTAI, date(2026, 11, 30)): 104.0}
     rows = attribute(fills, [], closes, opening)

@@ -16,6 +16,7 @@ from lianghua_app.settings import SCHEMA
 PROJECT = Path(__file__).resolve().parent.parent
 TRANSLATED = [*sorted((PROJECT / "lianghua_app" / "ui").glob("*.py")), PROJECT / "apps" / "backtester" / "labels.py",
               PROJECT / "apps" / "cta_strategy" / "ui.py", PROJECT / "apps" / "hotlist" / "ui.py",
+              PROJECT / "apps" / "portfolio_manager" / "ui.py",
               PROJECT / "lianghua_app" / "markets" / "__init__.py",
               PROJECT / "lianghua_app" / "formatting.py"]
 

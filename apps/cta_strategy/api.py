@@ -1,6 +1,6 @@
 """What a strategy may ask of LiangHua beyond vnpy's `CtaTemplate` (documented in README):
 
-    from apps.cta_strategy.api import hot_symbols, set_leverage
+    from apps.cta_strategy.api import budget_volume, hot_symbols, set_leverage
 
     def on_init(self):
         set_leverage(self, 5, isolated=True)
@@ -8,11 +8,16 @@
     def on_bar(self, bar):
         if self.vt_symbol not in hot_symbols(self):
             return
+        self.buy(bar.close_price, budget_volume(self, bar.close_price, self.fixed_size))
 
 `set_leverage`: live, the call goes to the gateway of the strategy's symbol (Binance sets it on the
 exchange and logs the answer); in a backtest the run's own leverage setting applies and it says so.
 `hot_symbols`: the hotlist's top symbols as they were at the strategy's moment: live, the latest
-scan; in a backtest, rebuilt from the inputs stored up to the bar's time (never later ones)."""
+scan; in a backtest, rebuilt from the inputs stored up to the bar's time (never later ones).
+`capital_budget`: the capital the portfolio manager's last confirmed plan gave the strategy, in
+its symbol's currency; None when it has none (a backtest, no plan yet). `budget_volume`: the
+largest lawful quantity (lots, steps, minimums) that budget buys at `price`, or `fixed` without a
+budget, so a strategy that ignores the portfolio manager keeps its fixed size."""
 
 from __future__ import annotations
 
@@ -40,6 +45,24 @@ def set_leverage(strategy: CtaTemplate, leverage: int, isolated: bool | None = N
     if isolated is not None and hasattr(gateway, "set_margin_type"):
         gateway.set_margin_type(contract.symbol, isolated)
     return True
+
+
+def capital_budget(strategy: CtaTemplate) -> float | None:
+    main_engine = getattr(strategy.cta_engine, "main_engine", None)
+    portfolio = main_engine.get_engine("PortfolioManager") if main_engine is not None else None
+    budget = portfolio.budget(strategy.strategy_name) if portfolio is not None else None
+    return budget.capital if budget is not None else None
+
+
+def budget_volume(strategy: CtaTemplate, price: float, fixed: float) -> float:
+    budget = capital_budget(strategy)
+    if budget is None or not price > 0:
+        return fixed
+    from lianghua_app.markets import floor_quantity, size_rule
+
+    main_engine = strategy.cta_engine.main_engine
+    rule = size_rule(strategy.vt_symbol, main_engine.get_contract(strategy.vt_symbol))
+    return floor_quantity(budget / (price * rule.size), rule, price)
 
 
 def hot_symbols(strategy: CtaTemplate, market: str = "crypto") -> list[str]:

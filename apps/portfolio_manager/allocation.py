@@ -70,7 +70,9 @@ def _budgets(budgets: np.ndarray | None, n: int) -> np.ndarray:
 
 
 def equal(returns: np.ndarray, names: list[str], **_) -> np.ndarray:
-    _check_returns(returns, names)
+    """Needs no history: a fresh machine can split its capital evenly."""
+    if not names:
+        raise AllocationError(tr("没有可分配的策略"))
     return np.full(len(names), 1 / len(names))
 
 

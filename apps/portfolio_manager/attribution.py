@@ -10,7 +10,7 @@ for crypto (the close is the UTC day's last mark)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from vnpy.trader.constant import Exchange
@@ -31,6 +31,8 @@ class Fill:
     size: float = 1.0               # contract multiplier
     commission: float = 0.0         # paid, >= 0
     tax: float = 0.0                # paid, >= 0
+    gateway: str = ""
+    vt_tradeid: str = ""
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Funding:
     time: datetime
     vt_symbol: str
     amount: float                   # + received
+    gateway: str = ""
 
 
 @dataclass
@@ -45,6 +48,7 @@ class DayRow:
     day: date
     strategy: str
     vt_symbol: str
+    gateway: str = ""
     trading: float = 0.0
     holding: float = 0.0
     commission: float = 0.0         # negative: a cost
@@ -57,11 +61,13 @@ class DayRow:
         return self.trading + self.holding + self.commission + self.tax + self.funding
 
 
+PARTS = ("trading", "holding", "commission", "tax", "funding")
+
+
 @dataclass
 class _Book:
     position: float = 0.0
     size: float = 1.0
-    rows: dict[date, DayRow] = field(default_factory=dict)
 
 
 def market_day(moment: datetime, vt_symbol: str) -> date:
@@ -69,68 +75,71 @@ def market_day(moment: datetime, vt_symbol: str) -> date:
 
 
 def attribute(fills: list[Fill], funding: list[Funding], closes: dict[tuple[str, date], float],
-              opening: dict[tuple[str, str], tuple[float, float]] | None = None) -> list[DayRow]:
+              opening: dict[tuple[str, str, str], tuple[float, float]] | None = None) -> list[DayRow]:
     """`closes[(vt_symbol, day)]`: the close (A-share) or last mark (crypto) of each day a position
-    was held or traded; `opening[(strategy, vt_symbol)] = (qty, previous close)` for positions
-    held before the first fill. Rows in day order."""
-    books: dict[tuple[str, str], _Book] = defaultdict(_Book)
-    for (strategy, vt_symbol), (qty, _) in (opening or {}).items():
-        books[(strategy or MANUAL, vt_symbol)].position = qty
-    events = sorted([(f.time, 0, f) for f in fills] + [(f.time, 1, f) for f in funding], key=lambda e: (e[0], e[1]))
-    days_of: dict[str, set[date]] = defaultdict(set)
-    by_day: dict[tuple[str, date], list] = defaultdict(list)
-    for moment, _, item in events:
-        day = market_day(moment, item.vt_symbol)
-        days_of[item.vt_symbol].add(day)
-        by_day[(item.vt_symbol, day)].append(item)
-    for (vt_symbol, day) in closes:
-        if any(key[1] == vt_symbol for key in books) or vt_symbol in days_of:
-            days_of[vt_symbol].add(day)
+    was held or traded; `opening[(gateway, strategy, vt_symbol)] = (qty, previous close)` for
+    positions held before the first fill. Rows in day order."""
+    books: dict[str, dict[tuple[str, str], _Book]] = defaultdict(dict)
+    previous: dict[str, float] = {}
+    for (gateway, strategy, vt_symbol), (qty, close) in (opening or {}).items():
+        books[vt_symbol][(gateway, strategy or MANUAL)] = _Book(qty)
+        previous[vt_symbol] = close
+    by_day: dict[str, dict[date, list]] = defaultdict(lambda: defaultdict(list))
+    for item in sorted([*fills, *funding], key=lambda f: (f.time, isinstance(f, Funding))):
+        by_day[item.vt_symbol][market_day(item.time, item.vt_symbol)].append(item)
+    close_days: dict[str, list[date]] = defaultdict(list)
+    for vt_symbol, day in closes:
+        close_days[vt_symbol].append(day)
     rows: list[DayRow] = []
-    for vt_symbol, days in days_of.items():
-        previous = {strategy: close for (strategy, symbol), (_, close) in (opening or {}).items()
-                    if symbol == vt_symbol}
-        previous_close = next(iter(previous.values()), None)
-        for day in sorted(days):
+    for vt_symbol in set(by_day) | set(books):
+        days = sorted(set(by_day[vt_symbol]) | set(close_days.get(vt_symbol, ())))
+        symbol_books, previous_close = books[vt_symbol], previous.get(vt_symbol)
+        first = min(by_day[vt_symbol], default=None)
+        for day in days:
+            if first is not None and day < first and not symbol_books:
+                continue
             close = closes.get((vt_symbol, day))
             if close is None:
                 raise ValueError(f"no close for {vt_symbol} on {day}")
-            day_rows = _one_day(books, vt_symbol, day, by_day.get((vt_symbol, day), []), close, previous_close)
-            rows += day_rows
+            rows += _one_day(symbol_books, vt_symbol, day, by_day[vt_symbol].get(day, ()), close, previous_close)
             previous_close = close
-    return sorted(rows, key=lambda r: (r.day, r.vt_symbol, r.strategy))
+    return sorted(rows, key=lambda r: (r.day, r.vt_symbol, r.gateway, r.strategy))
 
 
-def _one_day(books: dict, vt_symbol: str, day: date, items: list, close: float,
+def _one_day(books: dict[tuple[str, str], _Book], vt_symbol: str, day: date, items, close: float,
              previous_close: float | None) -> list[DayRow]:
-    touched: dict[str, DayRow] = {}
+    touched: dict[tuple[str, str], DayRow] = {}
 
-    def row(strategy: str) -> DayRow:
-        if strategy not in touched:
-            touched[strategy] = DayRow(day, strategy, vt_symbol)
-        return touched[strategy]
+    def row(key: tuple[str, str]) -> DayRow:
+        found = touched.get(key)
+        if found is None:
+            found = touched[key] = DayRow(day, key[1], vt_symbol, key[0])
+        return found
 
-    for (strategy, symbol), book in books.items():
-        if symbol == vt_symbol and book.position and previous_close is not None:
-            row(strategy).holding += book.position * (close - previous_close) * book.size
+    if previous_close is not None:
+        for key, book in books.items():
+            if book.position:
+                row(key).holding += book.position * (close - previous_close) * book.size
     for item in items:
         if isinstance(item, Fill):
-            strategy = item.strategy or MANUAL
-            book = books[(strategy, vt_symbol)]
+            key = (item.gateway, item.strategy or MANUAL)
+            book = books.get(key)
+            if book is None:
+                book = books[key] = _Book()
             book.size = item.size
-            target = row(strategy)
+            target = row(key)
             target.trading += item.qty * (close - item.price) * item.size
             target.commission -= item.commission
             target.tax -= item.tax
             book.position += item.qty
         else:
-            holders = {s: b.position for (s, sym), b in books.items() if sym == vt_symbol and b.position}
+            holders = {key: b.position for key, b in books.items() if b.position and key[0] == item.gateway}
             gross = sum(abs(q) for q in holders.values())
             if not gross:
-                row(UNEXPLAINED).funding += item.amount
+                row((item.gateway, UNEXPLAINED)).funding += item.amount
                 continue
-            for strategy, qty in holders.items():
-                row(strategy).funding += item.amount * abs(qty) / gross
-    for strategy, day_row in touched.items():
-        day_row.position = books[(strategy, vt_symbol)].position if strategy != UNEXPLAINED else 0.0
+            for key, qty in holders.items():
+                row(key).funding += item.amount * abs(qty) / gross
+    for key, day_row in touched.items():
+        day_row.position = books[key].position if key in books else 0.0
     return list(touched.values())

@@ -32,6 +32,7 @@ from vnpy.trader.event import (
 from vnpy.trader.object import AccountData, CancelRequest, LogData, OrderRequest
 
 from lianghua_app.i18n import tr
+from lianghua_app.journal import strategy_of
 from lianghua_app.markets import currency_of
 from lianghua_app.sectors import adopt_sector_csv
 from lianghua_app.storage.models import RiskEventRecord
@@ -56,11 +57,6 @@ class RiskRejection(NamedTuple):
     rule: str
     vt_symbol: str
     reason: str
-
-
-def strategy_of(reference: str) -> str:
-    """vnpy's CTA engine tags orders "CtaStrategy_<name>"; overrides and loss limits use <name>."""
-    return reference.removeprefix("CtaStrategy_")
 
 
 class RiskEngine(BaseEngine):

@@ -5,7 +5,9 @@ SIM, the pre-trade guard, the backtester and the risk manager all call `validate
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import ROUND_FLOOR, Decimal
 from zoneinfo import ZoneInfo
 
 from vnpy.trader.constant import Direction, Exchange, Offset, OrderType
@@ -65,6 +67,40 @@ def perp_spec(contract: ContractData) -> crypto.PerpSpec:
         return known
     return crypto.PerpSpec(contract.symbol, contract.name, tick=contract.pricetick,
                            step=contract.min_volume, min_qty=contract.min_volume, min_notional=0.0)
+
+
+@dataclass(frozen=True)
+class SizeRule:
+    """How a position in a symbol can be sized: a multiple of `step`, at least `minimum` and worth
+    at least `min_notional`; `size` is the contract multiplier."""
+    minimum: float
+    step: float
+    min_notional: float = 0.0
+    size: float = 1.0
+
+
+def size_rule(vt_symbol: str, contract: ContractData | None = None) -> SizeRule:
+    """A-shares: the board's lot (100 shares; STAR 200 then 1). Crypto: the venue's filters."""
+    symbol, _, suffix = vt_symbol.rpartition(".")
+    if is_ashare(Exchange(suffix)):
+        lot = ashare.LOT_RULES[ashare.board_of(symbol)]
+        return SizeRule(lot.minimum, lot.step)
+    spec = perp_spec(contract) if contract else crypto.spec_of(symbol)
+    if spec is None:
+        return SizeRule(0.0, 1e-8, size=contract.size if contract else 1.0)
+    return SizeRule(spec.min_qty, spec.step, spec.min_notional, contract.size if contract else 1.0)
+
+
+def floor_quantity(qty: float, rule: SizeRule, price: float) -> float:
+    """The largest quantity at most `qty` that the rule allows; 0 when even the smallest allowed
+    order would exceed it."""
+    if not qty > 0:
+        return 0.0
+    step = Decimal(str(rule.step))
+    floored = float((Decimal(str(qty)) / step).to_integral_value(ROUND_FLOOR) * step)
+    if floored < rule.minimum or floored * price * rule.size < rule.min_notional:
+        return 0.0
+    return floored
 
 
 def is_buy(req: OrderRequest) -> bool:

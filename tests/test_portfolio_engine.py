@@ -71,7 +71,7 @@ def test_attribution_from_the_journal_adds_up_to_the_sim_accounts_change(engine,
     assert sum(line.total for line in by_strategy.values()) == pytest.approx(cny_balance(engine) - start, abs=0.01)
     [account] = report.lines("account", daily=True)
     assert account.key == "SIM.CNY" and report.estimated == []
-    [fill] = report.trades("strategy", "trend", None)
+    [fill] = portfolio.trades("strategy", "trend", None)
     assert (fill.qty, fill.price) == (1000, 10.0)
 
 

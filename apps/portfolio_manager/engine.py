@@ -24,10 +24,10 @@ from lianghua_app.markets.money import STABLE, convert
 
 from . import records
 from .allocation import METHODS, AllocationError, allocate, constrain
-from .attribution import market_day
+from .attribution import UNEXPLAINED, Fill, market_day
 from .config import load, parse, save
 from .evaluation import compare
-from .ledger import build_report, default_start
+from .ledger import build_report, default_start, read_fills
 from .plan import Plan, Slot, build_plan
 from .report import Report, currency_of_symbol
 
@@ -140,6 +140,15 @@ class PortfolioEngine(BaseEngine):
         self.report = build_report(since or default_start(), self.config["base_currency"], self.usdt_cny(),
                                    self._size_of)
         return self.report
+
+    def trades(self, by: str, key: str, day: date | None) -> list[Fill]:
+        """The journaled fills behind one line of the last attribution."""
+        report = self.report
+        if report is None:
+            return []
+        fills = [fill for book in sorted(report.books(by, key, day)) if book[1] != UNEXPLAINED
+                 for fill in read_fills(book, day, report.since)]
+        return sorted(fills, key=lambda f: f.time)
 
     def refresh_async(self) -> bool:
         """Attribution in its own thread; the dock hears EVENT_PORTFOLIO. One at a time."""

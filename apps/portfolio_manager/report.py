@@ -15,7 +15,7 @@ from vnpy.trader.constant import Exchange
 from lianghua_app.markets import currency_of
 from lianghua_app.markets.money import convert
 
-from .attribution import MANUAL, PARTS, DayRow, Fill, market_day
+from .attribution import PARTS, DayRow
 
 GROUPS = {"strategy": "策略", "vt_symbol": "代码", "gateway": "接口", "account": "账户"}
 
@@ -68,7 +68,8 @@ class Report:
     rows: list[DayRow] = field(default_factory=list)
     checks: list[AccountCheck] = field(default_factory=list)
     estimated: list[tuple[str, date]] = field(default_factory=list)   # closes taken from the day's last fill
-    fills: list[Fill] = field(default_factory=list)
+    since: date | None = None
+    fill_count: int = 0
 
     def in_base(self, row: DayRow, amount: float) -> float:
         return convert(amount, currency_of_symbol(row.vt_symbol), self.base, self.usdt_cny)
@@ -87,11 +88,9 @@ class Report:
         """The rows behind one line."""
         return [r for r in self.rows if _key(r, by) == key and (day is None or r.day == day)]
 
-    def trades(self, by: str, key: str, day: date | None) -> list[Fill]:
-        """The fills behind one line (funding has no fill)."""
-        wanted = {(r.gateway, r.strategy, r.vt_symbol) for r in self.drill(by, key, day)}
-        return [f for f in self.fills if (f.gateway, f.strategy or MANUAL, f.vt_symbol) in wanted
-                and (day is None or market_day(f.time, f.vt_symbol) == day)]
+    def books(self, by: str, key: str, day: date | None) -> set[tuple[str, str, str]]:
+        """The (gateway, strategy, vt_symbol) books behind one line."""
+        return {(r.gateway, r.strategy, r.vt_symbol) for r in self.drill(by, key, day)}
 
     def curves(self) -> dict[str, list[tuple[date, float]]]:
         """Cumulative PnL per strategy, in the base currency, day by day."""

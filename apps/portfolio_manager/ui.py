@@ -194,7 +194,7 @@ class PortfolioWidget(QtWidgets.QWidget):
         report: Report = event.data
         self.status.setText(tr("归因于{when}：{rows}行，{fills}笔成交，金额折合{base}（USDT/CNY {rate}）",
                                when=formatting.clock(datetime.now(CHINA_TZ)), rows=len(report.rows),
-                               fills=len(report.fills), base=report.base, rate=formatting.number(report.usdt_cny, 4)))
+                               fills=report.fill_count, base=report.base, rate=formatting.number(report.usdt_cny, 4)))
         self.show_lines()
         self.checks_table.set_rows([(c.account, c.start.isoformat(), c.end.isoformat(), formatting.money(c.change),
                                      formatting.money(c.explained), formatting.money(c.residual), c.currency)
@@ -221,7 +221,7 @@ class PortfolioWidget(QtWidgets.QWidget):
 
     def drill(self, item: QtWidgets.QTableWidgetItem) -> None:
         line = self.lines_table.record(item.row())
-        fills = self.engine.report.trades(self.by(), line.key, line.day)
+        fills = self.engine.trades(self.by(), line.key, line.day)
         TradesDialog(self, tr("{key} 的成交", key=line.key), fills).exec()
 
     def export(self) -> None:

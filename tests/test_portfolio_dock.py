@@ -45,6 +45,7 @@ def test_a_plan_waits_for_the_traders_yes(qtbot, engine, sim, monkeypatch):
     dock.propose_button.click()
     qtbot.waitUntil(lambda: (drain(engine), dock.plan_table.rowCount() == 1)[1], timeout=60_000)
     assert dock.plan_table.cell_text(0, 0) == "sizer" and dock.plan_table.cell_text(0, 3) == "50.00%"
+    assert dock.plan_table.cell_text(0, 7).startswith("买入 ") and "等权" in dock.plan_label.text()
     assert dock.confirm_button.isEnabled() and dock.history_table.cell_text(0, 3) == "待确认"
     answers = [QtWidgets.QMessageBox.StandardButton.No, QtWidgets.QMessageBox.StandardButton.Yes]
     monkeypatch.setattr(QtWidgets.QMessageBox, "question", lambda *args: answers.pop(0))

@@ -183,3 +183,19 @@ def test_the_command_line_prints_attribution_budgets_and_the_latest_plan(data_di
     assert "盈亏归因（按策略，CNY" in out and "moutai" in out and "1,000.00" in out
     assert "策略,日期,交易盈亏" in target.read_text(encoding="utf-8-sig")
     assert main(["portfolio", *profile, "--since", "last week"]) == 2
+
+
+def test_ashare_strategies_are_not_given_the_usdt_accounts_capital(engine, sim, portfolio):
+    cta = engine.get_engine("CtaStrategy")
+    cta.init_engine()
+    cta.classes["BudgetBuyer"] = BudgetBuyer
+    for name, symbol in (("pingan", PINGAN), ("moutai", MOUTAI)):
+        cta.add_strategy("BudgetBuyer", name, symbol, {})
+    now_quote(sim, PINGAN, 10.0)
+    now_quote(sim, MOUTAI, 1500.0)
+    accounts = {line.account: line.in_base for line in portfolio.accounts()}
+    proposal = portfolio.propose("equal")
+    invested = sum(line.capital for line in proposal.plan.lines)
+    assert proposal.plan.total == pytest.approx(sum(accounts.values()))    # both SIM accounts, in yuan
+    assert invested <= accounts["SIM.CNY"]
+    assert sum(proposal.target) == pytest.approx(accounts["SIM.CNY"] / proposal.plan.total)

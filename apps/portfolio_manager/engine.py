@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import getpass
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -23,7 +23,7 @@ from lianghua_app.markets import CHINA_TZ, is_ashare, size_rule
 from lianghua_app.markets.money import STABLE, convert
 
 from . import records
-from .allocation import METHODS, AllocationError, allocate, constrain
+from .allocation import METHODS, AllocationError, Constraints, allocate, constrain
 from .attribution import UNEXPLAINED, Fill, market_day
 from .config import load, parse, save
 from .evaluation import compare
@@ -217,7 +217,7 @@ class PortfolioEngine(BaseEngine):
             params["budgets"] = np.array([float(self.config["risk_budgets"].get(n, 1.0)) for n in names])
         raw = allocate(method, self.returns(names, total), names, **params)
         current = np.array([self._budget_in_base(n) / total for n in names])
-        target = constrain(raw, current, markets, self.config.constraints)
+        target = constrain(raw, current, markets, self._constraints(total))
         slots = [self._slot(name, vt_symbol, market)
                  for (name, vt_symbol), market in zip(running, markets, strict=True)]
         plan = build_plan(total, list(target), slots, self.config["base_currency"], list(current))
@@ -226,6 +226,19 @@ class PortfolioEngine(BaseEngine):
         self.proposal = Proposal(plan_id, method, names, markets, raw, target, plan)
         self.event_engine.put(Event(EVENT_PORTFOLIO_PLAN, self.proposal))
         return self.proposal
+
+    def _constraints(self, total: float) -> Constraints:
+        """The configured constraints, with each market capped at the equity of its accounts: USDT on
+        Binance cannot buy A-shares. No account of a market: no cap from here."""
+        constraints = self.config.constraints
+        held: dict[str, float] = {}
+        for line in self.accounts():
+            market = "ashare" if line.currency == "CNY" else "crypto"
+            held[market] = held.get(market, 0.0) + line.in_base
+        caps = dict(constraints.market_caps)
+        for market, equity in held.items():
+            caps[market] = min(caps.get(market, 1.0), max(equity, 0.0) / total)
+        return replace(constraints, market_caps=caps)
 
     def _slot(self, name: str, vt_symbol: str, market: str) -> Slot:
         contract = self.main_engine.get_contract(vt_symbol)

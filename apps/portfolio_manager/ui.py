@@ -12,6 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 from vnpy.event import Event, EventEngine
+from vnpy.trader.constant import Exchange, Offset
 from vnpy.trader.engine import MainEngine
 
 from lianghua_app import formatting
@@ -28,6 +29,8 @@ from .report import GROUPS, Report, to_csv
 PART_HEADERS = ("交易盈亏", "持仓盈亏", "手续费", "税费", "资金费", "合计")
 PLAN_HEADERS = ("策略", "代码", "当前权重", "目标权重", "目标资金", "目标数量", "新预算", "委托", "说明")
 STATUS_WORDS = {"proposed": "待确认", "applied": "已应用", "discarded": "已放弃"}
+METHOD_WORDS = {"equal": "等权", "target_vol": "目标波动", "risk_budget": "风险预算", "kelly": "分数凯利",
+                "ucb1": "UCB1", "thompson": "Thompson"}
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
 
@@ -37,6 +40,23 @@ def _weight(fraction: float) -> str:
 
 def _day_stamp(day) -> float:
     return datetime.combine(day, time(15), CHINA_TZ).timestamp()
+
+
+def _order_words(line) -> str:
+    """买入 300 for a stock; 开多/平多/... for a perpetual (closing when it shrinks the position)."""
+    direction, volume = line.order
+    exchange = Exchange(line.slot.vt_symbol.rsplit(".", 1)[1])
+    closing = abs(line.quantity) < abs(line.slot.position)
+    words = formatting.side_words(exchange, direction, Offset.CLOSE if closing else Offset.OPEN)
+    return f"{words} {formatting.quantity(volume)}"
+
+
+def _draw_days(chart: pg.PlotWidget, days: list, values: list[float], **style) -> None:
+    """A day-by-day line with its points marked; one day alone gets a day either side."""
+    stamps = [_day_stamp(d) for d in days]
+    chart.plot(stamps, values, symbol="o", symbolSize=5, **style)
+    if len(stamps) == 1:
+        chart.setXRange(stamps[0] - 86400, stamps[0] + 86400)
 
 
 class TradesDialog(QtWidgets.QDialog):
@@ -135,7 +155,7 @@ class PortfolioWidget(QtWidgets.QWidget):
     def _allocation_tab(self) -> QtWidgets.QWidget:
         self.method_combo = QtWidgets.QComboBox()
         for key in METHODS:
-            self.method_combo.addItem(key, key)
+            self.method_combo.addItem(tr(METHOD_WORDS[key]), key)
         self.method_combo.setCurrentIndex(max(0, self.method_combo.findData(self.engine.config["method"])))
         self.method_combo.currentIndexChanged.connect(self.explain)
         self.explanation = QtWidgets.QLabel()
@@ -199,8 +219,11 @@ class PortfolioWidget(QtWidgets.QWidget):
         self.checks_table.set_rows([(c.account, c.start.isoformat(), c.end.isoformat(), formatting.money(c.change),
                                      formatting.money(c.explained), formatting.money(c.residual), c.currency)
                                     for c in report.checks])
-        self.notes.setText(tr("以下收盘价缺失，按当日最后成交价估算：{items}", items="、".join(
-            f"{s} {d}" for s, d in report.estimated)) if report.estimated else "")
+        notes = [] if report.checks else [tr("账户核对需要至少两天的权益记录（程序运行时每分钟记录一次）")]
+        if report.estimated:
+            notes.append(tr("以下收盘价缺失，按当日最后成交价估算：{items}",
+                            items="、".join(f"{s} {d}" for s, d in report.estimated)))
+        self.notes.setText("\n".join(notes))
         self.show_curves(report)
 
     def by(self) -> str:
@@ -255,8 +278,7 @@ class PortfolioWidget(QtWidgets.QWidget):
         self.equity_chart.clear()
         if totals:
             days = sorted(totals)
-            self.equity_chart.plot([_day_stamp(d) for d in days], [totals[d] for d in days],
-                                   pen=pg.mkPen("#1f77b4", width=2), symbol="o", symbolSize=5)
+            _draw_days(self.equity_chart, days, [totals[d] for d in days], pen=pg.mkPen("#1f77b4", width=2))
 
     # --- allocation ---------------------------------------------------------------------------------------
     def method(self) -> str:
@@ -290,12 +312,13 @@ class PortfolioWidget(QtWidgets.QWidget):
             rows.append((line.slot.strategy, line.slot.vt_symbol, _weight(line.weight_now), _weight(line.weight_target),
                          formatting.money(line.capital_target),
                          formatting.quantity(line.quantity), formatting.money(line.capital),
-                         f"{order[0].value} {formatting.quantity(order[1])}" if order else "",
+                         _order_words(line) if order else "",
                          line.note))
         self.plan_table.set_rows(rows, plan.lines)
         self.plan_label.setText(tr(
             "计划{plan}（{method}）：可分配{total} {base}，留作现金{cash}。确认后各策略的资金预算随之改变，"
-            "按预算下单的策略据此调整仓位；不按预算的策略保持固定手数", plan=proposal.plan_id, method=proposal.method,
+            "按预算下单的策略据此调整仓位；不按预算的策略保持固定手数", plan=proposal.plan_id,
+            method=tr(METHOD_WORDS[proposal.method]),
             total=formatting.money(plan.total), base=plan.base, cash=formatting.money(plan.cash)))
         positions = np.arange(len(plan.lines))
         self.weights_chart.addItem(pg.BarGraphItem(x=positions - 0.2, height=[ln.weight_now for ln in plan.lines],
@@ -323,14 +346,16 @@ class PortfolioWidget(QtWidgets.QWidget):
             self.engine.discard(self.engine.proposal.plan_id)
 
     def show_history(self) -> None:
-        self.history_table.set_rows([(p.id, formatting.minute(p.created), p.method, tr(STATUS_WORDS[p.status]),
+        self.history_table.set_rows([(p.id, formatting.minute(p.created), tr(METHOD_WORDS.get(p.method, p.method)),
+                                      tr(STATUS_WORDS[p.status]),
                                       p.who, p.result) for p in self.engine.plan_history()])
 
     def show_curves(self, report: Report) -> None:
         self.curves_chart.clear()
         for index, (strategy, points) in enumerate(sorted(report.curves().items())):
-            self.curves_chart.plot([_day_stamp(d) for d, _ in points], [v for _, v in points], name=strategy,
-                                   pen=pg.mkPen(COLOURS[index % len(COLOURS)], width=2))
+            colour = COLOURS[index % len(COLOURS)]
+            _draw_days(self.curves_chart, [d for d, _ in points], [v for _, v in points], name=strategy,
+                       pen=pg.mkPen(colour, width=2), symbolBrush=colour)
 
     def evaluate(self) -> None:
         try:

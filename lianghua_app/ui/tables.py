@@ -1,10 +1,15 @@
-"""A plain read-only table filled from rows of strings."""
+"""A plain read-only table filled from rows of strings; numbers are right-aligned, as traders read
+columns of figures."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from PySide6 import QtCore, QtWidgets
+
+NUMBER = re.compile(r"^[+-]?[\d,]*\.?\d+(e[+-]?\d+)?%?$")
+RIGHT = QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
 
 
 class RecordTable(QtWidgets.QTableWidget):
@@ -24,6 +29,8 @@ class RecordTable(QtWidgets.QTableWidget):
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
                 item = QtWidgets.QTableWidgetItem(str(value))
+                if isinstance(value, int | float) or (isinstance(value, str) and NUMBER.match(value)):
+                    item.setTextAlignment(RIGHT)
                 if c == 0 and records is not None:
                     item.setData(QtCore.Qt.ItemDataRole.UserRole, records[r])
                 self.setItem(r, c, item)

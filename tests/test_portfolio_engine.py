@@ -199,3 +199,36 @@ def test_ashare_strategies_are_not_given_the_usdt_accounts_capital(engine, sim, 
     assert proposal.plan.total == pytest.approx(sum(accounts.values()))    # both SIM accounts, in yuan
     assert invested <= accounts["SIM.CNY"]
     assert sum(proposal.target) == pytest.approx(accounts["SIM.CNY"] / proposal.plan.total)
+
+
+def test_journaled_funding_is_split_by_the_positions_each_strategy_held(engine, sim, portfolio):
+    from datetime import UTC
+
+    from vnpy.event import Event
+
+    from lianghua_app.events import EVENT_CASH_FLOW, CashFlow
+
+    btc = "BTCUSDT.GLOBAL"
+    now_quote(sim, btc, 60_000.0)
+    engine.send_order(order(btc, Direction.LONG, 0.01, 60_000.0, reference="CtaStrategy_carry"), "SIM")
+    engine.send_order(order(btc, Direction.LONG, 0.03, 60_000.0, reference="CtaStrategy_trend"), "SIM")
+    settle(engine, lambda: len(engine.get_all_trades()) == 2)
+    moment = datetime.now(UTC)
+    engine.event_engine.put(Event(EVENT_CASH_FLOW, CashFlow("SIM.funding.test", "SIM", "funding", -4.0, "USDT",
+                                                             moment, btc)))
+    drain(engine)
+    portfolio.record_marks()
+    report = portfolio.attribution()
+    funding = {line.key: line.parts["funding"] for line in report.lines("strategy", daily=False)}
+    rate = portfolio.usdt_cny()
+    assert funding == pytest.approx({"carry": -1.0 * rate, "trend": -3.0 * rate})   # 1 : 3, in yuan
+    by_account = {line.key for line in report.lines("account", daily=False)}
+    assert by_account == {"SIM.USDT"}
+
+
+def test_a_streamed_usdt_cny_quote_sets_the_rate(engine, sim, portfolio):
+    assert portfolio.apply({"rate_symbol": "USDCNH.GLOBAL"}) == []
+    assert portfolio.usdt_cny() == 7.2                                     # not streamed yet: the setting
+    sim.push_tick(make_tick("USDCNH.GLOBAL", 7.13))
+    drain(engine)
+    assert portfolio.usdt_cny() == 7.13

@@ -20,6 +20,12 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--daily", action="store_true", help="one line per day instead of cumulative")
     parser.add_argument("--since", help="first Beijing day, e.g. 2026-11-01 (default: about a year back)")
     parser.add_argument("--csv", help="also write the lines to this CSV file (UTF-8 with BOM, for Excel)")
+    parser.add_argument("--evaluate", metavar="METHOD", help="replay an allocation method over backtests' daily files"
+                        " (--daily-files) against equal weight, instead of the attribution")
+    parser.add_argument("--daily-files", nargs="+", default=[], metavar="FILE",
+                        help="daily results of backtests (lianghua backtest --daily FILE), one per strategy")
+    parser.add_argument("--window", type=int, default=60, help="days of history each rebalance looks at")
+    parser.add_argument("--every", type=int, default=20, help="days between rebalances")
 
 
 def portfolio(args: argparse.Namespace, context: CommandContext) -> int:
@@ -28,6 +34,8 @@ def portfolio(args: argparse.Namespace, context: CommandContext) -> int:
     except ValueError:
         print(tr("日期格式应为 2026-11-01，收到“{value}”", value=args.since), file=sys.stderr)
         return 2
+    if args.evaluate:
+        return _evaluate(args, context)
     context.bind()
     from lianghua_app.formatting import money
     from lianghua_app.storage import open_database
@@ -72,6 +80,38 @@ def portfolio(args: argparse.Namespace, context: CommandContext) -> int:
     if args.csv:
         Path(args.csv).write_text(to_csv(report, args.by, args.daily), encoding="utf-8-sig")
         print(tr("已写入{path}", path=args.csv))
+    return 0
+
+
+def _evaluate(args: argparse.Namespace, context: CommandContext) -> int:
+    from lianghua_app.formatting import number, percent
+
+    from .allocation import AllocationError
+    from .config import load
+    from .evaluation import compare, daily_returns
+
+    if len(args.daily_files) < 2:
+        print(tr("回放评估需要至少两个回测逐日文件（--daily-files）"), file=sys.stderr)
+        return 2
+    config, problems = load(context.data_dir.root / "portfolio.json")
+    for problem in problems:
+        print(problem)
+    try:
+        names, returns = daily_returns([Path(p) for p in args.daily_files])
+        result = compare(args.evaluate, returns, names, [""] * len(names), window=args.window, every=args.every,
+                         constraints=config.constraints, **config.params(args.evaluate))
+    except AllocationError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(tr("回放评估：{count}个策略，{days}天，每{every}天按前{window}天再平衡",
+             count=len(names), days=len(returns), every=args.every, window=args.window))
+    for key in ("method", "equal"):
+        e = result[key]
+        volatility, drawdown = percent(e.annual_volatility * 100, signed=False), percent(e.max_drawdown * 100)
+        print(f"  {e.method:<12} {tr('年化收益')} {percent(e.annual_return * 100):>9}  {tr('年化波动')} "
+              f"{volatility:>8}  {tr('最大回撤')} {drawdown:>9}  {tr('年换手')} {number(e.turnover)}")
+    weights = zip(names, result["method"].weights[-1], strict=True)
+    print(tr("  最后权重：") + "  ".join(f"{name} {weight:.1%}" for name, weight in weights))
     return 0
 
 

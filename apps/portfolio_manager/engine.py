@@ -220,7 +220,8 @@ class PortfolioEngine(BaseEngine):
         target = constrain(raw, current, markets, self._constraints(total))
         slots = [self._slot(name, vt_symbol, market)
                  for (name, vt_symbol), market in zip(running, markets, strict=True)]
-        plan = build_plan(total, list(target), slots, self.config["base_currency"], list(current))
+        caps = [total * self.config.constraints.w_max] * len(slots)
+        plan = build_plan(total, list(target), slots, self.config["base_currency"], list(current), caps)
         stored = {k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in params.items()}
         plan_id = records.save_plan(method, stored, plan_payload(plan, list(raw)))
         self.proposal = Proposal(plan_id, method, names, markets, raw, target, plan)

@@ -1,13 +1,20 @@
 """Try an allocation method before trusting it: replay it over strategies' return series
 (backtests or live history), rebalancing every `every` periods from the trailing `window`, and
-compare the portfolio with equal weight on return, volatility, drawdown and turnover. Pure."""
+compare the portfolio with equal weight on return, volatility, drawdown and turnover. Pure, but
+for reading backtests' daily CSV files (`lianghua backtest --daily FILE`)."""
 
 from __future__ import annotations
 
+import csv
 import math
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
 import numpy as np
+
+from lianghua_app.i18n import tr
+from lianghua_app.textfiles import FileProblem, open_csv
 
 from .allocation import PERIODS_PER_YEAR, AllocationError, Constraints, allocate, constrain
 
@@ -59,3 +66,27 @@ def compare(method: str, returns: np.ndarray, names: list[str], markets: list[st
     """The method against equal weight, same windows and constraints."""
     return {"method": evaluate(method, returns, names, markets, **options),
             "equal": evaluate("equal", returns, names, markets, **options)}
+
+
+def daily_returns(paths: list[Path]) -> tuple[list[str], np.ndarray]:
+    """Each backtest's daily return (net PnL over the day's opening balance), one column per file
+    named by its stem, on the union of their days (a day a backtest did not trade returns 0)."""
+    series: dict[str, dict[date, float]] = {}
+    for path in paths:
+        try:
+            rows = list(csv.DictReader(open_csv(Path(path))))
+            returns = {}
+            balance = None
+            for row in rows:
+                net, closing = float(row["net_pnl"]), float(row["balance"])
+                opening = balance if balance is not None else closing - net
+                returns[date.fromisoformat(row["date"][:10])] = net / opening if opening else 0.0
+                balance = closing
+        except (KeyError, ValueError) as error:
+            raise AllocationError(tr("{path}不是回测逐日结果（需要 date、net_pnl、balance 列）：{error}",
+                                     path=path, error=error)) from error
+        except FileProblem as error:
+            raise AllocationError(str(error)) from error
+        series[Path(path).stem] = returns
+    days = sorted({d for returns in series.values() for d in returns})
+    return list(series), np.array([[returns.get(d, 0.0) for returns in series.values()] for d in days])

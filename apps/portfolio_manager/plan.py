@@ -77,7 +77,9 @@ class Plan:
 
 
 def build_plan(total: float, weights: list[float], slots: list[Slot], base: str,
-               weights_now: list[float] | None = None) -> Plan:
+               weights_now: list[float] | None = None, caps: list[float] | None = None) -> Plan:
+    """`caps`: the most capital (base currency) each line may hold after the remainder is handed
+    out; by default its target plus whatever is left."""
     if not total > 0:
         raise ValueError(tr("可分配资金须大于0，收到{total}", total=total))
     if len(weights) != len(slots):
@@ -93,7 +95,7 @@ def build_plan(total: float, weights: list[float], slots: list[Slot], base: str,
             line.quantity = floor_quantity(target / slot.to_base / slot.price / slot.rule.size, slot.rule, slot.price)
             line.capital = _value(slot, line.quantity)
         lines.append(line)
-    _hand_out_rest(lines, total * sum(weights))
+    _hand_out_rest(lines, total * sum(weights), caps or [total] * len(lines))
     for line in lines:
         if line.capital_target > 0 and line.quantity == 0 and not line.note:
             line.note = tr("目标资金不足最小下单量，份额转给其他策略")
@@ -104,19 +106,24 @@ def _value(slot: Slot, quantity: float) -> float:
     return quantity * slot.price * slot.rule.size * slot.to_base
 
 
-def _hand_out_rest(lines: list[PlanLine], invested: float) -> None:
-    """One step at a time to the line furthest below its target, while a step fits in what is
-    left of the invested share. Rounding left less than one step per line, so this ends fast."""
+def _hand_out_rest(lines: list[PlanLine], invested: float, caps: list[float]) -> None:
+    """What rounding left of the invested share goes to the lines furthest below their target
+    (then beyond it, up to each line's cap), a whole number of steps at a time, while a step fits."""
     left = invested - sum(line.capital for line in lines)
     while True:
-        candidates = [line for line in lines if line.slot.price > 0 and line.capital_target > 0
-                      and line.slot.step_cost(line.quantity) <= left + 1e-9]
+        candidates = [(line, cap) for line, cap in zip(lines, caps, strict=True)
+                      if line.slot.price > 0 and line.capital_target > 0
+                      and line.slot.step_cost(line.quantity) <= min(left, cap - line.capital) + 1e-9]
         if not candidates:
             return
-        line = max(candidates, key=lambda c: (c.capital_target - c.capital) / c.slot.step_cost(c.quantity))
-        if line.capital_target - line.capital <= 0 and line.quantity > 0:
-            return                                            # everyone has their share: the rest is cash
-        line.quantity = line.slot.next_quantity(line.quantity)
+        line, cap = max(candidates, key=lambda c: (c[0].capital_target - c[0].capital)
+                        / c[0].slot.step_cost(c[0].quantity))
+        first = line.slot.next_quantity(line.quantity)
+        want = line.capital_target - line.capital
+        room = min(left, cap - line.capital, want if want > 0 else left / len(candidates))
+        step = line.slot.step_cost(first)
+        extra = max(0, math.floor((room - line.slot.step_cost(line.quantity)) / step + 1e-9)) if step > 0 else 0
+        quantity = round(first + extra * line.slot.rule.step, 12)
         before = line.capital
-        line.capital = _value(line.slot, line.quantity)
+        line.quantity, line.capital = quantity, _value(line.slot, quantity)
         left -= line.capital - before

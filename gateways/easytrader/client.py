@@ -1,0 +1,47 @@
+"""The workstation's side of the wire to the agent: signed requests, JSON answers, and failures
+in words. Blocking (the gateway polls from its own thread)."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+from lianghua_app.i18n import tr
+
+from .signing import signed_headers
+
+
+class AgentUnavailable(ConnectionError):
+    """The agent did not answer (not running, wrong address, network)."""
+
+
+class AgentRefused(RuntimeError):
+    """The agent answered with an error: the message is its words."""
+
+
+class AgentClient:
+    def __init__(self, url: str, key: str, timeout: float = 30.0) -> None:
+        self.url, self.key, self.timeout = url.rstrip("/"), key, timeout
+
+    def get(self, path: str) -> dict:
+        return self._call("GET", path, b"")
+
+    def post(self, path: str, payload: dict | None = None) -> dict:
+        return self._call("POST", path, json.dumps(payload or {}, ensure_ascii=False).encode())
+
+    def _call(self, method: str, path: str, body: bytes) -> dict:
+        headers = {"Content-Type": "application/json", **signed_headers(self.key, method, path, body)}
+        request = urllib.request.Request(self.url + path, data=body or None, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            try:
+                words = json.loads(error.read()).get("error", "")
+            except ValueError:
+                words = ""
+            raise AgentRefused(words or tr("代理返回HTTP {code}", code=error.code)) from error
+        except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as error:
+            raise AgentUnavailable(tr("无法连接交易代理{url}：{error}", url=self.url,
+                                      error=getattr(error, "reason", error))) from error

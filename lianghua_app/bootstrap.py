@@ -87,6 +87,23 @@ def connect_binance_gateway(engine: TradingEngine) -> None:
                     "position_mode": s["binance.position_mode"]}, "BINANCE")
 
 
+EASYTRADER_KEY = "easytrader.agent_key"
+
+
+def connect_easytrader_gateway(engine: TradingEngine) -> None:
+    """Connect the broker-client gateway to its agent, with the agent key from the OS keyring."""
+    from .secrets import SecretStoreError, get_secret
+
+    s = engine.settings
+    try:
+        key = get_secret(engine.data_dir.root.name, EASYTRADER_KEY) or ""
+    except SecretStoreError as error:
+        engine.write_log(tr("读取交易代理密钥失败：{error}", error=error), source="EASYTRADER")
+        key = ""
+    engine.connect({"agent_url": s["easytrader.agent_url"], "agent_key": key, "broker": s["easytrader.broker"],
+                    "poll_seconds": s["easytrader.poll_seconds"]}, "EASYTRADER")
+
+
 def start_jobs(engine: TradingEngine) -> None:
     """Periodic work: the strategies folder and position refresh. The GUI and the CLI start it."""
     def poll_strategies() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 from collections.abc import Callable
@@ -35,7 +36,7 @@ def run_checks(data_dir: DataDir) -> list[CheckResult]:
         ("OS keyring", False, _keyring),
     ]
     results = [_run(name, required, probe) for name, required, probe in checks]
-    results += _plugins()
+    results += _plugins(data_dir)
     return results
 
 
@@ -135,7 +136,7 @@ def _keyring() -> str:
     return name
 
 
-def _plugins() -> list[CheckResult]:
+def _plugins(data_dir: DataDir) -> list[CheckResult]:
     """Each plugin loads, and answers its own checks."""
     from .plugins import all_plugins
 
@@ -147,8 +148,13 @@ def _plugins() -> list[CheckResult]:
         except Exception as error:  # a check reports, it never crashes
             results.append(CheckResult(f"{plugin.name} checks", False, str(error), False))
             continue
-        results += [_run(name, required, probe) for name, required, probe in checks]
+        results += [_run(name, required, _with_profile(probe, data_dir)) for name, required, probe in checks]
     return results
+
+
+def _with_profile(probe: Callable, data_dir: DataDir) -> Callable[[], str]:
+    """A plugin's probe may ask for the profile (to read its settings and keys)."""
+    return (lambda: probe(data_dir)) if inspect.signature(probe).parameters else probe
 
 
 def print_report(results: list[CheckResult]) -> None:

@@ -37,6 +37,8 @@ BUILTIN: tuple[Plugin, ...] = (
     Plugin("SIM", "gateways.sim:SimGateway", "gateway"),
     Plugin("QMT", "gateways.qmt:QmtGateway", "gateway", checks="gateways.qmt.checks:CHECKS"),
     Plugin("BINANCE", "gateways.binance:BinanceGateway", "gateway", checks="gateways.binance.checks:CHECKS"),
+    Plugin("EASYTRADER", "gateways.easytrader:EasytraderGateway", "gateway", "gateways.easytrader.commands:COMMANDS",
+           "gateways.easytrader.checks:CHECKS"),
     Plugin("CtaStrategy", "apps.cta_strategy:CtaApp", "app"),
     Plugin("History", "apps.history:HistoryApp", "app"),
     Plugin("DataManager", "apps.data_manager:DataManagerApp", "app", "apps.data_manager.commands:COMMANDS"),

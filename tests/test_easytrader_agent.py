@@ -198,3 +198,33 @@ def test_an_agent_killed_mid_order_loses_no_acknowledged_order_and_doubles_none(
     finally:
         child.kill()
         child.wait(30)
+
+
+def test_lianghua_agent_makes_a_key_listens_on_loopback_and_takes_signed_orders(data_dir, tmp_path):
+    import os
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
+           "XDG_DATA_HOME": str(tmp_path / "xdg"), "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "lianghua_app.cli", "agent", "--demo", "--new-key", "--port", str(port),
+               "--data-dir", str(data_dir.root.parent), "--profile", data_dir.root.name]
+    child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True, encoding="utf-8")
+    try:
+        lines = []
+        while not lines or "交易代理已启动" not in lines[-1]:
+            line = child.stdout.readline()
+            assert line, f"the agent ended: {lines}"
+            lines.append(line.strip())
+        key = lines[lines.index(next(x for x in lines if x.startswith("新的代理密钥"))) + 1]
+        assert f"http://127.0.0.1:{port}" in lines[-1]
+        agent_client = AgentClient(f"http://127.0.0.1:{port}", key)
+        assert agent_client.get("/v1/health")["family"] == "ths"
+        assert agent_client.post("/v1/order", buy("k-cli-000001"))["state"] == "placed"
+        with pytest.raises(AgentRefused, match="签名不符"):
+            AgentClient(f"http://127.0.0.1:{port}", "not-the-key-0123456789").get("/v1/health")
+    finally:
+        child.terminate()
+        child.wait(30)

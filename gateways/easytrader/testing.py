@@ -71,25 +71,34 @@ class FakeClientTrader:
 
     @property
     def position(self) -> list[dict]:
+        """Shares bought today are held but not yet sellable (T+1): 股份可用 leaves them out, and
+        the shares of pending sells too."""
         self._fault_on_export()
+        today = datetime.now(CHINA_TZ).strftime("%Y-%m-%d")
         held: dict[str, list[float]] = {}
         with self._db() as db:
-            for code, side, price, traded in db.execute("SELECT code, side, price, traded FROM book_order"
-                                                        " WHERE traded > 0"):
-                row = held.setdefault(code, [0.0, 0.0, price])
-                row[0] += traded if side == "买入" else -traded
-                row[1] += traded * price if side == "买入" else 0.0
-                row[2] = price
+            rows = db.execute("SELECT code, side, price, volume, traded, status, time FROM book_order").fetchall()
+        for code, side, price, volume, traded, status, moment in rows:
+            row = held.setdefault(code, [0.0, 0.0, 0.0, price])
+            if side == "买入":
+                row[0] += traded
+                row[1] += traded * price
+                row[2] += traded if moment[:10] < today else 0.0
+            else:
+                row[0] -= traded
+                row[2] -= traded + ((volume - traded) if status in ("已报", "部成") else 0.0)
+            row[3] = price or row[3]
         return [{"证券代码": code, "证券名称": f"股票{code}", "交易市场": MARKETS[code[0]], "当前持仓": qty,
-                 "股份可用": qty, "参考成本价": cost / qty if qty else 0.0, "参考市价": last, "参考市值": qty * last}
-                for code, (qty, cost, last) in held.items() if qty]
+                 "股份可用": max(available, 0.0), "参考成本价": cost / qty if qty else 0.0, "参考市价": last,
+                 "参考市值": qty * last} for code, (qty, cost, available, last) in held.items() if qty]
 
     @property
     def today_entrusts(self) -> list[dict]:
         self._fault_on_export()
+        today = datetime.now(CHINA_TZ).strftime("%Y-%m-%d")
         with self._db() as db:
             rows = db.execute("SELECT entrust_no, code, side, price, volume, traded, status, time FROM book_order"
-                              " ORDER BY entrust_no").fetchall()
+                              " WHERE time >= ? ORDER BY entrust_no", (today,)).fetchall()
         return [{"委托序号": str(no), "证券代码": code, "证券名称": f"股票{code}", "交易市场": MARKETS[code[0]],
                  "买卖标志": side, "委托价格": price, "委托数量": volume, "成交数量": traded,
                  "撤单数量": volume - traded if status in ("已撤", "部撤") else 0, "状态说明": status,
@@ -140,6 +149,12 @@ class FakeClientTrader:
             db.execute("UPDATE book_order SET traded = MIN(volume, traded + COALESCE(?, volume)),"
                        " status = CASE WHEN traded + COALESCE(?, volume) >= volume THEN '已成' ELSE '部成' END"
                        " WHERE entrust_no = ?", (volume, volume, int(entrust_no)))
+
+    def hold(self, code: str, volume: float, price: float) -> None:
+        """Shares bought on an earlier day (sellable today)."""
+        with self._db() as db:
+            db.execute("INSERT INTO book_order (code, side, price, volume, traded, status, time)"
+                       " VALUES (?, '买入', ?, ?, ?, '已成', '2000-01-03 10:00:00')", (code, price, volume, volume))
 
     def orders(self) -> list[tuple]:
         with self._db() as db:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from vnpy.trader.ui import QtCore, QtWidgets, create_qapp
 
-from ..bootstrap import build_engine, connect_binance_gateway, connect_qmt_gateway, start_jobs
+from ..bootstrap import (
+    build_engine,
+    connect_binance_gateway,
+    connect_easytrader_gateway,
+    connect_qmt_gateway,
+    start_jobs,
+)
 from ..i18n import tr
 from ..paths import DataDir
 from ..settings import SettingsStore
@@ -37,6 +43,8 @@ def run_gui(data_dir: DataDir, store: SettingsStore) -> int:
         connect_qmt_gateway(engine)
     if store.current["binance.autoconnect"]:
         connect_binance_gateway(engine)
+    if store.current["easytrader.autoconnect"]:
+        connect_easytrader_gateway(engine)
     start_jobs(engine)
     window.showMaximized()
     return app.exec()

@@ -1,6 +1,7 @@
 """Connecting a venue from the window: each field labelled in words, the last values remembered in
 the profile's settings (credentials in the OS keyring, never in a file), and every failure the
-gateway reports popped up until it connects. One dialog shape for QMT and Binance."""
+gateway reports popped up until it connects. One dialog shape for QMT, Binance and the broker
+clients' agent."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from .settings_dialog import editor_for, value_of
 QMT_KEYS = ("qmt.userdata_path", "qmt.account_id", "qmt.account_type", "qmt.backend", "qmt.data_host",
             "qmt.data_port", "qmt.industry_prefix", "qmt.level2", "qmt.autoconnect")
 BINANCE_KEYS = ("binance.server", "binance.proxy", "binance.position_mode", "binance.autoconnect")
+EASYTRADER_KEYS = ("easytrader.agent_url", "easytrader.broker", "easytrader.poll_seconds", "easytrader.autoconnect")
 
 
 class GatewayConnectDialog(QtWidgets.QDialog):
@@ -213,3 +215,50 @@ class BinanceConnectDialog(GatewayConnectDialog):
             self.secret.clear()
             self.pem = ""
         connect_binance_gateway(self.engine)
+
+
+class EasytraderConnectDialog(GatewayConnectDialog):
+    """The agent's address and the broker client type; the agent key goes to the OS keyring (left
+    empty, the stored one is used). The agent itself runs beside the broker client."""
+    gateway_name = "EASYTRADER"
+    keys = EASYTRADER_KEYS
+
+    def title(self) -> str:
+        return tr("券商客户端")
+
+    def add_extra_rows(self) -> None:
+        from ..bootstrap import EASYTRADER_KEY
+
+        self.profile = self.engine.data_dir.root.name
+        try:
+            stored = bool(get_secret(self.profile, EASYTRADER_KEY))
+        except SecretStoreError:
+            stored = False
+        self.agent_key = QtWidgets.QLineEdit()
+        self.agent_key.setEchoMode(QtWidgets.QLineEdit.EchoMode.Password)
+        self.agent_key.setPlaceholderText(tr("已保存在系统钥匙串中，留空则沿用") if stored else
+                                          tr("代理启动时 lianghua agent --new-key 给出的密钥"))
+        self.stored_key = stored
+        self.form.addRow(tr("代理密钥"), self.agent_key)
+        hint = QtWidgets.QLabel(tr("在运行券商客户端的Windows电脑上先启动交易代理：lianghua agent"))
+        hint.setWordWrap(True)
+        self.form.addRow(hint)
+
+    def problem(self) -> str:
+        if not self.agent_key.text().strip() and not self.stored_key:
+            return tr("请填写代理密钥（与交易代理所在电脑上的相同）")
+        return ""
+
+    def begin_connect(self) -> None:
+        from ..bootstrap import EASYTRADER_KEY, connect_easytrader_gateway
+
+        key = self.agent_key.text().strip()
+        if key:
+            try:
+                set_secret(self.profile, EASYTRADER_KEY, key)
+            except SecretStoreError as error:
+                self.waiting = False
+                self.connect_button.setEnabled(True)
+                return self.show_failure(str(error))
+            self.agent_key.clear()
+        connect_easytrader_gateway(self.engine)

@@ -24,7 +24,7 @@ from ..events import (
 from ..formatting import describe_order
 from ..i18n import tr
 from ..settings import SettingsStore
-from .connect_dialog import BinanceConnectDialog, QmtConnectDialog
+from .connect_dialog import BinanceConnectDialog, EasytraderConnectDialog, QmtConnectDialog
 from .help_dialog import AboutDialog, ReadmeDialog, open_folder
 from .icons import icon
 from .monitors import (
@@ -54,7 +54,7 @@ PANELS = (
     ("log", "日志", ReadableLogMonitor, Area.BottomDockWidgetArea),
 )
 REJECTIONS_SHOWN = 8
-DIALOGS = {"QMT": QmtConnectDialog, "BINANCE": BinanceConnectDialog}
+DIALOGS = {"QMT": QmtConnectDialog, "BINANCE": BinanceConnectDialog, "EASYTRADER": EasytraderConnectDialog}
 GATEWAY_WORDS = {"BINANCE": "币安"}
 
 

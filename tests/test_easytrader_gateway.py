@@ -43,7 +43,8 @@ def gateway(engine, desk):
                     "poll_seconds": 0.5}, "EASYTRADER")
     connected = engine.gateways["EASYTRADER"]
     settle(engine, lambda: connected.connected and engine.get_account("EASYTRADER.8888") is not None)
-    return connected
+    yield connected
+    connected.close()
 
 
 def status(engine, vt_orderid: str) -> Status | None:
@@ -121,11 +122,11 @@ def test_a_dropped_agent_is_retried_and_an_order_sent_meanwhile_is_placed_once(e
     engine.event_engine.register(EVENT_LOG, lambda event: logs.append(event.data.msg))
     port = desk.server.port
     desk.server.stop()
-    settle(engine, lambda: not gateway.connected)
+    settle(engine, lambda: not gateway.connected, 60)       # a poll caught in the shutdown waits out its timeout
     assert any("无法连接交易代理" in line and "秒后重试" in line for line in logs)
     vt_orderid = send(engine, Direction.LONG, 100)
     settle(engine, lambda: "等待交易代理" in (getattr(engine.get_order(vt_orderid), "extra", None) or {})
-           .get("reason", ""))
+           .get("reason", ""), 60)
     assert status(engine, vt_orderid) is Status.SUBMITTING
     desk.server = start_agent(desk, port)
     settle(engine, lambda: gateway.connected and status(engine, vt_orderid) is Status.NOTTRADED, 60)
@@ -161,3 +162,14 @@ def test_check_reports_whether_the_agent_answers(data_dir, desk, file_keyring):
     set_secret(data_dir.root.name, "easytrader.agent_key", KEY)
     SettingsStore(data_dir.settings_file).update({"easytrader.agent_url": desk.server.url})
     assert "可达" in probe(data_dir)
+
+
+def test_a_partial_fill_shows_before_the_rest(engine, gateway, desk):
+    vt_orderid = send(engine, Direction.LONG, 500)
+    settle(engine, lambda: status(engine, vt_orderid) is Status.NOTTRADED)
+    [entrust_no] = [str(o[0]) for o in desk.broker.orders() if o[5] == "已报"]
+    desk.broker.fill(entrust_no, 200)
+    settle(engine, lambda: status(engine, vt_orderid) is Status.PARTTRADED)
+    assert engine.get_order(vt_orderid).traded == 200
+    desk.broker.fill(entrust_no, 300)
+    settle(engine, lambda: status(engine, vt_orderid) is Status.ALLTRADED)

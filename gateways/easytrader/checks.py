@@ -26,7 +26,7 @@ def _agent(data_dir) -> str:
     key = get_secret(data_dir.root.name, EASYTRADER_KEY)
     if not key:
         raise RuntimeError(tr("未设置交易代理密钥（lianghua secret set {name}）", name=EASYTRADER_KEY))
-    health = AgentClient(settings["easytrader.agent_url"], key, timeout=5).get("/v1/health")
+    health = AgentClient(settings["easytrader.agent_url"], key, read_timeout=5).get("/v1/health")
     return tr("{url} 可达（{broker}）", url=settings["easytrader.agent_url"], broker=health.get("broker", ""))
 
 

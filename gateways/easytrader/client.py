@@ -21,20 +21,21 @@ class AgentRefused(RuntimeError):
 
 
 class AgentClient:
-    def __init__(self, url: str, key: str, timeout: float = 30.0) -> None:
-        self.url, self.key, self.timeout = url.rstrip("/"), key, timeout
+    def __init__(self, url: str, key: str, timeout: float = 30.0, read_timeout: float = 10.0) -> None:
+        """`timeout` for orders (a GUI step may take a while), `read_timeout` for the grids."""
+        self.url, self.key, self.timeout, self.read_timeout = url.rstrip("/"), key, timeout, read_timeout
 
     def get(self, path: str) -> dict:
-        return self._call("GET", path, b"")
+        return self._call("GET", path, b"", self.read_timeout)
 
     def post(self, path: str, payload: dict | None = None) -> dict:
-        return self._call("POST", path, json.dumps(payload or {}, ensure_ascii=False).encode())
+        return self._call("POST", path, json.dumps(payload or {}, ensure_ascii=False).encode(), self.timeout)
 
-    def _call(self, method: str, path: str, body: bytes) -> dict:
+    def _call(self, method: str, path: str, body: bytes, timeout: float) -> dict:
         headers = {"Content-Type": "application/json", **signed_headers(self.key, method, path, body)}
         request = urllib.request.Request(self.url + path, data=body or None, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
                 return json.loads(response.read())
         except urllib.error.HTTPError as error:
             try:

@@ -85,7 +85,9 @@ class AgentServer:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
-        self.runner = web.AppRunner(make_app(self.agent, self.verifier), access_log=None)
+        # A request still waiting on the GUI at shutdown is dropped after a moment: its key is
+        # journaled, and the client's resend gets the result.
+        self.runner = web.AppRunner(make_app(self.agent, self.verifier), access_log=None, shutdown_timeout=1.0)
         self.loop.run_until_complete(self.runner.setup())
         site = web.TCPSite(self.runner, self.host, self.port)
         self.loop.run_until_complete(site.start())
@@ -94,7 +96,10 @@ class AgentServer:
         self.loop.run_forever()
 
     def stop(self) -> None:
+        """Idempotent; a server whose thread has ended has nothing left to stop."""
+        if not self.thread.is_alive():
+            return
         if self.runner is not None:
-            asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
+            asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(60)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)

@@ -83,23 +83,20 @@ def main(folder: Path, count: int) -> None:
         orderids.append(gateway.send_order(request).split(".", 1)[1])
         if rng.random() < 0.02:
             gateway.sender.submit(gateway._ask, orderids[-1])          # the same key sent again
-    while True:
-        with gateway.lock:
-            open_orders = [o for o in orderids if gateway.book.orders[o].status is Status.SUBMITTING]
-        if not open_orders:
-            break
-        time.sleep(0.5)
+    def wait_while(status: Status) -> None:
+        while True:
+            with gateway.lock:
+                if all(gateway.book.orders[o].status is not status for o in orderids):
+                    return
+            time.sleep(0.5)
+
+    wait_while(Status.SUBMITTING)
     placed_orders = [str(row[0]) for row in broker.orders() if row[5] == "已报"]
     for start in range(0, len(placed_orders), 200):          # the market fills them, a batch at a time
         for entrust_no in placed_orders[start:start + 200]:
             broker.fill(entrust_no)
         time.sleep(0.2)
-    while True:
-        with gateway.lock:
-            waiting = [o for o in orderids if gateway.book.orders[o].status is Status.NOTTRADED]
-        if not waiting:
-            break
-        time.sleep(0.5)
+    wait_while(Status.NOTTRADED)
     elapsed = time.perf_counter() - began
     placed: dict[str, int] = {}
     for entry in server.agent.journal.entries():

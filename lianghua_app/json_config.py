@@ -26,6 +26,16 @@ def load_config(path: Path, parse: Callable[[dict], tuple[Config | None, list[st
     return (config, []) if config else (default(), errors)
 
 
+def apply_config(path: Path, raw: dict, parse: Callable[[dict], tuple[Config | None, list[str]]]
+                 ) -> tuple[Config | None, list[str]]:
+    """A configuration the user changed: checked whole, then written; nothing written when wrong."""
+    config, errors = parse(raw)
+    if errors:
+        return None, errors
+    save_config(path, config.to_dict())
+    return config, []
+
+
 def save_config(path: Path, data: dict) -> None:
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")

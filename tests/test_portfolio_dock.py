@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from conftest import PINGAN, drain, order, settle, shown
 from PySide6 import QtWidgets
-from test_portfolio_engine import BudgetBuyer, now_quote
+from test_portfolio_engine import add_strategies, now_quote
 from vnpy.trader.constant import Direction
 
 from apps.portfolio_manager.ui import PortfolioWidget, TradesDialog
@@ -33,10 +33,7 @@ def test_a_refresh_fills_the_table_and_a_line_drills_down_to_its_trades(qtbot, e
 
 
 def test_a_plan_waits_for_the_traders_yes(qtbot, engine, sim, monkeypatch):
-    cta = engine.get_engine("CtaStrategy")
-    cta.init_engine()
-    cta.classes["BudgetBuyer"] = BudgetBuyer
-    cta.add_strategy("BudgetBuyer", "sizer", PINGAN, {})
+    add_strategies(engine, sizer=PINGAN)
     now_quote(sim, PINGAN, 10.0)
     portfolio = engine.get_engine("PortfolioManager")
     dock = shown(qtbot, PortfolioWidget, engine)

@@ -45,6 +45,16 @@ def now_quote(sim, vt_symbol: str, last: float) -> None:
     drain(sim)
 
 
+def add_strategies(engine, **symbols: str):
+    """BudgetBuyer strategies by name, on their symbols; the CTA engine back."""
+    cta = engine.get_engine("CtaStrategy")
+    cta.init_engine()
+    cta.classes["BudgetBuyer"] = BudgetBuyer
+    for name, vt_symbol in symbols.items():
+        cta.add_strategy("BudgetBuyer", name, vt_symbol, {})
+    return cta
+
+
 @pytest.fixture
 def portfolio(engine, sim):
     return engine.get_engine("PortfolioManager")
@@ -77,10 +87,7 @@ def test_attribution_from_the_journal_adds_up_to_the_sim_accounts_change(engine,
 
 def test_a_plan_changes_nothing_until_confirmed_then_a_budget_sizing_strategy_sends_more(engine, sim, portfolio):
     assert portfolio.apply({"capital": 200_000.0}) == []
-    cta = engine.get_engine("CtaStrategy")
-    cta.init_engine()
-    cta.classes["BudgetBuyer"] = BudgetBuyer
-    cta.add_strategy("BudgetBuyer", "sizer", PINGAN, {})
+    cta = add_strategies(engine, sizer=PINGAN)
     cta.init_strategy("sizer")
     strategy = cta.strategies["sizer"]
     wait_until(lambda: strategy.inited)
@@ -120,10 +127,7 @@ def _try(func, argument, failures: list) -> None:
 
 
 def test_a_discarded_plan_is_kept_in_the_history_and_changes_no_budget(engine, sim, portfolio):
-    cta = engine.get_engine("CtaStrategy")
-    cta.init_engine()
-    cta.classes["BudgetBuyer"] = BudgetBuyer
-    cta.add_strategy("BudgetBuyer", "sizer", PINGAN, {})
+    add_strategies(engine, sizer=PINGAN)
     now_quote(sim, PINGAN, 10.0)
     proposal = portfolio.propose("equal")
     portfolio.discard(proposal.plan_id)
@@ -147,10 +151,7 @@ def test_bad_settings_are_refused_whole_with_what_is_wrong(portfolio, raw, words
 
 
 def test_a_method_that_needs_history_says_so_on_a_fresh_machine(engine, sim, portfolio):
-    cta = engine.get_engine("CtaStrategy")
-    cta.init_engine()
-    cta.classes["BudgetBuyer"] = BudgetBuyer
-    cta.add_strategy("BudgetBuyer", "sizer", PINGAN, {})
+    add_strategies(engine, sizer=PINGAN)
     with pytest.raises(AllocationError, match="历史不足"):
         portfolio.propose("kelly")
 
@@ -186,11 +187,7 @@ def test_the_command_line_prints_attribution_budgets_and_the_latest_plan(data_di
 
 
 def test_ashare_strategies_are_not_given_the_usdt_accounts_capital(engine, sim, portfolio):
-    cta = engine.get_engine("CtaStrategy")
-    cta.init_engine()
-    cta.classes["BudgetBuyer"] = BudgetBuyer
-    for name, symbol in (("pingan", PINGAN), ("moutai", MOUTAI)):
-        cta.add_strategy("BudgetBuyer", name, symbol, {})
+    add_strategies(engine, pingan=PINGAN, moutai=MOUTAI)
     now_quote(sim, PINGAN, 10.0)
     now_quote(sim, MOUTAI, 1500.0)
     accounts = {line.account: line.in_base for line in portfolio.accounts()}

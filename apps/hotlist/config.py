@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lianghua_app.i18n import tr
-from lianghua_app.json_config import load_config, save_config
+from lianghua_app.json_config import load_config
 
 from .filters import ASHARE_FILTERS, CRYPTO_FILTERS
 from .scoring import ASHARE_TERMS, CRYPTO_TERMS, Windows
@@ -106,6 +106,3 @@ def parse(raw: dict) -> tuple[HotlistConfig | None, list[str]]:
 def load(path: Path) -> tuple[HotlistConfig, list[str]]:
     return load_config(path, parse, HotlistConfig, tr("热门配置"))
 
-
-def save(path: Path, config: HotlistConfig) -> None:
-    save_config(path, config.to_dict())

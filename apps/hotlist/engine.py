@@ -20,11 +20,12 @@ from vnpy.trader.object import LogData
 from lianghua_app import formatting
 from lianghua_app.events import EVENT_MARKET_SNAPSHOT, MarketSnapshot
 from lianghua_app.i18n import tr
+from lianghua_app.json_config import apply_config
 from lianghua_app.markets import CHINA_TZ, ashare
 from lianghua_app.quotes import CRYPTO_COLUMNS, CryptoFrame, QuoteFrame
 
 from . import decisions, inputs
-from .config import MARKETS, load, market_label, parse, save
+from .config import MARKETS, load, market_label, parse
 from .decisions import Decision
 from .ranking import Context, Ranking, rank_at
 from .scoring import Snapshot
@@ -68,12 +69,9 @@ class HotlistEngine(BaseEngine):
 
     # --- configuration ---------------------------------------------------------------------
     def apply(self, raw: dict) -> list[str]:
-        config, errors = parse(raw)
-        if errors:
-            return errors
-        save(self.path, config)
-        self.config = config
-        return []
+        config, errors = apply_config(self.path, raw, parse)
+        self.config = config or self.config
+        return errors
 
     # --- inputs ------------------------------------------------------------------------------
     def on_snapshot(self, event: Event) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lianghua_app.i18n import tr
-from lianghua_app.json_config import load_config, save_config
+from lianghua_app.json_config import load_config
 
 from .allocation import ALLOCATORS, Constraints
 
@@ -96,6 +96,3 @@ def parse(raw: dict) -> tuple[PortfolioConfig | None, list[str]]:
 def load(path: Path) -> tuple[PortfolioConfig, list[str]]:
     return load_config(path, parse, PortfolioConfig, tr("组合设置"))
 
-
-def save(path: Path, config: PortfolioConfig) -> None:
-    save_config(path, config.to_dict())

@@ -19,13 +19,14 @@ from vnpy.trader.object import LogData
 
 from lianghua_app.i18n import tr
 from lianghua_app.journal import journaled_position
+from lianghua_app.json_config import apply_config
 from lianghua_app.markets import CHINA_TZ, is_ashare, size_rule
 from lianghua_app.markets.money import STABLE, convert
 
 from . import records
 from .allocation import METHODS, AllocationError, Constraints, allocate, constrain
 from .attribution import UNEXPLAINED, Fill, market_day
-from .config import load, parse, save
+from .config import load, parse
 from .evaluation import compare
 from .ledger import build_report, default_start, read_fills
 from .plan import Plan, Slot, build_plan
@@ -77,12 +78,9 @@ class PortfolioEngine(BaseEngine):
 
     # --- configuration ---------------------------------------------------------------------
     def apply(self, raw: dict) -> list[str]:
-        config, errors = parse(raw)
-        if errors:
-            return errors
-        save(self.path, config)
-        self.config = config
-        return []
+        config, errors = apply_config(self.path, raw, parse)
+        self.config = config or self.config
+        return errors
 
     def explain(self, method: str) -> str:
         return tr(METHODS[method])

@@ -94,14 +94,20 @@ def connect_easytrader_gateway(engine: TradingEngine) -> None:
     """Connect the broker-client gateway to its agent, with the agent key from the OS keyring."""
     from .secrets import SecretStoreError, get_secret
 
-    s = engine.settings
+    s, profile = engine.settings, engine.data_dir.root.name
+    in_process = s["easytrader.in_process"] or s["easytrader.demo"]
     try:
-        key = get_secret(engine.data_dir.root.name, EASYTRADER_KEY) or ""
+        key = get_secret(profile, EASYTRADER_KEY) or ""
+        password = get_secret(profile, "easytrader.password") or "" if in_process else ""
+        comm_password = get_secret(profile, "easytrader.comm_password") or "" if in_process else ""
     except SecretStoreError as error:
         engine.write_log(tr("读取交易代理密钥失败：{error}", error=error), source="EASYTRADER")
-        key = ""
+        key = password = comm_password = ""
     engine.connect({"agent_url": s["easytrader.agent_url"], "agent_key": key, "broker": s["easytrader.broker"],
-                    "poll_seconds": s["easytrader.poll_seconds"]}, "EASYTRADER")
+                    "poll_seconds": s["easytrader.poll_seconds"], "in_process": in_process,
+                    "demo": s["easytrader.demo"], "exe_path": s["easytrader.exe_path"], "user": s["easytrader.user"],
+                    "password": password, "comm_password": comm_password,
+                    "journal_path": str(engine.data_dir.root / "agent_journal.db")}, "EASYTRADER")
 
 
 def start_jobs(engine: TradingEngine) -> None:

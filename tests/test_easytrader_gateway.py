@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 from conftest import order, settle
-from vnpy.trader.constant import Direction, OrderType, Status
+from vnpy.trader.constant import Direction, Exchange, OrderType, Status
 from vnpy.trader.event import EVENT_LOG
 
 from gateways.easytrader.agent import Agent
@@ -173,3 +173,33 @@ def test_a_partial_fill_shows_before_the_rest(engine, gateway, desk):
     assert engine.get_order(vt_orderid).traded == 200
     desk.broker.fill(entrust_no, 300)
     settle(engine, lambda: status(engine, vt_orderid) is Status.ALLTRADED)
+
+
+def test_the_agent_can_run_inside_the_workstation_over_the_simulated_client(engine, data_dir):
+    from lianghua_app.bootstrap import connect_easytrader_gateway
+    from lianghua_app.settings import validate
+
+    engine.settings = validate({"easytrader.in_process": True, "easytrader.demo": True})
+    connect_easytrader_gateway(engine)
+    gateway = engine.gateways["EASYTRADER"]
+    settle(engine, lambda: gateway.connected and engine.get_account("EASYTRADER.8888") is not None, 60)
+    engine.gateways["EASYTRADER"].subscribe(SimpleNamespace(symbol="600036", exchange=Exchange.SSE))
+    settle(engine, lambda: engine.get_contract(CMB) is not None)
+    vt_orderid = send(engine, Direction.LONG, 100, order_type=OrderType.MARKET)
+    settle(engine, lambda: status(engine, vt_orderid) is Status.ALLTRADED)
+    assert (data_dir.root / "agent_journal.db").exists()
+    gateway.close()
+
+
+def test_in_process_without_easytrader_says_what_to_install(engine, data_dir, monkeypatch):
+    import sys
+
+    from lianghua_app.events import EVENT_GATEWAY_STATUS
+
+    monkeypatch.setitem(sys.modules, "easytrader", None)                   # as on a machine without it
+    seen = []
+    engine.event_engine.register(EVENT_GATEWAY_STATUS, lambda event: seen.append(event.data))
+    engine.connect({"in_process": True, "broker": "ths", "journal_path": str(data_dir.root / "agent_journal.db")},
+                   "EASYTRADER")
+    settle(engine, lambda: any(not s.busy and "easytrader" in s.message for s in seen), 60)
+    assert "pip install easytrader" in [s for s in seen if not s.busy][-1].message

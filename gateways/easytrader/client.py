@@ -20,6 +20,32 @@ class AgentRefused(RuntimeError):
     """The agent answered with an error: the message is its words."""
 
 
+class LocalAgentClient:
+    """The agent inside the workstation's own process (Windows with easytrader installed): the
+    same calls, no network and no signing."""
+
+    def __init__(self, agent) -> None:
+        self.agent = agent
+
+    def get(self, path: str) -> dict:
+        return self._call("GET", path, {})
+
+    def post(self, path: str, payload: dict | None = None) -> dict:
+        return self._call("POST", path, payload or {})
+
+    def _call(self, method: str, path: str, payload: dict) -> dict:
+        from .agent import AgentError
+        from .server import route
+
+        work = route(self.agent, method, path, payload)
+        if work is None:
+            raise AgentRefused(tr("没有这个接口：{path}", path=path))
+        try:
+            return work()
+        except AgentError as error:
+            raise AgentRefused(str(error)) from error
+
+
 class AgentClient:
     def __init__(self, url: str, key: str, timeout: float = 30.0, read_timeout: float = 10.0) -> None:
         """`timeout` for orders (a GUI step may take a while), `read_timeout` for the grids."""

@@ -24,7 +24,7 @@ from lianghua_app.events import EVENT_GATEWAY_STATUS, GatewayStatus
 from lianghua_app.i18n import tr
 from lianghua_app.markets import CHINA_TZ, ashare, is_ashare
 
-from .client import AgentClient, AgentRefused, AgentUnavailable
+from .client import AgentClient, AgentRefused, AgentUnavailable, LocalAgentClient
 from .mapping import BROKERS, MappingError, balance_of, family_of, field, order_of, position_of, trade_of
 from .orders import BrokerBook, account_from, key_of, position_from
 
@@ -35,7 +35,8 @@ FAST_POLL_SECONDS = 1.0
 class EasytraderGateway(BaseGateway):
     default_name = "EASYTRADER"
     default_setting: dict[str, Any] = {"agent_url": "http://127.0.0.1:1430", "agent_key": "",
-                                       "broker": list(BROKERS), "poll_seconds": 3.0}
+                                       "broker": list(BROKERS), "poll_seconds": 3.0, "in_process": False,
+                                       "demo": False}
     exchanges = [Exchange.SSE, Exchange.SZSE, Exchange.BSE]
 
     def __init__(self, event_engine: EventEngine, gateway_name: str = "EASYTRADER") -> None:
@@ -66,10 +67,45 @@ class EasytraderGateway(BaseGateway):
             self.family = family_of(str(setting["broker"]))
         except MappingError as error:
             return self._status(False, str(error))
+        if setting.get("in_process"):               # opening the client takes a while: not on the caller's thread
+            self._status(False, tr("正在打开券商客户端……"), busy=True)
+            threading.Thread(target=self._start_in_process, args=(setting,), name=f"{self.gateway_name}-open",
+                             daemon=True).start()
+            return
         if not setting.get("agent_key"):
             return self._status(False, tr("缺少交易代理密钥：请运行 lianghua secret set easytrader.agent_key，"
                                           "并在代理所在电脑上设置同一密钥"))
-        self.client = AgentClient(str(setting["agent_url"]), str(setting["agent_key"]))
+        self._start(AgentClient(str(setting["agent_url"]), str(setting["agent_key"])), setting)
+
+    def _start_in_process(self, setting: dict) -> None:
+        """The agent in this process (Windows with easytrader here), or over the simulated client
+        (`demo`); its journal beside the profile's database (`journal_path`)."""
+        from pathlib import Path
+
+        from .agent import Agent
+        from .brokers import open_trader
+        from .journal import OrderJournal
+
+        folder = Path(setting["journal_path"]).parent
+        try:
+            if setting.get("demo"):
+                from .testing import FakeClientTrader
+
+                trader = FakeClientTrader(folder / "agent_demo_broker.db")
+            else:
+                trader = open_trader(str(setting["broker"]), str(setting.get("exe_path", "")),
+                                     str(setting.get("user", "")), str(setting.get("password", "")),
+                                     str(setting.get("comm_password", "")))
+        except Exception as error:              # easytrader's failures are many; each said in words
+            return self._status(False, tr("无法打开券商客户端：{error}", error=error))
+        agent = Agent(trader, OrderJournal(Path(setting["journal_path"])), self.family, str(setting["broker"]))
+        for entry in agent.recover():
+            self.write_log(tr("上次未确认的委托{key}：{state} {reason}", key=entry.key, state=entry.state,
+                              reason=entry.reason))
+        self._start(LocalAgentClient(agent), setting)
+
+    def _start(self, client, setting: dict) -> None:
+        self.client = client
         self.poll_seconds = max(float(setting.get("poll_seconds") or 3.0), 0.2)
         if self.poller is None:
             self.poller = threading.Thread(target=self._poll_loop, name=f"{self.gateway_name}-poll", daemon=True)

@@ -33,7 +33,7 @@ def make_app(agent: Agent, verifier: Verifier) -> web.Application:
             payload = json.loads(body) if body else {}
         except ValueError:
             return web.json_response({"error": tr("请求内容不是JSON")}, status=400)
-        work = _route(agent, request.method, request.path, payload)
+        work = route(agent, request.method, request.path, payload)
         if work is None:
             return web.json_response({"error": tr("没有这个接口：{path}", path=request.path)}, status=404)
         try:
@@ -50,7 +50,7 @@ def make_app(agent: Agent, verifier: Verifier) -> web.Application:
     return app
 
 
-def _route(agent: Agent, method: str, path: str, payload: dict):
+def route(agent: Agent, method: str, path: str, payload: dict):
     if method == "GET" and path in GRIDS:
         return lambda: agent.grid(GRIDS[path])
     if method == "GET" and path == "/v1/health":

@@ -19,7 +19,8 @@ from .settings_dialog import editor_for, value_of
 QMT_KEYS = ("qmt.userdata_path", "qmt.account_id", "qmt.account_type", "qmt.backend", "qmt.data_host",
             "qmt.data_port", "qmt.industry_prefix", "qmt.level2", "qmt.autoconnect")
 BINANCE_KEYS = ("binance.server", "binance.proxy", "binance.position_mode", "binance.autoconnect")
-EASYTRADER_KEYS = ("easytrader.agent_url", "easytrader.broker", "easytrader.poll_seconds", "easytrader.autoconnect")
+EASYTRADER_KEYS = ("easytrader.agent_url", "easytrader.broker", "easytrader.poll_seconds", "easytrader.in_process",
+                   "easytrader.demo", "easytrader.exe_path", "easytrader.user", "easytrader.autoconnect")
 
 
 class GatewayConnectDialog(QtWidgets.QDialog):
@@ -245,7 +246,8 @@ class EasytraderConnectDialog(GatewayConnectDialog):
         self.form.addRow(hint)
 
     def problem(self) -> str:
-        if not self.agent_key.text().strip() and not self.stored_key:
+        local = value_of(self.editors["easytrader.in_process"]) or value_of(self.editors["easytrader.demo"])
+        if not local and not self.agent_key.text().strip() and not self.stored_key:
             return tr("请填写代理密钥（与交易代理所在电脑上的相同）")
         return ""
 

@@ -18,13 +18,14 @@ from lianghua_app.markets import CHINA_TZ
 
 TABLES = (
     "CREATE TABLE IF NOT EXISTS book_order (entrust_no INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT, side TEXT,"
-    " price REAL, volume REAL, traded REAL, status TEXT, time TEXT)",
+    " price REAL, volume REAL, traded REAL, status TEXT, time TEXT, fill_price REAL)",
     "CREATE TABLE IF NOT EXISTS book_fault (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT)",
     "CREATE TABLE IF NOT EXISTS book_cash (id INTEGER PRIMARY KEY CHECK (id = 1), cash REAL)",
 )
 # What each fault does to the next order.
 PLACES = {"exception_after_place", "timeout_after_place", "popup_after_place"}
 FAULTS = PLACES | {"popup_no_order", "timeout_before_place", "popup_refused", "captcha"}
+MARKET_PRICE = 10.0        # what a market order fills at when the code has no price yet
 MARKETS = {"6": "沪A", "5": "沪A", "9": "沪A", "0": "深A", "3": "深A", "1": "深A", "8": "京A", "4": "京A"}
 
 
@@ -77,7 +78,7 @@ class FakeClientTrader:
         today = datetime.now(CHINA_TZ).strftime("%Y-%m-%d")
         held: dict[str, list[float]] = {}
         with self._db() as db:
-            rows = db.execute("SELECT code, side, price, volume, traded, status, time FROM book_order").fetchall()
+            rows = db.execute("SELECT code, side, fill_price, volume, traded, status, time FROM book_order").fetchall()
         for code, side, price, volume, traded, status, moment in rows:
             row = held.setdefault(code, [0.0, 0.0, 0.0, price])
             if side == "买入":
@@ -97,18 +98,18 @@ class FakeClientTrader:
         self._fault_on_export()
         today = datetime.now(CHINA_TZ).strftime("%Y-%m-%d")
         with self._db() as db:
-            rows = db.execute("SELECT entrust_no, code, side, price, volume, traded, status, time FROM book_order"
-                              " WHERE time >= ? ORDER BY entrust_no", (today,)).fetchall()
+            rows = db.execute("SELECT entrust_no, code, side, price, volume, traded, status, time, fill_price"
+                              " FROM book_order WHERE time >= ? ORDER BY entrust_no", (today,)).fetchall()
         return [{"委托序号": str(no), "证券代码": code, "证券名称": f"股票{code}", "交易市场": MARKETS[code[0]],
-                 "买卖标志": side, "委托价格": price, "委托数量": volume, "成交数量": traded,
+                 "买卖标志": side, "委托价格": price, "委托数量": volume, "成交数量": traded, "成交均价": fill,
                  "撤单数量": volume - traded if status in ("已撤", "部撤") else 0, "状态说明": status,
                  "委托日期": time[:10].replace("-", ""), "委托时间": time[11:19]}
-                for no, code, side, price, volume, traded, status, time in rows]
+                for no, code, side, price, volume, traded, status, time, fill in rows]
 
     @property
     def today_trades(self) -> list[dict]:
         copied = ("委托序号", "证券代码", "交易市场", "买卖标志", "成交数量")
-        return [{**{name: o[name] for name in copied}, "成交价格": o["委托价格"], "成交日期": o["委托日期"],
+        return [{**{name: o[name] for name in copied}, "成交价格": o["成交均价"], "成交日期": o["委托日期"],
                  "成交时间": o["委托时间"], "成交编号": f"T{o['委托序号']}"}
                 for o in self.today_entrusts if o["成交数量"]]
 
@@ -153,8 +154,9 @@ class FakeClientTrader:
     def hold(self, code: str, volume: float, price: float) -> None:
         """Shares bought on an earlier day (sellable today)."""
         with self._db() as db:
-            db.execute("INSERT INTO book_order (code, side, price, volume, traded, status, time)"
-                       " VALUES (?, '买入', ?, ?, ?, '已成', '2000-01-03 10:00:00')", (code, price, volume, volume))
+            db.execute("INSERT INTO book_order (code, side, price, volume, traded, status, time, fill_price)"
+                       " VALUES (?, '买入', ?, ?, ?, '已成', '2000-01-03 10:00:00', ?)", (code, price, volume, volume,
+                                                                                          price))
 
     def orders(self) -> list[tuple]:
         with self._db() as db:
@@ -182,12 +184,15 @@ class FakeClientTrader:
                 raise PopupError("提示：委托价格超出涨跌停限制，委托失败")
             if fault == "popup_no_order":
                 return {"message": "success"}            # the popup ate the click; easytrader says success
-            status = "已成" if price == 0 else "已报"
+            status = "已成" if price == 0 else "已报"    # a market order fills at once, at the last price
             with self._db() as db:
-                cursor = db.execute("INSERT INTO book_order (code, side, price, volume, traded, status, time)"
-                                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                last = db.execute("SELECT price FROM book_order WHERE code = ? AND price > 0 ORDER BY entrust_no DESC"
+                                  " LIMIT 1", (security,)).fetchone()
+                cursor = db.execute("INSERT INTO book_order (code, side, price, volume, traded, status, time,"
+                                    " fill_price) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                                     (security, side, price, amount, amount if status == "已成" else 0.0, status,
-                                     datetime.now(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")))
+                                     datetime.now(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S"),
+                                     price or (last[0] if last else MARKET_PRICE)))
                 entrust_no = str(cursor.lastrowid)
             if fault == "exception_after_place":
                 raise RuntimeError("下单后读取回报失败")

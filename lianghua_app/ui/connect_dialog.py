@@ -227,6 +227,10 @@ class EasytraderConnectDialog(GatewayConnectDialog):
     def title(self) -> str:
         return tr("券商客户端")
 
+    def add_row(self, key: str, editor: QtWidgets.QWidget) -> None:
+        editor.setMinimumWidth(260)
+        super().add_row(key, editor)
+
     def add_extra_rows(self) -> None:
         from ..bootstrap import EASYTRADER_KEY
 

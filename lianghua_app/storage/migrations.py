@@ -29,20 +29,17 @@ def migrate(database: SqliteDatabase) -> None:
 
 def _journal_to_utc(database: SqliteDatabase) -> None:
     local = datetime.now().astimezone().tzinfo       # the machine's clock wrote these
-    by_gateway = [("traderecord", "vt_tradeid", ("datetime",)), ("orderrecord", "vt_orderid", ("created",))]
-    for table, key, columns in by_gateway:
-        rows = database.execute_sql(f'SELECT "{key}", gateway, {", ".join(columns)} FROM "{table}"').fetchall()
-        for row in rows:
-            zone = LEGACY_GATEWAY_ZONES.get(row[1], CHINA_TZ)
-            values = [_to_utc(value, zone) for value in row[2:]]
-            sets = ", ".join(f'"{column}" = ?' for column in columns)
-            database.execute_sql(f'UPDATE "{table}" SET {sets} WHERE "{key}" = ?', (*values, row[0]))
-    for table, column in (("orderrecord", "updated"), ("orderrequestrecord", "created"),
-                          ("orderupdaterecord", "received")):
-        key = "vt_orderid" if table == "orderrecord" else "id"
-        for identity, value in database.execute_sql(f'SELECT "{key}", "{column}" FROM "{table}"').fetchall():
-            database.execute_sql(f'UPDATE "{table}" SET "{column}" = ? WHERE "{key}" = ?',
-                                 (_to_utc(value, local), identity))
+    cursor = database.cursor()
+    for table, key, column in (("traderecord", "vt_tradeid", "datetime"), ("orderrecord", "vt_orderid", "created")):
+        rows = database.execute_sql(f'SELECT "{key}", gateway, "{column}" FROM "{table}"').fetchall()
+        cursor.executemany(f'UPDATE "{table}" SET "{column}" = ? WHERE "{key}" = ?',
+                           [(_to_utc(value, LEGACY_GATEWAY_ZONES.get(gateway, CHINA_TZ)), identity)
+                            for identity, gateway, value in rows])
+    for table, key, column in (("orderrecord", "vt_orderid", "updated"), ("orderrequestrecord", "id", "created"),
+                               ("orderupdaterecord", "id", "received")):
+        rows = database.execute_sql(f'SELECT "{key}", "{column}" FROM "{table}"').fetchall()
+        cursor.executemany(f'UPDATE "{table}" SET "{column}" = ? WHERE "{key}" = ?',
+                           [(_to_utc(value, local), identity) for identity, value in rows])
 
 
 def _to_utc(value: str | None, zone: ZoneInfo | timezone) -> str | None:

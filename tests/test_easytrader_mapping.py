@@ -141,3 +141,15 @@ def test_the_entrust_number_of_an_answer_or_none_when_the_client_did_not_say():
     assert entrust_no_of({"entrust_no": 123456}) == "123456"
     assert entrust_no_of({"message": "success"}) is None
     assert entrust_no_of({"entrust_no": -1}) is None                          # miniqmt: refused
+
+
+def test_xueqiu_rows_use_its_english_keys():
+    row = {"entrust_no": 9123, "stock_code": "SH600036", "stock_name": "招商银行", "entrust_bs": "买入",
+           "entrust_price": 35.5, "entrust_amount": 100, "business_amount": 100, "business_price": 35.5,
+           "entrust_status": "已成交"}
+    order = order_of(row, "xq")
+    assert (order.entrust_no, order.vt_symbol, order.direction, order.status, order.traded) == \
+        ("9123", "600036.SSE", Direction.LONG, Status.ALLTRADED, 100)
+    held = position_of({"stock_code": "SZ000001", "current_amount": 500, "enable_amount": 300, "cost_price": 11.2,
+                        "last_price": 11.5}, "xq")
+    assert (held.vt_symbol, held.volume, held.available) == ("000001.SZSE", 500, 300)

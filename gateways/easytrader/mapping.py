@@ -133,6 +133,9 @@ def required(row: dict, family: str, name: str) -> Any:
 # --- symbols, sides, statuses ---------------------------------------------------------------------
 def vt_symbol_of(row: dict, family: str) -> str:
     code = str(required(row, family, "code")).strip()
+    prefixed = re.fullmatch(r"(SH|SZ|BJ)(\d{6})", code.upper())     # 雪球 writes SH600036
+    if prefixed:
+        code = f"{prefixed[2]}.{prefixed[1]}"
     market = MARKET_WORDS.get(str(field(row, family, "market", "")).strip())
     if market is not None and "." not in code:
         return f"{code.zfill(6)}.{market.value}"

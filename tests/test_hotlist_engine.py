@@ -214,3 +214,15 @@ def test_an_approved_perpetual_of_sims_universe_streams_quotes_and_trades(engine
     drain(engine)
     assert engine.get_order(bought).status is Status.ALLTRADED
     assert engine.get_order(bought).traded == pytest.approx(step * 2)
+
+
+def test_a_changed_scan_interval_takes_effect_without_a_restart(engine, hotlist):
+    def interval(job_id: str) -> float:
+        return engine.scheduler.scheduler.get_job(job_id).trigger.interval.total_seconds()
+
+    engine.scheduler.start()                                             # as the window starts it
+    assert interval("hotlist.crypto") == 60 * 60
+    raw = hotlist.config.to_dict()
+    raw["crypto"]["every_minutes"] = 15
+    assert hotlist.apply(raw) == []
+    assert interval("hotlist.crypto") == 15 * 60

@@ -59,18 +59,25 @@ class HotlistEngine(BaseEngine):
         self.ashare_frame: QuoteFrame | None = None
         self.approvals: dict[str, Decision] = decisions.current(decisions.all_decisions())
         event_engine.register(EVENT_MARKET_SNAPSHOT, self.on_snapshot)
-        scheduler = getattr(main_engine, "scheduler", None)
-        if scheduler is not None:
-            scheduler.every(self.config.market("crypto")["every_minutes"] * 60, lambda: self.scan_async("crypto"),
-                            "hotlist.crypto", first_in=FIRST_SCAN_SECONDS)
-            scheduler.every(self.config.market("ashare")["every_minutes"] * 60, self._ashare_job, "hotlist.ashare")
-            scheduler.every(30, self.expire_due, "hotlist.expiry")
+        self._schedule(first_in=FIRST_SCAN_SECONDS)
         self.expire_due()
+
+    def _schedule(self, first_in: float | None = None) -> None:
+        """The scans at the configured intervals (again after a change: no restart needed)."""
+        scheduler = getattr(self.main_engine, "scheduler", None)
+        if scheduler is None:
+            return
+        scheduler.every(self.config.market("crypto")["every_minutes"] * 60, lambda: self.scan_async("crypto"),
+                        "hotlist.crypto", first_in=first_in)
+        scheduler.every(self.config.market("ashare")["every_minutes"] * 60, self._ashare_job, "hotlist.ashare")
+        scheduler.every(30, self.expire_due, "hotlist.expiry")
 
     # --- configuration ---------------------------------------------------------------------
     def apply(self, raw: dict) -> list[str]:
         config, errors = apply_config(self.path, raw, parse)
-        self.config = config or self.config
+        if config is not None:
+            self.config = config
+            self._schedule()
         return errors
 
     # --- inputs ------------------------------------------------------------------------------

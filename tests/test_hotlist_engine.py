@@ -226,3 +226,20 @@ def test_a_changed_scan_interval_takes_effect_without_a_restart(engine, hotlist)
     raw["crypto"]["every_minutes"] = 15
     assert hotlist.apply(raw) == []
     assert interval("hotlist.crypto") == 15 * 60
+
+
+def test_an_approval_removed_from_the_risk_table_is_revoked_and_said(engine, hotlist):
+    assert hotlist.approve("SOLUSDT.GLOBAL", ["SIM"], 24) == []
+    assert hotlist.approve("ETHUSDT.GLOBAL", ["SIM"], 24) == []
+    risk = engine.get_engine("RiskManager")
+    raw = risk.config.to_dict()
+    raw["params"]["whitelist"]["approved"] = ["SIM:ETHUSDT.GLOBAL", "SIM:DOGEUSDT.GLOBAL"]   # risk.json edited by hand
+    assert risk.apply(raw) == []
+    logs = collect(engine, EVENT_LOG)
+    hotlist.match_whitelist()                                  # what a start does
+    drain(engine)
+    assert set(hotlist.current_approvals()) == {"ETHUSDT.GLOBAL"}
+    assert (decisions.all_decisions()[-1].vt_symbol, decisions.all_decisions()[-1].action) == \
+        ("SOLUSDT.GLOBAL", "revoke")
+    assert any("SOLUSDT.GLOBAL的审批在风控白名单中已被移除" in log.msg for log in logs)
+    assert any("SIM:DOGEUSDT.GLOBAL没有审批记录" in log.msg for log in logs)

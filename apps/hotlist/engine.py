@@ -60,7 +60,26 @@ class HotlistEngine(BaseEngine):
         self.approvals: dict[str, Decision] = decisions.current(decisions.all_decisions())
         event_engine.register(EVENT_MARKET_SNAPSHOT, self.on_snapshot)
         self._schedule(first_in=FIRST_SCAN_SECONDS)
+        self.match_whitelist()
         self.expire_due()
+
+    def match_whitelist(self) -> None:
+        """At start, the approvals against what the risk manager enforces (risk.json may have been
+        edited by hand): an approval whose entries left the whitelist is revoked and said so; an
+        approved entry with no approval on record is said, and left to the person who put it there."""
+        risk = self.main_engine.get_engine("RiskManager")
+        if risk is None:
+            return
+        enforced = set(risk.config.to_dict()["params"]["whitelist"].get("approved", []))
+        for vt_symbol, approval in list(self.approvals.items()):
+            missing = [g for g in approval.gateways if f"{g}:{vt_symbol}" not in enforced]
+            if missing:
+                self.warn(tr("{symbol}的审批在风控白名单中已被移除（{gateways}），审批随之撤销", symbol=vt_symbol,
+                             gateways="、".join(missing)))
+                self.revoke(vt_symbol, "revoke")
+        recorded = {f"{g}:{s}" for s, d in self.approvals.items() for g in d.gateways}
+        for entry in sorted(enforced - recorded):
+            self.warn(tr("风控白名单中的{entry}没有审批记录（可能是手工加入）", entry=entry))
 
     def _schedule(self, first_in: float | None = None) -> None:
         """The scans at the configured intervals (again after a change: no restart needed)."""

@@ -44,3 +44,28 @@ def test_daily_bars_show_their_date_without_a_time_of_day():
     assert formatting.bar_time(moment, Interval.DAILY) == "2024-06-03"
     assert formatting.bar_time(moment.replace(hour=9, minute=31), Interval.MINUTE) == "2024-06-03 09:31"
     assert formatting.bar_time(datetime(2024, 6, 3, 16, 0, tzinfo=UTC), Interval.DAILY) == "2024-06-04"
+
+
+def test_chart_dates_read_in_beijing_time_with_numbers_not_english_names(qtbot, machine_zone):
+    from datetime import UTC, datetime
+
+    import pyqtgraph as pg
+
+    from lianghua_app.ui.axes import DateAxis
+
+    axis = DateAxis()
+    chart = pg.PlotWidget(axisItems={"bottom": axis})
+    qtbot.addWidget(chart)
+    chart.resize(800, 300)
+    chart.show()
+    noon = datetime(2026, 12, 2, 4, 0, tzinfo=UTC).timestamp()            # 12:00 in Beijing
+
+    def labels(span: float) -> list[str]:
+        chart.setXRange(noon - span, noon + span, padding=0)
+        chart.grab()                                                        # drawn: the axis knows its font
+        return [text for spacing, values in axis.tickValues(noon - span, noon + span, 800)
+                for text in axis.tickStrings(values, 1, spacing)]
+
+    assert "12:00" in labels(6 * 3600) and "12-02" in labels(6 * 3600)
+    days = labels(6 * 86400)
+    assert "2026-12" in days and not any(name in " ".join(days) for name in ("Mon", "Tue", "Wed", "Dec"))

@@ -13,7 +13,7 @@ from vnpy.trader.constant import Interval
 
 from lianghua_app.i18n import tr
 from lianghua_app.markets import CHINA_TZ
-from lianghua_app.ui.axes import NumberAxis
+from lianghua_app.ui.axes import DateAxis, NumberAxis
 
 from .engine import BacktestResult
 
@@ -32,11 +32,11 @@ class ResultCharts(QtWidgets.QWidget):
         super().__init__()
         self.layout_widget = pg.GraphicsLayoutWidget()
         self.balance_plot = self.layout_widget.addPlot(row=0, col=0, title=tr("账户净值"),
-                                                       axisItems={"bottom": pg.DateAxisItem(), "left": NumberAxis()})
+                                                       axisItems={"bottom": DateAxis(), "left": NumberAxis()})
         self.drawdown_plot = self.layout_widget.addPlot(row=1, col=0, title=tr("回撤"),
-                                                        axisItems={"bottom": pg.DateAxisItem(), "left": NumberAxis()})
+                                                        axisItems={"bottom": DateAxis(), "left": NumberAxis()})
         self.pnl_plot = self.layout_widget.addPlot(row=2, col=0, title=tr("每日盈亏"),
-                                                   axisItems={"bottom": pg.DateAxisItem(), "left": NumberAxis()})
+                                                   axisItems={"bottom": DateAxis(), "left": NumberAxis()})
         self.distribution_plot = self.layout_widget.addPlot(row=3, col=0, title=tr("盈亏分布"),
                                                             axisItems={"bottom": NumberAxis("bottom")})
         for plot in (self.drawdown_plot, self.pnl_plot):

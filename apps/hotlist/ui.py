@@ -12,7 +12,7 @@ from vnpy.trader.engine import MainEngine
 
 from lianghua_app import formatting
 from lianghua_app.i18n import tr
-from lianghua_app.ui.axes import NumberAxis
+from lianghua_app.ui.axes import DateAxis, NumberAxis
 from lianghua_app.ui.tables import RecordTable
 
 from .engine import APP_NAME, EVENT_HOTLIST, EVENT_HOTLIST_APPROVALS, EVENT_HOTLIST_PROGRESS, HotlistEngine
@@ -22,7 +22,6 @@ TERM_WORDS = {"vol_jump": "量能跃升", "turnover": "成交额", "oi_delta": "
               "regime_shift": "波动切换", "volume_ratio": "量比", "move": "涨幅", "limit_up_proximity": "近涨停",
               "sector_strength": "板块强度"}
 MARKET_WORDS = (("crypto", "加密永续"), ("ashare", "A股"))
-BEIJING_OFFSET = -8 * 3600          # pyqtgraph's utcOffset: seconds west of UTC, so the axis reads Beijing time
 
 
 class ApproveDialog(QtWidgets.QDialog):
@@ -96,7 +95,7 @@ class HotlistWidget(QtWidgets.QWidget):
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.itemSelectionChanged.connect(self.show_history)
         self.chart = pg.PlotWidget(title=tr("评分历史"), axisItems={
-            "bottom": pg.DateAxisItem(utcOffset=BEIJING_OFFSET), "left": NumberAxis()})
+            "bottom": DateAxis(), "left": NumberAxis()})
         self.chart.setMinimumHeight(140)
         self.chart.setBackground("w")
         self.approve_button = QtWidgets.QPushButton(tr("批准…"))

@@ -18,7 +18,7 @@ from vnpy.trader.engine import MainEngine
 from lianghua_app import formatting
 from lianghua_app.i18n import tr
 from lianghua_app.markets import CHINA_TZ
-from lianghua_app.ui.axes import NumberAxis
+from lianghua_app.ui.axes import DateAxis, NumberAxis
 from lianghua_app.ui.tables import RecordTable
 
 from .allocation import METHODS, AllocationError
@@ -143,7 +143,7 @@ class PortfolioWidget(QtWidgets.QWidget):
         self.accounts_table = RecordTable([tr(h) for h in ("账户", "币种", "权益", "折合")])
         self.total_label = QtWidgets.QLabel()
         self.equity_chart = pg.PlotWidget(title=tr("合并权益"), axisItems={
-            "bottom": pg.DateAxisItem(utcOffset=-8 * 3600), "left": NumberAxis()})
+            "bottom": DateAxis(), "left": NumberAxis()})
         self.equity_chart.setBackground("w")
         page = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(page)
@@ -171,7 +171,7 @@ class PortfolioWidget(QtWidgets.QWidget):
         self.weights_chart = pg.PlotWidget(title=tr("权重：当前（灰）与目标（蓝）"), axisItems={"left": NumberAxis()})
         self.weights_chart.setBackground("w")
         self.curves_chart = pg.PlotWidget(title=tr("各策略累计盈亏"), axisItems={
-            "bottom": pg.DateAxisItem(utcOffset=-8 * 3600), "left": NumberAxis()})
+            "bottom": DateAxis(), "left": NumberAxis()})
         self.curves_chart.setBackground("w")
         self.curves_chart.addLegend()
         charts = QtWidgets.QHBoxLayout()

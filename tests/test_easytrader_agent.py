@@ -228,3 +228,20 @@ def test_lianghua_agent_makes_a_key_listens_on_loopback_and_takes_signed_orders(
     finally:
         child.terminate()
         child.wait(30)
+
+
+class WithoutExtras(FakeClientTrader):
+    """Like miniqmt's trader: no refresh and no cancel-all."""
+    refresh = None
+    cancel_all_entrusts = None
+
+
+def test_a_client_without_refresh_or_cancel_all_still_resolves_and_cancels_everything(tmp_path):
+    broker = WithoutExtras(tmp_path / "broker.db")
+    agent = Agent(broker, OrderJournal(tmp_path / "agent.db"), "ths", "miniqmt")
+    broker.inject("exception_after_place")
+    assert agent.place(buy("k-extra-0001"))["state"] == "placed"
+    assert agent.place(buy("k-extra-0002", price=35.6))["state"] == "placed"
+    assert agent.refresh() == {"message": "success"}
+    assert len(agent.cancel_all()["cancelled"]) == 2
+    assert {row[5] for row in broker.orders()} == {"已撤"}

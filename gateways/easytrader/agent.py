@@ -102,7 +102,7 @@ class Agent:
         """Read today's orders back and match the key to an order no other key has claimed."""
         with self.gui:
             try:
-                self.trader.refresh()
+                self._refresh()
                 rows = self.trader.today_entrusts
             except Exception as error:          # a captcha on export: stay unknown, say so, try again later
                 return self.journal.settle(entry.key, "unknown",
@@ -135,19 +135,39 @@ class Agent:
 
     # --- the rest ------------------------------------------------------------------------------------------
     def cancel(self, entrust_no: str) -> dict:
-        return self._gui(lambda: self.trader.cancel_entrust(str(entrust_no)))
+        number = int(entrust_no) if self.family == "miniqmt" and str(entrust_no).isdigit() else str(entrust_no)
+        return self._gui(lambda: self.trader.cancel_entrust(number))
 
     def cancel_all(self) -> dict:
-        self._gui(self.trader.cancel_all_entrusts)
-        return {"message": "success"}
+        """The client's own cancel-all where it has one (miniqmt has none: each open order, one by one)."""
+        cancel_all = getattr(self.trader, "cancel_all_entrusts", None)
+        if callable(cancel_all):
+            self._gui(cancel_all)
+            return {"message": "success"}
+        rows = self._gui(lambda: self.trader.today_entrusts)
+        open_orders = []
+        for row in rows:
+            try:
+                order = order_of(row, self.family)
+            except MappingError:
+                continue
+            if order.status.name in ("SUBMITTING", "NOTTRADED", "PARTTRADED"):
+                open_orders.append(order.entrust_no)
+        answers = {entrust_no: self.cancel(entrust_no) for entrust_no in open_orders}
+        return {"message": "success", "cancelled": answers}
 
     def grid(self, name: str) -> dict:
         """balance, position, today_entrusts or today_trades as the client shows them."""
         return {"family": self.family, "rows": self._gui(lambda: getattr(self.trader, name))}
 
     def refresh(self) -> dict:
-        self._gui(self.trader.refresh)
+        self._gui(self._refresh)
         return {"message": "success"}
+
+    def _refresh(self) -> None:
+        refresh = getattr(self.trader, "refresh", None)     # miniqmt reads live and has none
+        if callable(refresh):
+            refresh()
 
     def _gui(self, operation: Callable[[], Any]) -> Any:
         with self.gui:

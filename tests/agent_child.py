@@ -41,7 +41,7 @@ def main() -> None:
     trader = DyingTrader(folder / "broker.db", moment) if moment else FakeClientTrader(folder / "broker.db")
     agent = Agent(trader, OrderJournal(folder / "agent.db"), "ths", "ths")
     agent.recover()
-    server = AgentServer(agent, Verifier(key)).start()
+    server = AgentServer(agent, Verifier(key, remember=agent.journal.remember_nonce)).start()
     (folder / "url.tmp").write_text(server.url, encoding="utf-8")
     (folder / "url.tmp").replace(folder / "url")
     while True:

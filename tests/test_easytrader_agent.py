@@ -245,3 +245,26 @@ def test_a_client_without_refresh_or_cancel_all_still_resolves_and_cancels_every
     assert agent.refresh() == {"message": "success"}
     assert len(agent.cancel_all()["cancelled"]) == 2
     assert {row[5] for row in broker.orders()} == {"已撤"}
+
+
+def test_a_request_replayed_after_the_agent_restarts_is_refused(tmp_path, broker):
+    journal_path = tmp_path / "agent.db"
+    first = AgentServer(Agent(broker, OrderJournal(journal_path), "ths", "ths"),
+                        Verifier(KEY, remember=OrderJournal(journal_path).remember_nonce)).start()
+    headers = signed(KEY, "GET", "/v1/balance", b"", time.time(), nonce="captured")
+    try:
+        assert raw(first, headers)[0] == 200
+    finally:
+        first.stop()
+    again = AgentServer(Agent(broker, OrderJournal(journal_path), "ths", "ths"),
+                        Verifier(KEY, remember=OrderJournal(journal_path).remember_nonce)).start()
+    try:
+        assert raw(again, headers) == (401, {"error": "重复的请求（重放）已拒绝"})
+    finally:
+        again.stop()
+
+
+def test_the_agent_keeps_nothing_per_key_once_its_requests_are_answered(agent):
+    for index in range(10):
+        assert agent.place(buy(f"k-locks-{index:04d}"))["state"] == "placed"
+    assert agent.keys == {}

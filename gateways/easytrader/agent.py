@@ -12,7 +12,8 @@ blindly."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -50,7 +51,7 @@ class Agent:
     def __init__(self, trader: Any, journal: OrderJournal, family: str, broker: str = "") -> None:
         self.trader, self.journal, self.family, self.broker = trader, journal, family, broker
         self.gui = threading.RLock()            # one GUI operation at a time
-        self.keys: dict[str, threading.Lock] = {}
+        self.keys: dict[str, list] = {}         # key -> [lock, requests holding or waiting]
         self.keys_lock = threading.Lock()
 
     # --- orders ----------------------------------------------------------------------------------------
@@ -58,7 +59,7 @@ class Agent:
         problem = check_order(request)
         if problem:
             raise AgentError(problem)
-        with self._key_lock(request["key"]):
+        with self._one_at_a_time(request["key"]):
             entry, fresh = self.journal.begin(request["key"], request)
             if not fresh:
                 if entry.request != request:
@@ -70,9 +71,20 @@ class Agent:
         """After a (re)start: every key the last run left unresolved, resolved by reading back."""
         return [self._resolve(entry, entry.reason or tr("代理在下单过程中中断")) for entry in self.journal.unresolved()]
 
-    def _key_lock(self, key: str) -> threading.Lock:
+    @contextmanager
+    def _one_at_a_time(self, key: str) -> Iterator[None]:
+        """Requests for one key wait for each other; the key's lock goes when nobody needs it."""
         with self.keys_lock:
-            return self.keys.setdefault(key, threading.Lock())
+            slot = self.keys.setdefault(key, [threading.Lock(), 0])
+            slot[1] += 1
+        try:
+            with slot[0]:
+                yield
+        finally:
+            with self.keys_lock:
+                slot[1] -= 1
+                if not slot[1]:
+                    self.keys.pop(key, None)
 
     def _send(self, entry: Entry) -> Entry:
         request = entry.request

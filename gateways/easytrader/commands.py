@@ -76,7 +76,7 @@ def agent(args: argparse.Namespace, context: CommandContext) -> int:
                  entrust=entry.entrust_no or "", reason=entry.reason))
     if args.host != LOCAL:
         print(tr("注意：代理监听 {host}，其他电脑可以连接（请求仍须签名）；请确保防火墙只放行工作站", host=args.host))
-    server = AgentServer(engine, Verifier(key), args.host, args.port).start()
+    server = AgentServer(engine, Verifier(key, remember=journal.remember_nonce), args.host, args.port).start()
     print(tr("交易代理已启动：{url}（{broker}），按 Ctrl+C 退出", url=server.url, broker=broker), flush=True)
     try:
         while True:

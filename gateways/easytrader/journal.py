@@ -19,6 +19,7 @@ from pathlib import Path
 TABLE = ("CREATE TABLE IF NOT EXISTS agent_order (key TEXT PRIMARY KEY, request TEXT NOT NULL, state TEXT NOT NULL,"
          " entrust_no TEXT, reason TEXT NOT NULL DEFAULT '', created TEXT NOT NULL, updated TEXT NOT NULL)")
 INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS agent_order_entrust ON agent_order (entrust_no) WHERE entrust_no IS NOT NULL"
+NONCES = "CREATE TABLE IF NOT EXISTS agent_nonce (nonce TEXT PRIMARY KEY, at REAL NOT NULL)"
 FINAL = ("placed", "rejected")
 
 
@@ -42,6 +43,7 @@ class OrderJournal:
         self.connection.execute("PRAGMA synchronous=FULL")
         self.connection.execute(TABLE)
         self.connection.execute(INDEX)
+        self.connection.execute(NONCES)
         # One connection for all request threads: every use goes through this lock (sqlite3 shares
         # its prepared statements between threads, which is not safe).
         self.lock = threading.RLock()
@@ -60,6 +62,17 @@ class OrderJournal:
             except sqlite3.IntegrityError:
                 fresh = False
         return self.get(key), fresh
+
+    def remember_nonce(self, nonce: str, at: float, keep_after: float) -> bool:
+        """False when the nonce was seen before (a replay, also across a restart of the agent);
+        nonces older than `keep_after` are forgotten (their requests are stale anyway)."""
+        with self.lock:
+            self.connection.execute("DELETE FROM agent_nonce WHERE at < ?", (keep_after,))
+            try:
+                self.connection.execute("INSERT INTO agent_nonce VALUES (?, ?)", (nonce, at))
+            except sqlite3.IntegrityError:
+                return False
+        return True
 
     def get(self, key: str) -> Entry | None:
         with self.lock:

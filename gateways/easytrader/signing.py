@@ -10,6 +10,7 @@ import hmac
 import secrets
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 
 from lianghua_app.i18n import tr
 
@@ -34,13 +35,16 @@ def signed_headers(key: str, method: str, path: str, body: bytes) -> dict[str, s
 
 
 class Verifier:
-    """Remembers the nonces of the window, so a captured request cannot be sent again."""
+    """Remembers the nonces of the window, so a captured request cannot be sent again; given a
+    `remember(nonce, at, keep_after) -> bool` (the agent's journal), also across a restart."""
 
-    def __init__(self, key: str, window: float = WINDOW_SECONDS) -> None:
+    def __init__(self, key: str, window: float = WINDOW_SECONDS,
+                 remember: Callable[[str, float, float], bool] | None = None) -> None:
         if not key:
             raise ValueError(tr("代理密钥为空：请先运行 lianghua secret set {name}", name=KEY_NAME))
         self.key, self.window = key, window
         self.seen: OrderedDict[str, float] = OrderedDict()
+        self.remember = remember or self._remember_here
 
     def refusal(self, method: str, path: str, body: bytes, headers: dict, now: float | None = None) -> str | None:
         """None for a good request, else why it is refused (in words; never the key)."""
@@ -57,9 +61,14 @@ class Verifier:
                       window=self.window)
         if not hmac.compare_digest(given, signature(self.key, method, path, body, timestamp, nonce)):
             return tr("签名不符：两端的代理密钥不一致")
-        while self.seen and next(iter(self.seen.values())) < now - 2 * self.window:
+        if not self.remember(nonce, now, now - 2 * self.window):
+            return tr("重复的请求（重放）已拒绝")
+        return None
+
+    def _remember_here(self, nonce: str, at: float, keep_after: float) -> bool:
+        while self.seen and next(iter(self.seen.values())) < keep_after:
             self.seen.popitem(last=False)
         if nonce in self.seen:
-            return tr("重复的请求（重放）已拒绝")
-        self.seen[nonce] = now
-        return None
+            return False
+        self.seen[nonce] = at
+        return True

@@ -40,8 +40,9 @@ def main(folder: Path, count: int) -> None:
     from gateways.easytrader.testing import FakeClientTrader
 
     broker = FakeClientTrader(folder / "broker.db", cash=1e12)
-    server = AgentServer(Agent(broker, OrderJournal(folder / "agent.db"), "ths", "universal_client"),
-                         Verifier(KEY)).start()
+    journal = OrderJournal(folder / "agent.db")
+    server = AgentServer(Agent(broker, journal, "ths", "universal_client"),
+                         Verifier(KEY, remember=journal.remember_nonce)).start()       # as `lianghua agent` runs
     latencies: list[float] = []
     arrived: list[float] = [0.0]
 

@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import numpy as np
-from vnpy.trader.constant import Exchange
 
-from lianghua_app.markets import clock_of
+from lianghua_app.markets import clock_of, exchange_of
 
 MANUAL = "手动"
 UNEXPLAINED = "未归属"
@@ -132,7 +131,7 @@ def payments_from_fills(fills: list[Fill], funding: list[Funding]) -> list[Payme
 
 
 def market_day(moment: datetime, vt_symbol: str) -> date:
-    return moment.astimezone(clock_of(Exchange(vt_symbol.rsplit(".", 1)[1]))).date()
+    return moment.astimezone(clock_of(exchange_of(vt_symbol))).date()
 
 
 def attribute(fills: list[Fill], funding: list[Funding], closes: dict[tuple[str, date], float],

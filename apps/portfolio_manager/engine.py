@@ -12,15 +12,14 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 from vnpy.event import Event, EventEngine
-from vnpy.trader.constant import Exchange
 from vnpy.trader.engine import BaseEngine, MainEngine
 from vnpy.trader.event import EVENT_LOG
 from vnpy.trader.object import LogData
 
 from lianghua_app.i18n import tr
-from lianghua_app.journal import journaled_position
+from lianghua_app.journal import STRATEGY_PREFIX, journaled_position
 from lianghua_app.json_config import apply_config
-from lianghua_app.markets import CHINA_TZ, is_ashare, size_rule
+from lianghua_app.markets import CHINA_TZ, exchange_of, market_of, size_rule
 from lianghua_app.markets.money import STABLE, convert
 
 from . import records
@@ -209,7 +208,7 @@ class PortfolioEngine(BaseEngine):
         total = self.capital()
         if not total > 0:
             raise AllocationError(tr("可分配资金为0：请连接账户，或在组合设置中填写分配资金"))
-        markets = ["ashare" if is_ashare(Exchange(s.rsplit(".", 1)[1])) else "crypto" for _, s in running]
+        markets = [market_of(exchange_of(s)) for _, s in running]
         params = self.config.params(method)
         if method in ("target_vol", "risk_budget") and self.config["risk_budgets"]:
             params["budgets"] = np.array([float(self.config["risk_budgets"].get(n, 1.0)) for n in names])
@@ -246,7 +245,7 @@ class PortfolioEngine(BaseEngine):
         currency = currency_of_symbol(vt_symbol)
         base, rate = self.config["base_currency"], self.usdt_cny()
         return Slot(name, vt_symbol, market, currency, price, size_rule(vt_symbol, contract),
-                    journaled_position(f"CtaStrategy_{name}", vt_symbol), self._budget_in_base(name),
+                    journaled_position(f"{STRATEGY_PREFIX}{name}", vt_symbol), self._budget_in_base(name),
                     convert(1.0, currency, base, rate))
 
     def confirm(self, plan_id: int) -> str:
@@ -282,11 +281,11 @@ class PortfolioEngine(BaseEngine):
 
     def evaluate(self, method: str, window: int = 20, every: int = 5) -> dict:
         """The method replayed over the strategies' daily returns against equal weight."""
-        names = [name for name, _ in self.strategies()]
-        if not names:
+        running = self.strategies()
+        if not running:
             raise AllocationError(tr("没有可评估的策略"))
-        running = dict(self.strategies())
-        markets = ["ashare" if is_ashare(Exchange(running[n].rsplit(".", 1)[1])) else "crypto" for n in names]
+        names = [name for name, _ in running]
+        markets = [market_of(exchange_of(s)) for _, s in running]
         return compare(method, self.returns(names, self.capital() or 1.0), names, markets, window=window, every=every,
                        constraints=self.config.constraints, **self.config.params(method))
 

@@ -15,7 +15,7 @@ from vnpy.trader.constant import Exchange, Interval
 from vnpy.trader.database import get_database
 
 from lianghua_app.journal import STRATEGY_PREFIX
-from lianghua_app.markets import ASHARE_EXCHANGES, CHINA_TZ, clock_of
+from lianghua_app.markets import ASHARE_EXCHANGES, CHINA_TZ, clock_of, exchange_of
 from lianghua_app.storage import database_proxy, read_time, stored_time
 
 from . import records
@@ -99,7 +99,7 @@ def read_payments(since: datetime) -> list[Payment]:
     payments = []
     for moment, vt_symbol, amount, gateway in database.execute_sql(FUNDING, (str(stored_time(since)),)).fetchall():
         funding = Funding(read_time(moment), vt_symbol, amount, gateway)
-        zone = clock_of(Exchange(vt_symbol.rsplit(".", 1)[1]))
+        zone = clock_of(exchange_of(vt_symbol))
         day_start = datetime.combine(market_day(funding.time, vt_symbol), datetime.min.time(), zone)
         rows = database.execute_sql(INTRADAY, (str(stored_time(day_start)), str(moment), gateway, vt_symbol))
         intraday: dict[Book, float] = defaultdict(float)
@@ -118,7 +118,7 @@ def read_fills(book: Book, day: date | None, since: date) -> list[Fill]:
          if not strategy_name(r)]
     if not references:
         return []
-    zone = clock_of(Exchange(vt_symbol.rsplit(".", 1)[1]))
+    zone = clock_of(exchange_of(vt_symbol))
     first = datetime.combine(day or since, datetime.min.time(), zone)
     last = datetime.combine(day, datetime.min.time(), zone) + timedelta(days=1) if day else datetime.now(zone)
     sql = FILLS.format(references=", ".join("?" * len(references)))

@@ -10,9 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from vnpy.trader.constant import Exchange
-
-from lianghua_app.markets import currency_of
+from lianghua_app.markets import currency_of, exchange_of
 from lianghua_app.markets.money import convert
 
 from .attribution import PARTS, DayRow
@@ -21,7 +19,7 @@ GROUPS = {"strategy": "策略", "vt_symbol": "代码", "gateway": "接口", "acc
 
 
 def currency_of_symbol(vt_symbol: str) -> str:
-    return currency_of(Exchange(vt_symbol.rsplit(".", 1)[1]))
+    return currency_of(exchange_of(vt_symbol))
 
 
 def account_of(gateway: str, vt_symbol: str) -> str:

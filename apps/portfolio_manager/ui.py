@@ -12,12 +12,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 from vnpy.event import Event, EventEngine
-from vnpy.trader.constant import Exchange, Offset
+from vnpy.trader.constant import Offset
 from vnpy.trader.engine import MainEngine
 
 from lianghua_app import formatting
 from lianghua_app.i18n import tr
-from lianghua_app.markets import CHINA_TZ
+from lianghua_app.markets import CHINA_TZ, exchange_of
 from lianghua_app.ui.axes import DateAxis, NumberAxis
 from lianghua_app.ui.tables import RecordTable
 
@@ -45,7 +45,7 @@ def _day_stamp(day) -> float:
 def _order_words(line) -> str:
     """买入 300 for a stock; 开多/平多/... for a perpetual (closing when it shrinks the position)."""
     direction, volume = line.order
-    exchange = Exchange(line.slot.vt_symbol.rsplit(".", 1)[1])
+    exchange = exchange_of(line.slot.vt_symbol)
     closing = abs(line.quantity) < abs(line.slot.position)
     words = formatting.side_words(exchange, direction, Offset.CLOSE if closing else Offset.OPEN)
     return f"{words} {formatting.quantity(volume)}"

@@ -6,16 +6,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 
-from vnpy.trader.constant import Exchange
-
-from lianghua_app.markets import CHINA_TZ, is_ashare
+from lianghua_app.markets import CHINA_TZ, market_of  # noqa: F401  (re-exported for the engine)
 
 MARKET_ZONES = {"ashare": CHINA_TZ, "crypto": timezone.utc}
 DEFAULT_BOUNDARIES = {"ashare": "15:30", "crypto": "00:00"}
-
-
-def market_of(exchange: Exchange) -> str:
-    return "ashare" if is_ashare(exchange) else "crypto"
 
 
 def market_of_currency(currency: str) -> str:

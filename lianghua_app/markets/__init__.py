@@ -51,6 +51,15 @@ def ashare_vt_symbol(text: str) -> str | None:
     return f"{code}.{exchange.value}" if exchange else None
 
 
+def exchange_of(vt_symbol: str) -> Exchange:
+    return Exchange(vt_symbol.rsplit(".", 1)[1])
+
+
+def market_of(exchange: Exchange) -> str:
+    """"ashare" or "crypto": the market whose rules, days and caps apply."""
+    return "ashare" if is_ashare(exchange) else "crypto"
+
+
 def clock_of(exchange: Exchange) -> ZoneInfo:
     """The zone a market's days and files are in: Beijing for A-shares, UTC for crypto."""
     return CHINA_TZ if is_ashare(exchange) else UTC

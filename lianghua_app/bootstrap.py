@@ -84,7 +84,7 @@ def connect_binance_gateway(engine: TradingEngine) -> None:
         engine.write_log(tr("读取币安密钥失败，仅连接行情：{error}", error=error), source="BINANCE")
         key = secret = ""
     engine.connect({"api_key": key, "secret": secret, "server": s["binance.server"], "proxy": s["binance.proxy"],
-                    "position_mode": s["binance.position_mode"]}, "BINANCE")
+                    "position_mode": s["binance.position_mode"], "spot": s["binance.spot"]}, "BINANCE")
 
 
 EASYTRADER_KEY = "easytrader.agent_key"

@@ -58,6 +58,7 @@ SCHEMA: dict[str, Field] = {
     "binance.proxy": Field(str, "", "访问币安的代理（如 http://127.0.0.1:7890，留空不用代理）"),
     "binance.position_mode": Field(str, "keep", "币安持仓模式：keep为沿用账户现有设置",
                                    choices=("keep", "one-way", "hedge")),
+    "binance.spot": Field(bool, True, "同时交易币安现货（交易对、余额与委托；代码如BTCUSDT_SPOT）"),
     "binance.autoconnect": Field(bool, False, "启动时连接币安"),
     "easytrader.agent_url": Field(str, "http://127.0.0.1:1430",
                                   "券商客户端交易代理的地址（代理在另一台电脑时填它的地址）"),

@@ -6,6 +6,7 @@ each account's equity are recorded, so attribution can be redone and checked aft
 from __future__ import annotations
 
 import getpass
+import math
 import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -14,7 +15,7 @@ import numpy as np
 from vnpy.event import Event, EventEngine
 from vnpy.trader.engine import BaseEngine, MainEngine
 from vnpy.trader.event import EVENT_LOG
-from vnpy.trader.object import LogData
+from vnpy.trader.object import AccountData, LogData
 
 from lianghua_app.i18n import tr
 from lianghua_app.journal import STRATEGY_PREFIX, journaled_position
@@ -56,8 +57,13 @@ class AccountLine:
     in_base: float
 
 
-def account_currency(accountid: str) -> str:
-    return accountid if accountid in STABLE else "CNY"
+def account_currency(account: AccountData) -> str:
+    """A gateway that keeps one account per asset (Binance spot) names it in `extra`; otherwise a
+    stablecoin account is named by its coin and everything else is yuan."""
+    asset = (getattr(account, "extra", None) or {}).get("asset")
+    if asset:
+        return asset
+    return account.accountid if account.accountid in STABLE else "CNY"
 
 
 class PortfolioEngine(BaseEngine):
@@ -98,13 +104,23 @@ class PortfolioEngine(BaseEngine):
         base, rate = self.config["base_currency"], self.usdt_cny()
         lines = []
         for account in sorted(self.main_engine.get_all_accounts(), key=lambda a: a.vt_accountid):
-            currency = account_currency(account.accountid)
+            currency = account_currency(account)
             lines.append(AccountLine(account.vt_accountid, currency, account.balance,
-                                     convert(account.balance, currency, base, rate)))
+                                     self._value(account.balance, currency, base, rate)))
         return lines
 
+    def _value(self, amount: float, currency: str, base: str, rate: float) -> float:
+        """A coin (spot BTC) at its spot symbol's last price in USDT; NaN, shown as missing and
+        left out of totals, until that price is known."""
+        if currency == "CNY" or currency in STABLE:
+            return convert(amount, currency, base, rate)
+        tick = self.main_engine.get_tick(f"{currency}USDT_SPOT.GLOBAL")
+        if tick is None or not tick.last_price > 0:
+            return math.nan
+        return convert(amount * tick.last_price, "USDT", base, rate)
+
     def total_equity(self) -> float:
-        return sum(line.in_base for line in self.accounts())
+        return sum(line.in_base for line in self.accounts() if math.isfinite(line.in_base))
 
     # --- recording ---------------------------------------------------------------------------
     def record_marks(self) -> None:
@@ -122,10 +138,14 @@ class PortfolioEngine(BaseEngine):
             now = datetime.now(UTC)
             equity: dict[tuple[date, str], tuple[str, float]] = {}
             for account in self.main_engine.get_all_accounts():
-                currency = account_currency(account.accountid)
+                currency, balance = account_currency(account), account.balance
+                if currency != "CNY" and currency not in STABLE:        # a coin, at its price in USDT
+                    currency, balance = "USDT", self._value(balance, currency, "USDT", self.usdt_cny())
+                    if not math.isfinite(balance):
+                        continue
                 day = now.astimezone(CHINA_TZ if currency == "CNY" else UTC).date()
                 key = (day, f"{account.gateway_name}.{currency}")
-                equity[key] = (currency, equity.get(key, (currency, 0.0))[1] + account.balance)
+                equity[key] = (currency, equity.get(key, (currency, 0.0))[1] + balance)
             records.save_equity([(day, name, currency, balance) for (day, name), (currency, balance) in equity.items()])
         except Exception as error:                      # a job must not die silently
             self.warn(tr("组合：记录收盘价与账户权益失败：{error}", error=error))
@@ -232,7 +252,8 @@ class PortfolioEngine(BaseEngine):
         held: dict[str, float] = {}
         for line in self.accounts():
             market = "ashare" if line.currency == "CNY" else "crypto"
-            held[market] = held.get(market, 0.0) + line.in_base
+            if math.isfinite(line.in_base):
+                held[market] = held.get(market, 0.0) + line.in_base
         caps = dict(constraints.market_caps)
         for market, equity in held.items():
             caps[market] = min(caps.get(market, 1.0), max(equity, 0.0) / total)

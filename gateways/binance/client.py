@@ -32,35 +32,43 @@ def register_server(server: Server) -> None:
     SERVERS[server.name] = server
 
 
-class BinanceClient:
-    def __init__(self, server: Server, api_key: str = "", secret: str = "", proxy: str = "",
-                 timeout_ms: int = 10_000) -> None:
-        import ccxt.pro as ccxtpro  # here, not at import: ccxt takes half a second to load
+def ccxt_config(api_key: str, secret: str, timeout_ms: int, default_type: str) -> dict[str, Any]:
+    """ccxt's limiter, counted like Binance counts weight: per rolling minute (1,200 of the 2,400
+    Binance allows, leaving room for other programs on this IP). Its default leaky bucket makes
+    every order wait cost x 50 ms even when idle."""
+    config: dict[str, Any] = {"enableRateLimit": True, "timeout": timeout_ms,
+                              "rateLimiterAlgorithm": "rollingWindow", "rollingWindowSize": 60_000,
+                              "options": {"fetchCurrencies": False, "defaultType": default_type,
+                                          "warnOnFetchOpenOrdersWithoutSymbol": False, "fetchMargins": False,
+                                          "fetchMarkets": {"types": ["spot" if default_type == "spot" else "linear"]}}}
+    if api_key:
+        config.update(apiKey=api_key, secret=secret)
+    return config
 
-        # ccxt's limiter, counted like Binance counts weight: per rolling minute (1,200 of the 2,400
-        # Binance allows, leaving room for other programs on this IP). Its default leaky bucket
-        # makes every order wait cost x 50 ms even when idle.
-        config: dict[str, Any] = {"enableRateLimit": True, "timeout": timeout_ms,
-                                  "rateLimiterAlgorithm": "rollingWindow", "rollingWindowSize": 60_000,
-                                  "options": {"fetchCurrencies": False, "defaultType": "future",
-                                              "warnOnFetchOpenOrdersWithoutSymbol": False}}
-        if api_key:
-            config.update(apiKey=api_key, secret=secret)
-        self.ex = ccxtpro.binanceusdm(config)
-        if server.sandbox:
-            self.ex.set_sandbox_mode(True)
-        if server.demo:
-            self.ex.enable_demo_trading(True)
-        if server.rest:
-            api = self.ex.urls["api"]
-            for key, url in list(api.items()):
-                if isinstance(url, str) and "fapi.binance.com" in url:
-                    api[key] = server.rest + url.split("fapi.binance.com", 1)[1]
-            api["ws"] = {**api["ws"], "linear": server.ws + "/ws",
-                         "ws-api": {**api["ws"]["ws-api"], "linear": server.ws + "/ws-fapi/v1"}}
-        if proxy:
-            self.ex.https_proxy = self.ex.http_proxy = proxy
-            self.ex.wss_proxy = self.ex.ws_proxy = proxy
+
+def point_at(ex: Any, server: Server, proxy: str, host: str, streams: dict[str, str], ws_api: dict[str, str]) -> None:
+    """The server's hosts in place of ccxt's: sandbox, demo, or a base URL (the loopback fake)."""
+    if server.sandbox:
+        ex.set_sandbox_mode(True)
+    if server.demo:
+        ex.enable_demo_trading(True)
+    if server.rest:
+        api = ex.urls["api"]
+        for key, url in list(api.items()):
+            if isinstance(url, str) and host in url:
+                api[key] = server.rest + url.split(host, 1)[1]
+        api["ws"] = {**api["ws"], **streams, "ws-api": {**api["ws"]["ws-api"], **ws_api}}
+    if proxy:
+        ex.https_proxy = ex.http_proxy = proxy
+        ex.wss_proxy = ex.ws_proxy = proxy
+
+
+class CcxtWire:
+    """What the futures and spot clients share: one ccxt.pro instance, its symbols, and a limit
+    on how long a WebSocket API answer is awaited."""
+
+    def __init__(self, ex: Any, api_key: str) -> None:
+        self.ex = ex
         self.has_key = bool(api_key)
         self.symbols: dict[str, str] = {}       # Binance id -> ccxt symbol
 
@@ -69,6 +77,25 @@ class BinanceClient:
 
     def unified(self, symbol: str) -> str:
         return self.symbols.get(symbol) or symbol
+
+    async def _answer(self, request: Any) -> Any:
+        """ccxt waits for a WebSocket API answer without a limit; we give it the REST timeout."""
+        from ccxt.base.errors import RequestTimeout
+
+        try:
+            return await asyncio.wait_for(request, self.ex.timeout / 1000)
+        except asyncio.TimeoutError as error:
+            raise RequestTimeout("no answer from the WebSocket API") from error
+
+
+class BinanceClient(CcxtWire):
+    def __init__(self, server: Server, api_key: str = "", secret: str = "", proxy: str = "",
+                 timeout_ms: int = 10_000) -> None:
+        import ccxt.pro as ccxtpro  # here, not at import: ccxt takes half a second to load
+
+        super().__init__(ccxtpro.binanceusdm(ccxt_config(api_key, secret, timeout_ms, "future")), api_key)
+        point_at(self.ex, server, proxy, "fapi.binance.com", {"linear": server.ws + "/ws"},
+                 {"linear": server.ws + "/ws-fapi/v1"})
 
     # --- public -----------------------------------------------------------------------------------
     async def exchange_info(self) -> list[dict]:
@@ -141,15 +168,6 @@ class BinanceClient:
         if algo:
             return (await self.ex.cancel_order("", unified, {"clientAlgoId": client_id, "trigger": True}))["info"]
         return (await self._answer(self.ex.cancel_order_ws("", unified, {"origClientOrderId": client_id})))["info"]
-
-    async def _answer(self, request: Any) -> Any:
-        """ccxt waits for a WebSocket API answer without a limit; we give it the REST timeout."""
-        from ccxt.base.errors import RequestTimeout
-
-        try:
-            return await asyncio.wait_for(request, self.ex.timeout / 1000)
-        except asyncio.TimeoutError as error:
-            raise RequestTimeout("no answer from the WebSocket API") from error
 
     async def cancel_all(self, symbol: str) -> None:
         await self.ex.cancel_all_orders(self.unified(symbol))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from datetime import datetime, timezone
 from typing import Any
 
@@ -31,13 +31,16 @@ from . import mapping as m
 from .client import SERVERS, BinanceClient, http_status, is_network
 from .market_data import BinanceMarketData
 from .orders import OrderBook
+from .spot import BinanceSpot
+from .spot_client import SpotClient
+from .spot_mapping import is_spot
 from .trading import BinanceTrading
 
 STATE_WORDS = {"连接中": "正在连接币安……", "补齐中": "币安补齐中：正在核对委托、成交、持仓与资金",
                "已连接": "币安已连接", "行情": "币安行情已连接（未填写API Key，仅行情）", "已断开": "币安已断开"}
 
 
-class BinanceGateway(BinanceMarketData, BinanceTrading, BaseGateway):
+class BinanceGateway(BinanceMarketData, BinanceTrading, BinanceSpot, BaseGateway):
     default_name = "BINANCE"
     default_setting: dict[str, Any] = {
         "api_key": "",
@@ -134,20 +137,26 @@ class BinanceGateway(BinanceMarketData, BinanceTrading, BaseGateway):
         key, secret = str(self.setting.get("api_key") or "").strip(), str(self.setting.get("secret") or "").strip()
         if key and not secret:
             return self._set_state("已断开", tr("填写了API Key但没有Secret（或Ed25519私钥），请补全后再连接"))
-        self.client = BinanceClient(server, key, secret, str(self.setting.get("proxy") or ""),
-                                    int(float(self.setting.get("timeout", 10)) * 1000))
+        timeout_ms = int(float(self.setting.get("timeout", 10)) * 1000)
+        wire = (server, key, secret, str(self.setting.get("proxy") or ""), timeout_ms)
+        self.client = BinanceClient(*wire)
+        self.spot_client = SpotClient(*wire) if self.setting.get("spot", True) else None
         if not await self._load_contracts():
             return
+        if self.spot_client is not None:
+            await self._load_spot_contracts()
         self.data_ready = True
         self._start(self._watch_market())
         for symbol in sorted(self.subscribed):
-            self._start(self._watch_symbol(symbol))
+            self._start_symbol(symbol)
         if not key:
             return self._set_state("行情")
         if not await self._check_account():
             return
         self._set_state("补齐中")
         self._start(self._watch_user())
+        if self.spot_client is not None:
+            self._start(self._watch_user(spot=True))
 
     def _start(self, coroutine: Coroutine) -> None:
         task = asyncio.ensure_future(self._guarded(coroutine))
@@ -167,16 +176,7 @@ class BinanceGateway(BinanceMarketData, BinanceTrading, BaseGateway):
                 if attempt == 1 or attempt % 10 == 0:
                     self.write_log(tr("连接币安失败（{error}），稍后重试", error=m.error_reason(str(error), status)))
                 await asyncio.sleep(min(2 ** attempt, 60))
-        specs = []
-        for raw in rows:
-            spec = m.spec_from_symbol(raw)
-            if spec is None:
-                continue
-            specs.append(spec)
-            contract = m.contract_from_spec(spec, raw, self.gateway_name)
-            with self.lock:
-                self.contracts[spec.symbol] = contract
-            self.on_contract(contract)
+        specs = self._list_contracts(rows, m.spec_from_symbol, m.contract_from_spec)
         await self._apply_terms({}, {}, None)
         try:        # the mark stream pushes every few seconds; until then a stop must know the mark
             self._on_marks([m.mark_from_rest(row) for row in await self.client.premium_index()])
@@ -186,6 +186,20 @@ class BinanceGateway(BinanceMarketData, BinanceTrading, BaseGateway):
         self.write_log(tr("币安合约读取完成：{count}个U本位永续（其中TradFi {tradfi}个）", count=len(specs),
                           tradfi=tradfi))
         return True
+
+    def _list_contracts(self, rows: list[dict], spec_of: Callable, contract_of: Callable) -> list[crypto.PerpSpec]:
+        """Each listed symbol's spec and contract, from exchangeInfo rows (None: not trading)."""
+        specs = []
+        for raw in rows:
+            spec = spec_of(raw)
+            if spec is None:
+                continue
+            specs.append(spec)
+            contract = contract_of(spec, raw, self.gateway_name)
+            with self.lock:
+                self.contracts[spec.symbol] = contract
+            self.on_contract(contract)
+        return specs
 
     async def _check_account(self) -> bool:
         """The key's first signed calls: position mode and leverage brackets. A refused key
@@ -200,7 +214,7 @@ class BinanceGateway(BinanceMarketData, BinanceTrading, BaseGateway):
             # The key's fee rate (weight 20 a call): one crypto symbol's for all, then each
             # subscribed symbol's own (TradFi perpetuals are charged differently).
             with self.lock:
-                subscribed = sorted(self.subscribed & set(self.contracts))
+                subscribed = sorted(s for s in self.subscribed & set(self.contracts) if not is_spot(s))
                 reference = "BTCUSDT" if "BTCUSDT" in self.contracts else next(iter(self.contracts))
             default = await self.client.commission(reference)
             fees = {symbol: await self.client.commission(symbol) for symbol in subscribed}
@@ -216,7 +230,7 @@ class BinanceGateway(BinanceMarketData, BinanceTrading, BaseGateway):
 
     async def _symbol_fees(self, symbol: str) -> None:
         """A symbol subscribed after connecting: its own fee rate."""
-        if self.fee_default is not None and symbol in self.contracts:
+        if self.fee_default is not None and symbol in self.contracts and not is_spot(symbol):
             await self._apply_terms({}, {symbol: await self.client.commission(symbol)}, None, [symbol])
 
     async def _apply_terms(self, levels: dict[str, list], fees: dict[str, dict], default: dict | None,
@@ -225,7 +239,7 @@ class BinanceGateway(BinanceMarketData, BinanceTrading, BaseGateway):
         the database (backtests in other processes read them there)."""
         specs = []
         with self.lock:
-            for symbol in symbols if symbols is not None else list(self.contracts):
+            for symbol in symbols if symbols is not None else [s for s in self.contracts if not is_spot(s)]:
                 contract = self.contracts[symbol]
                 spec = m.with_account_terms(contract.extra["spec"], levels.get(symbol, []), fees.get(symbol, default))
                 contract.extra["spec"] = spec
@@ -263,8 +277,9 @@ class BinanceGateway(BinanceMarketData, BinanceTrading, BaseGateway):
     async def _shutdown(self) -> None:
         for task in list(self.tasks):
             task.cancel()
-        if self.client is not None:
-            await self.client.close()
+        for client in (self.client, self.spot_client):
+            if client is not None:
+                await client.close()
         others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
         for task in others:         # ccxt's own (its throttler) outlive close()
             task.cancel()

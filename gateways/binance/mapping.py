@@ -307,6 +307,18 @@ ERROR_REASONS = {
     -4164: "委托名义价值低于该合约的最小值",
     -5022: "只做Maker委托会立即成交，已被拒绝",
 }
+# Spot's -2010 and -1013 cover many refusals, told apart by their text (ccxt passes only the text on).
+MESSAGE_REASONS = {
+    "insufficient balance": "余额不足：可用的币或USDT不够这笔委托",
+    "would immediately match and take": "只做Maker委托会立即成交，已被拒绝",
+    "Filter failure: LOT_SIZE": "数量不符合该交易对的最小数量或步长",
+    "Filter failure: NOTIONAL": "委托金额低于该交易对的最小值",
+    "Filter failure: MIN_NOTIONAL": "委托金额低于该交易对的最小值",
+    "Filter failure: PRICE_FILTER": "价格不符合该交易对的最小变动价位",
+    "Duplicate order sent": "客户委托号重复",
+    "Unknown order sent": "撤单失败：委托已不在交易所（可能已成交或已撤）",
+    "Order does not exist": "交易所查无此委托",
+}
 HTTP_REASONS = {418: "本机IP已被币安临时封禁（418），请等待解封后再连接",
                 429: "请求过于频繁（429），已暂停发送，稍后重试"}
 _CODE = re.compile(r'"code"\s*:\s*(-?\d+)')
@@ -326,6 +338,9 @@ def error_reason(message: str, status: int | None = None) -> str:
     code = error_code(message)
     if code in ERROR_REASONS:
         return tr(ERROR_REASONS[code])
+    known = next((words for text, words in MESSAGE_REASONS.items() if text in message), None)
+    if known:
+        return tr(known)
     detail = _MSG.search(message)
     return tr("币安返回错误：{message}", message=detail.group(1) if detail else message[:200])
 

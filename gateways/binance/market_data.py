@@ -18,11 +18,13 @@ from lianghua_app.quotes import CryptoFrame
 
 from . import mapping as m
 from .client import is_rate_limit
+from .spot_mapping import binance_id, is_spot
 
 EVENT_CRYPTO_TICKERS = "eLhCryptoTickers"
 KLINE_INTERVALS = {Interval.MINUTE: ("1m", timedelta(minutes=1)), Interval.HOUR: ("1h", timedelta(hours=1)),
                    Interval.DAILY: ("1d", timedelta(days=1))}
 KLINE_LIMIT = 1500
+SPOT_KLINE_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,18 @@ class BinanceMarketData:
                 return
             self.subscribed.add(req.symbol)
         if self.data_ready:
-            self.submit(self._watch_symbol(req.symbol))
+            self.loop.call_soon_threadsafe(self._start_symbol, req.symbol)
             self.submit(self._symbol_fees(req.symbol))
+
+    def _start_symbol(self, symbol: str) -> None:
+        """On the loop: a symbol's book (and, for spot, its ticker: futures tickers come with the
+        whole market's)."""
+        if not is_spot(symbol):
+            return self._start(self._watch_symbol(symbol))
+        if self.spot_client is None:
+            return self.write_log(tr("币安现货不可用，无法订阅{symbol}", symbol=symbol))
+        self._start(self._watch_spot_symbol(symbol))
+        self._start(self._watch_spot_ticker(symbol))
 
     async def _watch_symbol(self, symbol: str) -> None:
         await self._loop_stream(f"book:{symbol}", lambda: self.client.watch_book(symbol),
@@ -115,7 +127,8 @@ class BinanceMarketData:
         trading its room."""
         while not self.closing:
             with self.lock:
-                symbols = sorted(self.subscribed)[: int(self.setting.get("oi_symbols", 50))]
+                perpetuals = sorted(s for s in self.subscribed if not is_spot(s))
+            symbols = perpetuals[: int(self.setting.get("oi_symbols", 50))]
             for symbol in symbols:
                 if not self._weight_room():
                     break
@@ -224,15 +237,18 @@ class BinanceMarketData:
         bars: list[BarData] = []
         cursor = int(start.timestamp() * 1000)
         stop = int(end.timestamp() * 1000)
+        spot = is_spot(symbol)
+        limit = SPOT_KLINE_LIMIT if spot else KLINE_LIMIT
         while cursor <= stop:
-            rows = await self.client.klines(symbol, name, cursor, KLINE_LIMIT)
+            rows = await (self.spot_client.klines(binance_id(symbol), name, cursor, limit) if spot
+                          else self.client.klines(symbol, name, cursor, limit))
             rows = [r for r in rows if int(r[0]) <= stop]
             for row in rows:
                 bars.append(BarData(symbol=symbol, exchange=Exchange.GLOBAL, datetime=m.utc(row[0]), interval=interval,
                                     open_price=float(row[1]), high_price=float(row[2]), low_price=float(row[3]),
                                     close_price=float(row[4]), volume=float(row[5]), turnover=float(row[7]),
                                     gateway_name=self.gateway_name))
-            if len(rows) < KLINE_LIMIT:
+            if len(rows) < limit:
                 break
             cursor = int(rows[-1][0]) + int(step.total_seconds() * 1000)
         return bars
@@ -261,8 +277,10 @@ class BinanceMarketData:
             cursor = int(page[-1]["timestamp"]) + 1
         return rows
 
-    def query_funding(self, symbol: str, start: datetime, end: datetime) -> list[tuple[datetime, float]]:
-        """Funding rates (UTC) from `start` to `end` (blocking)."""
+    def query_funding(self, symbol: str, start: datetime, end: datetime) -> list[tuple[datetime, float]] | None:
+        """Funding rates (UTC) from `start` to `end` (blocking); None for spot, which has none."""
+        if is_spot(symbol):
+            return None
         return self.run(self._funding(symbol, start, end), timeout=600)
 
     async def _funding(self, symbol: str, start: datetime, end: datetime) -> list[tuple[datetime, float]]:

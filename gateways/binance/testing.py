@@ -27,7 +27,10 @@ from urllib.parse import parse_qsl
 from aiohttp import WSMsgType, web
 
 from .fake_algo import AlgoBook
+from .fake_spot import SpotSymbol
+from .fake_spot_server import DEFAULT_SPOT, DEFAULT_SPOT_BALANCES, SPOT_STREAMS, SPOT_WS_API, SpotServer
 from .fake_venue import Order, Symbol, Venue, VenueError, _s
+from .fake_wire import error, integer, levels, send, text
 
 DEFAULT_SYMBOLS = (
     Symbol("BTCUSDT", tick="0.10", step="0.001", min_qty="0.001", min_notional="100", bid=60000.0, ask=60000.1),
@@ -44,12 +47,14 @@ OI_PERIODS = {name: minutes * 60_000 for name, minutes in (("5m", 5), ("15m", 15
                                                             ("1d", 1440))}
 
 
-class FakeBinance:
+class FakeBinance(SpotServer):
     def __init__(self, symbols: tuple[Symbol, ...] = DEFAULT_SYMBOLS, api_key: str = "lh-test-key",
                  secret: str = "lh-test-secret", ed25519_public_pem: bytes | None = None,
-                 futures_permission: bool = True) -> None:
+                 futures_permission: bool = True, spot_symbols: tuple[SpotSymbol, ...] = DEFAULT_SPOT,
+                 spot_balances: dict[str, float] | None = None) -> None:
         self.venue = Venue([Symbol(**vars(s)) for s in symbols])
         self.algos = AlgoBook(self.venue)
+        self._init_spot(spot_symbols, DEFAULT_SPOT_BALANCES if spot_balances is None else spot_balances)
         for spec in self.venue.symbols.values():
             spec.mark = spec.index = (spec.bid + spec.ask) / 2
         self.api_key, self.secret, self.public_pem = api_key, secret, ed25519_public_pem
@@ -139,13 +144,13 @@ class FakeBinance:
         else:
             depth = {"e": "depthUpdate", "E": self.now_ms(), "T": self.now_ms(), "s": symbol,
                      "U": previous_id + 1, "u": spec.update_id, "pu": previous_id,
-                     "b": _levels([(old[0], 0.0), (bid, spec.depth_qty)]),
-                     "a": _levels([(old[1], 0.0), (ask, spec.depth_qty)])}
+                     "b": levels([(old[0], 0.0), (bid, spec.depth_qty)]),
+                     "a": levels([(old[1], 0.0), (ask, spec.depth_qty)])}
             await self._publish(f"{symbol.lower()}@depth", depth)
         await self._publish(f"{symbol.lower()}@depth10", {
             "e": "depthUpdate", "E": self.now_ms(), "T": self.now_ms(), "s": symbol, "U": previous_id + 1,
-            "u": spec.update_id, "pu": previous_id, "b": _levels([(bid, spec.depth_qty)]),
-            "a": _levels([(ask, spec.depth_qty)])})
+            "u": spec.update_id, "pu": previous_id, "b": levels([(bid, spec.depth_qty)]),
+            "a": levels([(ask, spec.depth_qty)])})
         await self._publish(f"{symbol.lower()}@bookticker", {
             "e": "bookTicker", "u": spec.update_id, "s": symbol, "b": _s(bid), "B": _s(spec.depth_qty),
             "a": _s(ask), "A": _s(spec.depth_qty), "T": self.now_ms(), "E": self.now_ms()})
@@ -195,7 +200,7 @@ class FakeBinance:
         if blocked:
             async def close() -> None:
                 for ws, route, _ in list(self.sockets):
-                    if route.startswith("private:"):
+                    if route.startswith("private:") or ws in self.spot_users:
                         await ws.close(code=1006)
             self.call(close)
 
@@ -224,26 +229,26 @@ class FakeBinance:
     # --- HTTP -------------------------------------------------------------------------------------
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         path = request.path
-        if path.startswith(("/public/", "/market/", "/private/ws", "/ws")):
+        if path.startswith(("/public/", "/market/", "/private/ws", "/ws", SPOT_STREAMS)):
             return await self._websocket(request)
         body = await request.text()
         self.requests.append((request.method, path))
         if self.banned:
-            return _error(418, -1003, "Way too many requests; IP banned until " + str(self.now_ms() + 60_000))
+            return error(418, -1003, "Way too many requests; IP banned until " + str(self.now_ms() + 60_000))
         failures = self._failures.get(path)
         if failures:
             status, code, msg = failures.pop(0)
-            return _error(status, code, msg)
+            return error(status, code, msg)
         delay = self._delays.pop(path, 0.0)
         lost = self._lost.pop(path, 0.0)
         if lost:            # the request never reaches the matching engine; the client times out
             await asyncio.sleep(lost)
-            return _error(503, -1001, "Internal error; unable to process your request. Please try again.")
+            return error(503, -1001, "Internal error; unable to process your request. Please try again.")
         params = dict(parse_qsl(request.query_string)) | dict(parse_qsl(body))
         try:
             handler = self._route(request.method, path)
             if handler is None:
-                return _error(404, -5000, f"Path {request.method} {path} not served by the fake")
+                return error(404, -5000, f"Path {request.method} {path} not served by the fake")
             private, func = handler
             if private:
                 self._authenticate(request, body, params, signed=private == "signed")
@@ -254,8 +259,8 @@ class FakeBinance:
                 result, events = result
                 await self._user(events)
             return web.json_response(result, headers={"X-MBX-USED-WEIGHT-1M": str(self._used_weight(path, params))})
-        except VenueError as error:
-            return _error(error.status, error.code, error.msg)
+        except VenueError as failure:
+            return error(failure.status, failure.code, failure.msg)
 
     def _used_weight(self, path: str, params: dict) -> int:
         """This IP's request weight over the last minute, this request included, as Binance
@@ -282,7 +287,7 @@ class FakeBinance:
             ("GET", "/fapi/v1/klines"): ("", self._klines),
             ("POST", "/fapi/v1/order"): ("signed", self._place),
             ("DELETE", "/fapi/v1/order"): ("signed", self._cancel),
-            ("GET", "/fapi/v1/order"): ("signed", lambda p: v.find(p["symbol"], _int(p.get("orderId")),
+            ("GET", "/fapi/v1/order"): ("signed", lambda p: v.find(p["symbol"], integer(p.get("orderId")),
                                                                     p.get("origClientOrderId")).rest()),
             ("GET", "/fapi/v1/openOrders"): ("signed", lambda p: [o.rest() for o in v.open_orders(p.get("symbol"))]),
             ("DELETE", "/fapi/v1/allOpenOrders"): ("signed", self._cancel_all),
@@ -303,14 +308,14 @@ class FakeBinance:
             ("POST", "/fapi/v1/algoOrder"): ("signed", self._place_algo),
             ("DELETE", "/fapi/v1/algoOrder"): ("signed", self._cancel_algo),
             ("GET", "/fapi/v1/algoOrder"): ("signed", lambda p: self.algos.find(
-                _int(p.get("algoId")), p.get("clientAlgoId")).rest()),
+                integer(p.get("algoId")), p.get("clientAlgoId")).rest()),
             ("GET", "/fapi/v1/openAlgoOrders"): ("signed", lambda p: [a.rest() for a in self.algos.open(
                 p.get("symbol"))]),
             ("POST", "/fapi/v1/listenKey"): ("key", self._new_listen_key),
             ("PUT", "/fapi/v1/listenKey"): ("key", self._keep_alive),
             ("DELETE", "/fapi/v1/listenKey"): ("key", lambda p: {}),
         }
-        return routes.get((method, path))
+        return routes.get((method, path)) or self._spot_routes().get((method, path))
 
     def _authenticate(self, request: web.Request, body: str, params: dict, signed: bool) -> None:
         if request.headers.get("X-MBX-APIKEY") != self.api_key:
@@ -383,7 +388,7 @@ class FakeBinance:
     def _depth(self, params: dict) -> dict:
         spec = self._spec(params)
         return {"lastUpdateId": spec.update_id, "E": self.now_ms(), "T": self.now_ms(),
-                "bids": _levels([(spec.bid, spec.depth_qty)]), "asks": _levels([(spec.ask, spec.depth_qty)])}
+                "bids": levels([(spec.bid, spec.depth_qty)]), "asks": levels([(spec.ask, spec.depth_qty)])}
 
     def _one_or_all(self, params: dict, shape: Callable[[Symbol], dict]) -> Any:
         if params.get("symbol"):
@@ -464,11 +469,14 @@ class FakeBinance:
         return rows
 
     def _klines(self, params: dict) -> list[list]:
-        spec = self._spec(params)
+        return self._kline_rows(self._spec(params), params)
+
+    def _kline_rows(self, spec: Any, params: dict, most: int = 1500) -> list[list]:
+        """Synthetic bars around a symbol's (futures or spot) book."""
         step = INTERVAL_MS.get(params.get("interval", ""))
         if step is None:
             raise VenueError(-1120, "Invalid interval.")
-        limit = min(int(params.get("limit", 500)), 1500)
+        limit = min(int(params.get("limit", 500)), most)
         now = self.now_ms()
         end = min(int(params.get("endTime", now)), now)
         start = int(params.get("startTime", end - (limit - 1) * step))
@@ -493,7 +501,7 @@ class FakeBinance:
         return order.rest(), events
 
     def _cancel(self, params: dict) -> tuple[dict, list[dict]]:
-        order, events = self.venue.cancel(params.get("symbol", ""), _int(params.get("orderId")),
+        order, events = self.venue.cancel(params.get("symbol", ""), integer(params.get("orderId")),
                                           params.get("origClientOrderId"), self.now_ms())
         return order.rest(), events
 
@@ -502,7 +510,7 @@ class FakeBinance:
         return algo.rest(), events
 
     def _cancel_algo(self, params: dict) -> tuple[dict, list[dict]]:
-        algo, events = self.algos.cancel(_int(params.get("algoId")), params.get("clientAlgoId"), self.now_ms())
+        algo, events = self.algos.cancel(integer(params.get("algoId")), params.get("clientAlgoId"), self.now_ms())
         return {"algoId": algo.algo_id, "clientAlgoId": algo.client_id, "code": "200", "msg": "success"}, events
 
     def _cancel_all(self, params: dict) -> tuple[dict, list[dict]]:
@@ -613,7 +621,7 @@ class FakeBinance:
     # --- WebSocket -------------------------------------------------------------------------------------
     async def _websocket(self, request: web.Request) -> web.StreamResponse:
         if self.banned:
-            return _error(418, -1003, "IP banned")
+            return error(418, -1003, "IP banned")
         if self.user_blocked and request.path.startswith("/private/ws"):
             raise web.HTTPServiceUnavailable()                       # a network that drops it: no handshake
         ws = web.WebSocketResponse(heartbeat=None, timeout=1.0)   # a close waits 1 s for the client, as a server would
@@ -633,76 +641,79 @@ class FakeBinance:
                     continue
                 body = json.loads(message.data)
                 method = body.get("method", "")
-                if route.startswith("/ws-fapi"):
-                    await _send(ws, await self._ws_api(method, body.get("params") or {}, body.get("id")))
+                if route.startswith(("/ws-fapi", SPOT_WS_API)):
+                    await send(ws, await self._ws_api(method, body.get("params") or {}, body.get("id"), ws))
                     continue
                 if method == "SUBSCRIBE":
                     entry[2].update({_stream_key(s): s for s in body.get("params", [])})
                 elif method == "UNSUBSCRIBE":
                     for name in body.get("params", []):
                         entry[2].pop(_stream_key(name), None)
-                await _send(ws, {"result": None, "id": body.get("id")})
+                await send(ws, {"result": None, "id": body.get("id")})
         finally:
             self.sockets.remove(entry)
+            self.spot_users.pop(ws, None)
         return ws
 
-    async def _ws_api(self, method: str, params: dict, request_id: Any) -> dict:
-        """Binance's WebSocket API (ws-fapi): order.place and order.cancel, signed like REST but
-        over the parameters sorted by name. The fault hooks take the method name as their path."""
-        self.requests.append(("WS", method))
-        failures = self._failures.get(method)
+    async def _ws_api(self, method: str, params: dict, request_id: Any, ws: web.WebSocketResponse) -> dict:
+        """Binance's WebSocket APIs, signed like REST but over the parameters sorted by name:
+        ws-fapi (order.place, order.cancel) and spot's ws-api/v3 (the same, and the user data
+        stream). The fault hooks take the method name as their path ("spot:" before spot's)."""
+        spot = self._route_of(ws).startswith(SPOT_WS_API)
+        hook = f"spot:{method}" if spot else method
+        self.requests.append(("WS", hook))
+        failures = self._failures.get(hook)
         if failures:
             status, code, msg = failures.pop(0)
             return {"id": request_id, "status": status, "error": {"code": code, "msg": msg}}
-        lost = self._lost.pop(method, 0.0)
+        lost = self._lost.pop(hook, 0.0)
         if lost:
             await asyncio.sleep(lost)
             return {"id": request_id, "status": 503, "error": {"code": -1001, "msg": "Internal error."}}
-        delay = self._delays.pop(method, 0.0)
+        delay = self._delays.pop(hook, 0.0)
         try:
             if params.get("apiKey") != self.api_key:
                 raise VenueError(-2015, "Invalid API-key, IP, or permissions for action.", 401)
-            payload = "&".join(f"{k}={_text(v)}" for k, v in sorted(params.items()) if k != "signature")
+            payload = "&".join(f"{k}={text(v)}" for k, v in sorted(params.items()) if k != "signature")
             if not self._verify(payload, str(params.get("signature", ""))):
                 raise VenueError(-1022, "Signature for this request is not valid.")
-            fields = {k: _text(v) for k, v in params.items() if k not in ("apiKey", "signature", "returnRateLimits")}
-            if method == "order.place":
+            fields = {k: text(v) for k, v in params.items() if k not in ("apiKey", "signature", "returnRateLimits")}
+            if spot:
+                result, events = self._spot_ws_call(method, fields, ws)
+            elif method == "order.place":
                 order, events = self.venue.place(fields, self.now_ms())
+                result = order.rest()
             elif method == "order.cancel":
-                order, events = self.venue.cancel(fields.get("symbol", ""), _int(fields.get("orderId")),
+                order, events = self.venue.cancel(fields.get("symbol", ""), integer(fields.get("orderId")),
                                                   fields.get("origClientOrderId"), self.now_ms())
+                result = order.rest()
             else:
                 raise VenueError(-1000, f"Unknown method {method}")
-        except VenueError as error:
-            return {"id": request_id, "status": error.status, "error": {"code": error.code, "msg": error.msg}}
-        await self._user(events)
+        except VenueError as failure:
+            return {"id": request_id, "status": failure.status, "error": {"code": failure.code, "msg": failure.msg}}
+        await (self._spot_user(events) if spot else self._user(events))
         if delay:
             await asyncio.sleep(delay)
-        return {"id": request_id, "status": 200, "result": order.rest()}
+        return {"id": request_id, "status": 200, "result": result}
 
-    async def _publish(self, stream: str, payload: Any) -> None:
+    def _route_of(self, ws: web.WebSocketResponse) -> str:
+        return next((route for socket, route, _ in self.sockets if socket is ws), "")
+
+    async def _publish(self, stream: str, payload: Any, spot: bool = False) -> None:
         for ws, route, streams in list(self.sockets):
             name = streams.get(stream)
-            if name is not None and not ws.closed:     # combined-stream routes wrap each payload
-                await _send(ws, {"stream": name, "data": payload} if "/stream" in route else payload)
+            if name is None or ws.closed or route.startswith(SPOT_STREAMS) != spot:
+                continue
+            wrapped = "/stream" in route and not spot           # combined-stream routes wrap each payload
+            await send(ws, {"stream": name, "data": payload} if wrapped else payload)
 
     async def _user(self, events: list[dict]) -> None:
         for ws, route, _ in list(self.sockets):
             if route.startswith("private:") and self.listen_keys.get(route[8:]) and not ws.closed:
                 for event in events:
-                    await _send(ws, event)
+                    await send(ws, event)
 
 
-async def _send(ws: web.WebSocketResponse, payload: Any) -> None:
-    try:
-        await ws.send_json(payload)
-    except (ConnectionError, RuntimeError):
-        pass        # a socket closing under us: its client reconnects and gap-fills
-
-
-def _text(value: Any) -> str:
-    """A JSON parameter as it is signed: booleans as true/false."""
-    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _stream_key(stream: str) -> str:
@@ -713,16 +724,10 @@ def _stream_key(stream: str) -> str:
     return name
 
 
-def _levels(pairs: list[tuple[float, float]]) -> list[list[str]]:
-    return [[_s(price), _s(qty)] for price, qty in pairs if price > 0]
-
 
 def _decimals(step: str) -> int:
     return len(step.rstrip("0").partition(".")[2])
 
-
-def _int(value: Any) -> int | None:
-    return int(value) if value not in (None, "") else None
 
 
 def _next_funding(now_ms: int) -> int:
@@ -749,7 +754,3 @@ def _weight(path: str, params: dict) -> int:
 WEIGHTS = {"/fapi/v1/income": 30, "/fapi/v1/commissionRate": 20, "/fapi/v1/userTrades": 5, "/fapi/v1/allOpenOrders": 1,
            "/fapi/v2/account": 5, "/fapi/v3/account": 5, "/fapi/v2/balance": 5, "/fapi/v3/balance": 5,
            "/fapi/v2/positionRisk": 5, "/fapi/v3/positionRisk": 5, "/fapi/v1/leverageBracket": 1}
-
-
-def _error(status: int, code: int, msg: str) -> web.Response:
-    return web.json_response({"code": code, "msg": msg}, status=status)

@@ -21,6 +21,7 @@ from lianghua_app.i18n import tr
 from lianghua_app.journal import journaled_active_orders, last_flow_time
 
 from . import mapping as m
+from . import spot_mapping as sm
 from .client import is_network, is_order_missing
 
 ALREADY_SO = (-4046, -4059)        # "No need to change margin type" / "... position side"
@@ -33,9 +34,12 @@ class BinanceTrading:
         order.datetime = datetime.now(timezone.utc)
         with self.lock:
             mark = m.number(self.marks.get(req.symbol, {}).get("p"))
-        plan = m.plan_order(req, orderid, self.hedge_mode, mark)
+        spot = sm.is_spot(req.symbol)
+        plan = sm.plan_spot_order(req, orderid) if spot else m.plan_order(req, orderid, self.hedge_mode, mark)
         reason = plan if isinstance(plan, str) else ""
-        if not reason and not self.trading_ready:
+        if not reason and spot and not self.spot_ready:
+            reason = tr("币安现货交易未连接，委托未发出")
+        elif not reason and not spot and not self.trading_ready:
             reason = tr("币安交易未连接（{state}），委托未发出", state=self.state_text)
         if reason:
             order.status = Status.REJECTED
@@ -46,23 +50,27 @@ class BinanceTrading:
         with self.lock:
             self.book.sent(order, algo=plan.type in m.ALGO_TYPES)
         self.on_order(order)
-        self.submit(self._send(req.symbol, orderid, plan))
+        self.submit(self._send_spot(req.symbol, orderid, plan) if spot else self._send(req.symbol, orderid, plan))
         return order.vt_orderid
 
     async def _send(self, symbol: str, orderid: str, plan: m.OrderPlan) -> None:
         try:
             info = await self.client.create_order(symbol, plan)
         except Exception as error:
-            if not is_network(error):
-                self._reject(orderid, m.error_reason(str(error)))
-                return
-            with self.lock:
-                self.book.unsure.add(orderid)
-            self.write_log(tr("委托{orderid}发送后未收到答复（{error}），正在向币安查询，不会重发", orderid=orderid,
-                              error=type(error).__name__))
-            await self._look_up(orderid)
+            await self._unanswered(orderid, error)
             return
         self._apply_state(m.order_from_algo(info) if plan.type in m.ALGO_TYPES else m.order_from_rest(info))
+
+    async def _unanswered(self, orderid: str, error: Exception) -> None:
+        """A refused send is rejected with Binance's reason; one without an answer is looked up."""
+        if not is_network(error):
+            self._reject(orderid, m.error_reason(str(error)))
+            return
+        with self.lock:
+            self.book.unsure.add(orderid)
+        self.write_log(tr("委托{orderid}发送后未收到答复（{error}），正在向币安查询，不会重发", orderid=orderid,
+                          error=type(error).__name__))
+        await self._look_up(orderid)
 
     async def _look_up(self, orderid: str) -> None:
         """Find an order whose send went unanswered: its status if Binance has it, rejected if
@@ -74,7 +82,7 @@ class BinanceTrading:
             return
         for attempt in range(8):
             try:
-                info = await self.client.order(order.symbol, orderid, algo)
+                state = await self._fetch_order(order.symbol, orderid, algo)
             except Exception as error:
                 if is_network(error):
                     await asyncio.sleep(min(0.5 * 2 ** attempt, 30))
@@ -85,8 +93,14 @@ class BinanceTrading:
                     self.write_log(tr("查询委托{orderid}失败：{error}", orderid=orderid,
                                       error=m.error_reason(str(error))))
                 return
-            self._apply_state(m.order_from_algo(info) if algo else m.order_from_rest(info))
+            self._apply_state(state)
             return
+
+    async def _fetch_order(self, symbol: str, orderid: str, algo: bool) -> m.OrderState:
+        if sm.is_spot(symbol):
+            return sm.order_from_spot_rest(await self.spot_client.order(sm.binance_id(symbol), orderid))
+        info = await self.client.order(symbol, orderid, algo)
+        return m.order_from_algo(info) if algo else m.order_from_rest(info)
 
     def cancel_order(self, req: CancelRequest) -> None:
         with self.lock:
@@ -97,6 +111,8 @@ class BinanceTrading:
         if not order.is_active():
             return self.write_log(tr("委托{orderid}已是{status}，无需撤单", orderid=req.orderid,
                                      status=order.status.value))
+        if sm.is_spot(order.symbol):
+            return self.submit(self._cancel_spot(order.symbol, req.orderid))
         self.submit(self._cancel(order.symbol, req.orderid, algo))
 
     async def _cancel(self, symbol: str, orderid: str, algo: bool) -> None:
@@ -111,6 +127,8 @@ class BinanceTrading:
 
     def cancel_all(self, symbol: str) -> None:
         """Every open order of one symbol, in one request (the algo orders too, one by one)."""
+        if sm.is_spot(symbol):
+            return self.submit(self._cancel_all_spot(symbol))
         with self.lock:
             algos = [o.orderid for o in self.book.active() if o.symbol == symbol and o.orderid in self.book.algo]
         self.submit(self._cancel_all(symbol, algos))
@@ -166,24 +184,31 @@ class BinanceTrading:
         self.refresh_account()
 
     # --- the user stream -------------------------------------------------------------------------
-    async def _watch_user(self) -> None:
-        """Order updates and fills until the gateway closes. A failure of either watch, or a
-        listenKey the watchdog finds dead, leads to one recovery: new stream, then gap-fill."""
+    async def _watch_user(self, spot: bool = False) -> None:
+        """Order updates and fills until the gateway closes (futures, or spot). A failure of any
+        watch, or a stream the watchdog finds dead, leads to one recovery: new stream, then gap-fill."""
+        client = self.spot_client if spot else self.client
+        handlers = ((self._on_spot_order_updates, self._on_spot_trade_updates, self._on_spot_account_update) if spot
+                    else (self._on_order_updates, self._on_trade_updates, self._on_account_update))
+        drops = 0
         while not self.closing:
-            orders = asyncio.ensure_future(self._stream(self.client.watch_orders, self._on_order_updates))
-            trades = asyncio.ensure_future(self._stream(self.client.watch_trades, self._on_trade_updates))
-            account = asyncio.ensure_future(self._stream(self.client.watch_account, self._on_account_update))
-            watchdog = asyncio.ensure_future(self._watchdog())
-            opened = asyncio.ensure_future(self.client.user_stream_connected())
+            orders = asyncio.ensure_future(self._stream(client.watch_orders, handlers[0]))
+            trades = asyncio.ensure_future(self._stream(client.watch_trades, handlers[1]))
+            account = asyncio.ensure_future(self._stream(client.watch_account, handlers[2]))
+            watchdog = asyncio.ensure_future(self._watchdog(client))
+            opened = asyncio.ensure_future(client.user_stream_connected())
             streams = {orders, trades, account, watchdog}
             try:
                 done, _ = await asyncio.wait({opened, *streams}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
                 opened_ok = opened in done and opened.exception() is None
                 if opened_ok and not done & streams:
-                    await self._gap_fill()
+                    await (self._spot_gap_fill() if spot else self._gap_fill())
                 if opened_ok and not any(task.done() for task in streams):   # still open after the gap-fill
-                    self._set_state("已连接")
-                    self.user_drops = 0
+                    if spot:
+                        self._set_spot_state(True)
+                    else:
+                        self._set_state("已连接")
+                    drops = 0
                     await asyncio.wait(streams, return_when=asyncio.FIRST_COMPLETED)
                 failures = [task.exception() for task in (*streams, opened) if task.done() and not task.cancelled()]
                 problem = next((e for e in failures if e), None) or tr("用户数据流未能建立")
@@ -197,23 +222,28 @@ class BinanceTrading:
                 await asyncio.gather(opened, *streams, return_exceptions=True)
             if self.closing:
                 return
+            drops += 1
             self.user_drops += 1
-            self._set_state("补齐中", tr("币安用户数据流中断（{error}），正在重连并补齐委托与成交（第{n}次）",
-                                       error=_words(problem), n=self.user_drops),
-                            quiet=self.user_drops % 10 != 1)      # an outage is logged once per ten tries
-            await self.client.drop_user_stream()
-            await asyncio.sleep(min(0.2 * 2 ** min(self.user_drops, 5), 5.0) if self.user_drops > 3 else 0.05)
+            words = tr("币安{market}用户数据流中断（{error}），正在重连并补齐委托与成交（第{n}次）",
+                       market=tr("现货") if spot else "", error=_words(problem), n=drops)
+            quiet = drops % 10 != 1         # an outage is logged once per ten tries
+            if spot:
+                self._set_spot_state(False, words, quiet)
+            else:
+                self._set_state("补齐中", words, quiet=quiet)
+            await client.drop_user_stream()
+            await asyncio.sleep(min(0.2 * 2 ** min(drops, 5), 5.0) if drops > 3 else 0.05)
 
     async def _stream(self, watch, handle) -> None:
         while True:
             handle(await watch())
 
-    async def _watchdog(self) -> None:
+    async def _watchdog(self, client) -> None:
         """Binance's user stream is silent when nothing happens, also after its listenKey
         expired: keep the key alive and end the stream as soon as Binance no longer knows it."""
         while True:
             await asyncio.sleep(float(self.setting.get("watchdog_interval", 60)))
-            await self.client.keep_alive()
+            await client.keep_alive()
 
     def _on_order_updates(self, updates: list[dict]) -> None:
         for o in updates:
@@ -275,7 +305,8 @@ class BinanceTrading:
             fresh = self.book.first_sight(trade, time_ms)
         if fresh:
             self.on_trade(trade)
-            self.refresh_account()
+            if not sm.is_spot(trade.symbol):     # spot balances arrive with the fill (outboundAccountPosition)
+                self.refresh_account()
 
     def _reject(self, orderid: str, reason: str) -> None:
         with self.lock:
@@ -298,7 +329,8 @@ class BinanceTrading:
                     self.book.sent(order, algo=order.type is OrderType.STOP)
         open_rows = await self.client.open_orders(None) if not self.filled_once else []
         with self.lock:
-            symbols = self.book.symbols() | {row["symbol"] for row in positions} | {r["symbol"] for r in open_rows}
+            symbols = {s for s in self.book.symbols() if not sm.is_spot(s)} | {row["symbol"] for row in positions} \
+                | {r["symbol"] for r in open_rows}
         if self.filled_once:
             for symbol in sorted(symbols):
                 open_rows += await self.client.open_orders(symbol)
@@ -308,7 +340,7 @@ class BinanceTrading:
             open_ids.add(row.get("clientOrderId"))
             self._apply_state(m.order_from_rest(row))
         with self.lock:
-            closed = [o.orderid for o in self.book.active() if o.orderid not in open_ids]
+            closed = [o.orderid for o in self.book.active() if o.orderid not in open_ids and not sm.is_spot(o.symbol)]
         for orderid in closed:          # filled or cancelled while nobody listened (algo orders: looked up too)
             await self._look_up(orderid)
         with self.lock:

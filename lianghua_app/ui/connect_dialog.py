@@ -18,7 +18,7 @@ from .settings_dialog import editor_for, value_of
 
 QMT_KEYS = ("qmt.userdata_path", "qmt.account_id", "qmt.account_type", "qmt.backend", "qmt.data_host",
             "qmt.data_port", "qmt.industry_prefix", "qmt.level2", "qmt.autoconnect")
-BINANCE_KEYS = ("binance.server", "binance.proxy", "binance.position_mode", "binance.autoconnect")
+BINANCE_KEYS = ("binance.server", "binance.proxy", "binance.position_mode", "binance.spot", "binance.autoconnect")
 EASYTRADER_KEYS = ("easytrader.agent_url", "easytrader.broker", "easytrader.poll_seconds", "easytrader.in_process",
                    "easytrader.demo", "easytrader.exe_path", "easytrader.user", "easytrader.autoconnect")
 

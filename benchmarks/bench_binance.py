@@ -226,8 +226,12 @@ def main() -> None:
     from lianghua_app.paths import DataDir
     from lianghua_app.vnpy_env import bind_vnpy
 
+    from lianghua_app.storage import open_database
+
     with tempfile.TemporaryDirectory() as folder:
-        bind_vnpy(DataDir(Path(folder)))
+        data_dir = DataDir(Path(folder))
+        bind_vnpy(data_dir)
+        open_database(data_dir.database_file)      # the journal the gateway reads at its gap-fills, as in the app
         for kind in (Ours, Theirs):
             print(json.dumps(run(kind)), flush=True)
 

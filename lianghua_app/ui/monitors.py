@@ -24,6 +24,7 @@ from vnpy.trader.ui.widget import (
 
 from .. import formatting
 from ..i18n import tr
+from ..markets.money import STABLE
 
 
 def _formatted(base: type[BaseCell], show) -> type[BaseCell]:
@@ -39,7 +40,19 @@ def _formatted(base: type[BaseCell], show) -> type[BaseCell]:
 
 PriceCell = _formatted(BaseCell, formatting.price)
 QuantityCell = _formatted(BaseCell, formatting.quantity)
-MoneyCell = _formatted(BaseCell, formatting.money)
+
+
+class FundsCell(BaseCell):
+    """Money to the fen; a coin balance (a spot account of BTC) to its own precision."""
+
+    def set_content(self, content: Any, data: Any) -> None:
+        super().set_content(content, data)
+        asset = (getattr(data, "extra", None) or {}).get("asset")
+        coin = asset is not None and asset not in STABLE and asset != "CNY"
+        self._text = (formatting.quantity if coin else formatting.money)(content)
+        self.setText(self._text)
+
+
 PnlMoneyCell = _formatted(PnlCell, formatting.money)
 ClockCell = _formatted(BaseCell, formatting.clock)
 CELLS = {
@@ -60,7 +73,7 @@ class ReasonCell(BaseCell):
 def _headers(headers: dict, money: bool = False, reason: bool = False) -> dict:
     shaped = {}
     for field, header in headers.items():
-        cell = MoneyCell if money and field in MONEY else CELLS.get(field, header["cell"])
+        cell = FundsCell if money and field in MONEY else CELLS.get(field, header["cell"])
         display = tr("时间(北京)") if field in ("datetime", "time") else header["display"]
         shaped[field] = {**header, "cell": cell, "display": display}
     if reason:

@@ -1,7 +1,10 @@
 """The workstation window, offscreen: docks, saved layouts, gateway status, refusal reasons."""
 
 import pytest
+from vnpy.event import Event
 from vnpy.trader.constant import Direction, Exchange, Interval
+from vnpy.trader.event import EVENT_ACCOUNT
+from vnpy.trader.object import AccountData
 
 from lianghua_app.markets import beijing_today
 from lianghua_app.ui.main_window import MainWindow
@@ -184,6 +187,20 @@ def test_every_account_shows_in_full(full_window, qtbot):
             width = funds.fontMetrics().horizontalAdvance(item.text())
             assert funds.columnWidth(column) >= width, item.text()
     assert {funds.item(row, 1).text() for row in range(2)} == {"100,000.00", "1,000,000.00"}
+
+
+def test_a_coin_balance_shows_its_own_precision_and_money_shows_to_the_fen(window, engine, qtbot):
+    coin = AccountData(gateway_name="BINANCE", accountid="SPOT.BTC", balance=0.051998, frozen=0.00001)
+    coin.extra = {"asset": "BTC"}
+    quote = AccountData(gateway_name="BINANCE", accountid="SPOT.USDT", balance=9877.9990, frozen=600.0)
+    quote.extra = {"asset": "USDT"}
+    for account in (coin, quote):
+        engine.event_engine.put(Event(EVENT_ACCOUNT, account))
+    funds = window.widgets["accounts"]
+    qtbot.waitUntil(lambda: funds.rowCount() == 4, timeout=60_000)
+    rows = {funds.item(row, 0).text(): [funds.item(row, c).text() for c in range(1, 4)] for row in range(4)}
+    assert rows["SPOT.BTC"] == ["0.051998", "0.00001", "0.051988"]
+    assert rows["SPOT.USDT"] == ["9,878.00", "600.00", "9,278.00"]
 
 
 def test_a_refused_order_pops_up_with_its_whole_reason(window, engine, sim, qtbot):

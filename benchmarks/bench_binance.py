@@ -224,9 +224,8 @@ def run(kind) -> dict:
 
 def main() -> None:
     from lianghua_app.paths import DataDir
-    from lianghua_app.vnpy_env import bind_vnpy
-
     from lianghua_app.storage import open_database
+    from lianghua_app.vnpy_env import bind_vnpy
 
     with tempfile.TemporaryDirectory() as folder:
         data_dir = DataDir(Path(folder))

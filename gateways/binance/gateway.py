@@ -58,6 +58,8 @@ class BinanceGateway(BinanceMarketData, BinanceTrading, BinanceSpot, BaseGateway
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name=f"{gateway_name}-loop", daemon=True)
         self.client: BinanceClient | None = None
+        self.spot_client: SpotClient | None = None
+        self.spot_ready = False
         self.setting: dict[str, Any] = {}
         self.tasks: set[asyncio.Future] = set()
         self.contracts: dict[str, ContractData] = {}
@@ -76,7 +78,6 @@ class BinanceGateway(BinanceMarketData, BinanceTrading, BinanceSpot, BaseGateway
         self.trading_ready = False
         self.state_text = tr("未连接")
         self.account_queued = False
-        self.user_drops = 0
         self.filled_once = False
         self.funding_seen: set[str] = set()
         self.fee_default: dict | None = None        # the key's fee rate, known once the account answered

@@ -17,8 +17,8 @@ from .spot_client import SpotClient
 
 
 class BinanceSpot:
-    spot_client: SpotClient | None = None
-    spot_ready = False
+    spot_client: SpotClient | None
+    spot_ready: bool
 
     async def _load_spot_contracts(self) -> None:
         """Spot symbols beside the perpetuals; a failure leaves futures running and says so."""

@@ -223,7 +223,6 @@ class BinanceTrading:
             if self.closing:
                 return
             drops += 1
-            self.user_drops += 1
             words = tr("币安{market}用户数据流中断（{error}），正在重连并补齐委托与成交（第{n}次）",
                        market=tr("现货") if spot else "", error=_words(problem), n=drops)
             quiet = drops % 10 != 1         # an outage is logged once per ten tries

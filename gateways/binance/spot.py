@@ -102,7 +102,7 @@ class BinanceSpot:
         for position in sm.spot_holdings(rows, listed, self.gateway_name):
             self.on_position(position)
 
-    async def _spot_gap_fill(self) -> None:
+    async def _spot_gap_fill(self, seen: dict[str, int]) -> None:
         """Open orders (every symbol), the final state of our orders no longer open, fills since
         the newest one seen, then balances."""
         open_ids = set()
@@ -115,7 +115,7 @@ class BinanceSpot:
         for orderid in closed:
             await self._look_up(orderid)
         with self.lock:
-            since = {s: self.book.last_trade_ms.get(s, self.started_ms) for s in self.book.symbols() if sm.is_spot(s)}
+            since = {s: seen.get(s, self.started_ms) for s in self.book.symbols() if sm.is_spot(s)}
             venue = dict(self.book.venue_ids)
         for symbol, start in since.items():
             for row in await self.spot_client.trades_since(sm.binance_id(symbol), start):

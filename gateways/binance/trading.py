@@ -190,8 +190,14 @@ class BinanceTrading:
         client = self.spot_client if spot else self.client
         handlers = ((self._on_spot_order_updates, self._on_spot_trade_updates, self._on_spot_account_update) if spot
                     else (self._on_order_updates, self._on_trade_updates, self._on_account_update))
-        drops = 0
+        drops, seen = 0, None
         while not self.closing:
+            # A fill the dropped socket never delivered can be older than one the next socket
+            # delivers before the gap-fill reads: read from the newest fill seen when the stream
+            # was lost, kept until a recovery succeeds.
+            if seen is None:
+                with self.lock:
+                    seen = dict(self.book.last_trade_ms)
             orders = asyncio.ensure_future(self._stream(client.watch_orders, handlers[0]))
             trades = asyncio.ensure_future(self._stream(client.watch_trades, handlers[1]))
             account = asyncio.ensure_future(self._stream(client.watch_account, handlers[2]))
@@ -202,13 +208,13 @@ class BinanceTrading:
                 done, _ = await asyncio.wait({opened, *streams}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
                 opened_ok = opened in done and opened.exception() is None
                 if opened_ok and not done & streams:
-                    await (self._spot_gap_fill() if spot else self._gap_fill())
+                    await (self._spot_gap_fill(seen) if spot else self._gap_fill(seen))
                 if opened_ok and not any(task.done() for task in streams):   # still open after the gap-fill
                     if spot:
                         self._set_spot_state(True)
                     else:
                         self._set_state("已连接")
-                    drops = 0
+                    drops, seen = 0, None
                     await asyncio.wait(streams, return_when=asyncio.FIRST_COMPLETED)
                 failures = [task.exception() for task in (*streams, opened) if task.done() and not task.cancelled()]
                 problem = next((e for e in failures if e), None) or tr("用户数据流未能建立")
@@ -314,7 +320,7 @@ class BinanceTrading:
             self.write_log(tr("委托{orderid}被拒：{reason}", orderid=orderid, reason=reason))
             self.on_order(order)
 
-    async def _gap_fill(self) -> None:
+    async def _gap_fill(self, seen: dict[str, int]) -> None:
         """What happened while nobody listened: open orders, the final state of orders that are
         no longer open, fills since the newest one seen, positions and the account."""
         if not self.client.has_key:
@@ -343,7 +349,7 @@ class BinanceTrading:
         for orderid in closed:          # filled or cancelled while nobody listened (algo orders: looked up too)
             await self._look_up(orderid)
         with self.lock:
-            since = {s: self.book.last_trade_ms.get(s, self.started_ms) for s in symbols}
+            since = {s: seen.get(s, self.started_ms) for s in symbols}
             venue = dict(self.book.venue_ids)
         for symbol, start in since.items():
             for row in await self.client.trades_since(symbol, start):

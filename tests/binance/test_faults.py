@@ -163,3 +163,21 @@ def test_open_interest_polling_yields_when_the_ips_weight_runs_high_and_resumes_
     exchange.extra_weight = 0
     binance.query_account()                                            # any answer brings the new weight
     wait_until(lambda: exchange.requests.count(("GET", "/fapi/v1/openInterest")) > polls)
+
+
+def test_a_fill_lost_on_the_dropped_socket_is_read_back_though_a_newer_one_arrives_first(engine, exchange,
+                                                                                         binance):
+    first = engine.send_order(req(price=59000.0), "BINANCE")
+    second = engine.send_order(req(price=58900.0), "BINANCE")
+    settle(engine, lambda: status_of(engine, first) is status_of(engine, second) is Status.NOTTRADED)
+    exchange.block_user_stream()
+    settle(engine, lambda: not binance.trading_ready)
+    exchange.fill(first.split(".", 1)[1], 0.01, 59000.0)               # pushed to nobody
+    asked = len(exchange.requests)
+    exchange.delay_next("/fapi/v3/positionRisk", 1.0)                # holds the gap-fill at its first read
+    exchange.block_user_stream(False)
+    wait_until(lambda: ("GET", "/fapi/v3/positionRisk") in exchange.requests[asked:], 60)
+    exchange.fill(second.split(".", 1)[1], 0.01, 58900.0)              # arrives on the new stream, newer
+    settle(engine, lambda: binance.trading_ready, 60)
+    assert sorted(journaled_trade_ids()) == sorted(f"BINANCE.{t['id']}" for t in exchange.trades())
+    assert status_of(engine, first) is status_of(engine, second) is Status.ALLTRADED

@@ -642,7 +642,7 @@ class FakeBinance(SpotServer):
                 body = json.loads(message.data)
                 method = body.get("method", "")
                 if route.startswith(("/ws-fapi", SPOT_WS_API)):
-                    await send(ws, await self._ws_api(method, body.get("params") or {}, body.get("id"), ws))
+                    await send(ws, await self._ws_api(method, body.get("params") or {}, body.get("id"), ws, route))
                     continue
                 if method == "SUBSCRIBE":
                     entry[2].update({_stream_key(s): s for s in body.get("params", [])})
@@ -655,11 +655,12 @@ class FakeBinance(SpotServer):
             self.spot_users.pop(ws, None)
         return ws
 
-    async def _ws_api(self, method: str, params: dict, request_id: Any, ws: web.WebSocketResponse) -> dict:
+    async def _ws_api(self, method: str, params: dict, request_id: Any, ws: web.WebSocketResponse,
+                      route: str) -> dict:
         """Binance's WebSocket APIs, signed like REST but over the parameters sorted by name:
         ws-fapi (order.place, order.cancel) and spot's ws-api/v3 (the same, and the user data
         stream). The fault hooks take the method name as their path ("spot:" before spot's)."""
-        spot = self._route_of(ws).startswith(SPOT_WS_API)
+        spot = route.startswith(SPOT_WS_API)
         hook = f"spot:{method}" if spot else method
         self.requests.append(("WS", hook))
         failures = self._failures.get(hook)
@@ -695,9 +696,6 @@ class FakeBinance(SpotServer):
         if delay:
             await asyncio.sleep(delay)
         return {"id": request_id, "status": 200, "result": result}
-
-    def _route_of(self, ws: web.WebSocketResponse) -> str:
-        return next((route for socket, route, _ in self.sockets if socket is ws), "")
 
     async def _publish(self, stream: str, payload: Any, spot: bool = False) -> None:
         for ws, route, streams in list(self.sockets):

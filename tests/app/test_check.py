@@ -14,6 +14,16 @@ def test_check_reports_every_plugin_and_core_part(data_dir):
             "app CtaStrategy"} <= names
 
 
+def test_binance_is_reported_with_the_ccxt_version_it_trades_through(data_dir):
+    import ccxt
+
+    results = {result.name: result for result in run_checks(data_dir)}
+    assert results["gateway BINANCE"].ok
+    binance = results["Binance (ccxt)"]
+    assert binance.ok and binance.required is False
+    assert binance.detail.startswith(f"ccxt {ccxt.__version__}, aiohttp ")
+
+
 def test_qmt_is_optional_and_says_when_its_native_part_is_missing(data_dir):
     from gateways.qmt.sdk import native_available
 

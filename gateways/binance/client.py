@@ -11,7 +11,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from .mapping import ALGO_TYPES, OrderPlan
+from .mapping import ALGO_TYPES, OrderPlan, proxy_attributes
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,9 @@ class Server:
 
 
 BOOK_SNAPSHOT = 50
+# Binance's Demo Trading streams futures from its own host; ccxt 4.5.90 points demo at the
+# testnet's (fstream.binancefuture.com), where a demo listenKey is unknown and prices differ.
+DEMO_FUTURES_STREAMS = "wss://demo-fstream.binance.com/ws"
 SERVERS: dict[str, Server] = {"REAL": Server("REAL"), "TESTNET": Server("TESTNET", sandbox=True),
                               "DEMO": Server("DEMO", demo=True)}
 
@@ -54,15 +57,15 @@ def point_at(ex: Any, server: Server, proxy: str, host: str, streams: dict[str, 
         ex.set_sandbox_mode(True)
     if server.demo:
         ex.enable_demo_trading(True)
+        ex.urls["api"]["ws"]["linear"] = DEMO_FUTURES_STREAMS
     if server.rest:
         api = ex.urls["api"]
         for key, url in list(api.items()):
             if isinstance(url, str) and host in url:
                 api[key] = server.rest + url.split(host, 1)[1]
         api["ws"] = {**api["ws"], **streams, "ws-api": {**api["ws"]["ws-api"], **ws_api}}
-    if proxy:
-        ex.https_proxy = ex.http_proxy = proxy
-        ex.wss_proxy = ex.ws_proxy = proxy
+    for name, url in proxy_attributes(proxy).items():
+        setattr(ex, name, url)
 
 
 class CcxtWire:

@@ -138,8 +138,13 @@ class BinanceGateway(BinanceMarketData, BinanceTrading, BinanceSpot, BaseGateway
         key, secret = str(self.setting.get("api_key") or "").strip(), str(self.setting.get("secret") or "").strip()
         if key and not secret:
             return self._set_state("已断开", tr("填写了API Key但没有Secret（或Ed25519私钥），请补全后再连接"))
+        proxy = str(self.setting.get("proxy") or "").strip()
+        try:
+            m.proxy_attributes(proxy)
+        except ValueError as error:
+            return self._set_state("已断开", str(error))
         timeout_ms = int(float(self.setting.get("timeout", 10)) * 1000)
-        wire = (server, key, secret, str(self.setting.get("proxy") or ""), timeout_ms)
+        wire = (server, key, secret, proxy, timeout_ms)
         self.client = BinanceClient(*wire)
         self.spot_client = SpotClient(*wire) if self.setting.get("spot", True) else None
         if not await self._load_contracts():
@@ -175,7 +180,10 @@ class BinanceGateway(BinanceMarketData, BinanceTrading, BinanceSpot, BaseGateway
                     self._set_state("已断开", tr("读取币安合约失败：{error}", error=m.error_reason(str(error), status)))
                     return False
                 if attempt == 1 or attempt % 10 == 0:
-                    self.write_log(tr("连接币安失败（{error}），稍后重试", error=m.error_reason(str(error), status)))
+                    reason = m.error_reason(str(error), status)
+                    if proxy := self.setting.get("proxy", "").strip():
+                        reason += tr("；经代理 {host}，请确认代理已开启", host=m.proxy_host(proxy))
+                    self.write_log(tr("连接币安失败（{error}），稍后重试", error=reason))
                 await asyncio.sleep(min(2 ** attempt, 60))
         specs = self._list_contracts(rows, m.spec_from_symbol, m.contract_from_spec)
         await self._apply_terms({}, {}, None)

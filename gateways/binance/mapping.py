@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 from vnpy.trader.constant import Direction, Exchange, Offset, OrderType, Product, Status
 from vnpy.trader.object import AccountData, ContractData, OrderData, OrderRequest, PositionData, TradeData
@@ -343,6 +344,40 @@ def error_reason(message: str, status: int | None = None) -> str:
         return tr(known)
     detail = _MSG.search(message)
     return tr("币安返回错误：{message}", message=detail.group(1) if detail else message[:200])
+
+
+# ccxt takes one proxy per transport, named by the proxy's own protocol (two names at once make
+# every request fail); REST and sockets both go through it.
+PROXY_ATTRIBUTES = {"http": ("http_proxy", "ws_proxy"), "https": ("https_proxy", "wss_proxy"),
+                    "socks5": ("socks_proxy", "ws_socks_proxy"), "socks5h": ("socks_proxy", "ws_socks_proxy"),
+                    "socks4": ("socks_proxy", "ws_socks_proxy")}
+
+
+def proxy_attributes(proxy: str) -> dict[str, str]:
+    """The ccxt attributes a proxy setting fills. A bare host:port is an HTTP proxy, as Clash and
+    v2rayN show theirs. Raises ValueError with what to write instead."""
+    proxy = proxy.strip()
+    if not proxy:
+        return {}
+    if "://" not in proxy:
+        proxy = "http://" + proxy
+    scheme = proxy.split("://", 1)[0].lower()
+    if scheme not in PROXY_ATTRIBUTES:
+        raise ValueError(tr("代理协议“{scheme}”不支持：请写成 http://主机:端口 或 socks5://主机:端口", scheme=scheme))
+    try:
+        parts = urlsplit(proxy)
+        port = parts.port
+    except ValueError:
+        port, parts = None, None
+    if parts is None or not parts.hostname or port is None:
+        raise ValueError(tr("代理地址缺少主机或端口：请写成 http://127.0.0.1:7890 这样的形式"))
+    return {name: proxy for name in PROXY_ATTRIBUTES[scheme]}
+
+
+def proxy_host(proxy: str) -> str:
+    """host:port of a proxy setting, without any user name or password in it."""
+    parts = urlsplit(proxy if "://" in proxy else "http://" + proxy)
+    return f"{parts.hostname}:{parts.port}"
 
 
 def funding_flows(rows: list[dict], gateway_name: str) -> list[CashFlow]:

@@ -2,7 +2,8 @@
 on 127.0.0.1), following Binance's documented API: exchangeInfo, depth with update ids, 24h
 tickers, premiumIndex, open interest, funding history, klines, signed order endpoints with
 HMAC-SHA256 or Ed25519 signatures and recvWindow (-1021), listenKeys with keep-alive and expiry,
-the routed WebSocket endpoints (/public/ws, /market/ws, /private/ws?listenKey=) with SUBSCRIBE,
+the routed WebSocket endpoints (/public for books, /market for the rest, /private/ws?listenKey=;
+the unrouted /ws and /stream were retired on 2026-04-23) with SUBSCRIBE,
 and user-data events. Matching and the ledger are in fake_venue.py.
 
 Hooks for faults: drop every socket, expire listenKeys, skip a depth update, delay or fail the
@@ -229,7 +230,7 @@ class FakeBinance(SpotServer):
     # --- HTTP -------------------------------------------------------------------------------------
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         path = request.path
-        if path.startswith(("/public/", "/market/", "/private/ws", "/ws", SPOT_STREAMS)):
+        if path.startswith(("/public/", "/market/", "/private/ws", "/ws", "/stream")):
             return await self._websocket(request)
         body = await request.text()
         self.requests.append((request.method, path))
@@ -624,6 +625,9 @@ class FakeBinance(SpotServer):
             return error(418, -1003, "IP banned")
         if self.user_blocked and request.path.startswith("/private/ws"):
             raise web.HTTPServiceUnavailable()                       # a network that drops it: no handshake
+        path = request.path
+        if (path == "/ws" or path.startswith(("/ws/", "/stream"))) and not path.startswith(SPOT_STREAMS):
+            raise web.HTTPNotFound()                  # the unrouted futures URLs, retired on 2026-04-23
         ws = web.WebSocketResponse(heartbeat=None, timeout=1.0)   # a close waits 1 s for the client, as a server would
         await ws.prepare(request)
         route = request.path
@@ -702,6 +706,8 @@ class FakeBinance(SpotServer):
             name = streams.get(stream)
             if name is None or ws.closed or route.startswith(SPOT_STREAMS) != spot:
                 continue
+            if not spot and not route.startswith(f"/{_route_of(stream)}/"):
+                continue                        # subscribed on the other route: Binance pushes nothing
             wrapped = "/stream" in route and not spot           # combined-stream routes wrap each payload
             await send(ws, {"stream": name, "data": payload} if wrapped else payload)
 
@@ -721,6 +727,12 @@ def _stream_key(stream: str) -> str:
         name = name.removesuffix(suffix)
     return name
 
+
+
+def _route_of(stream: str) -> str:
+    """Which routed futures endpoint carries a stream: books on /public, the rest on /market."""
+    kind = stream.split("@", 1)[-1] if "@" in stream else stream
+    return "public" if kind.startswith(("depth", "bookticker")) or stream == "!bookticker" else "market"
 
 
 def _decimals(step: str) -> int:

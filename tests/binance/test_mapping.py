@@ -182,3 +182,44 @@ def test_a_post_only_limit_order_is_sent_good_till_crossing_and_other_kinds_are_
     assert m.plan_order(post_only, "lh9", False).params["timeInForce"] == "GTX"
     post_only.type = OrderType.MARKET
     assert "限价" in m.plan_order(post_only, "lh9", False)
+
+
+@pytest.mark.parametrize(("proxy", "attributes"), [
+    ("http://127.0.0.1:7890", {"http_proxy", "ws_proxy"}),
+    ("127.0.0.1:7890", {"http_proxy", "ws_proxy"}),
+    ("https://proxy.example:443", {"https_proxy", "wss_proxy"}),
+    ("socks5://127.0.0.1:7891", {"socks_proxy", "ws_socks_proxy"}),
+    ("", set()),
+])
+def test_a_proxy_fills_exactly_one_ccxt_proxy_per_transport(proxy, attributes):
+    filled = m.proxy_attributes(proxy)
+    assert set(filled) == attributes
+    assert all(url.endswith(proxy) and "://" in url for url in filled.values())
+
+
+@pytest.mark.parametrize(("proxy", "says"), [("ftp://127.0.0.1:21", "socks5://"), ("http://127.0.0.1", "端口"),
+                                             ("http://:7890", "主机"), ("http://127.0.0.1:port", "端口")])
+def test_a_proxy_setting_that_cannot_be_read_says_what_to_write(proxy, says):
+    with pytest.raises(ValueError, match=says):
+        m.proxy_attributes(proxy)
+
+
+@pytest.mark.parametrize(("server", "hosts"), [
+    ("REAL", ("fapi.binance.com", "fstream.binance.com", "ws-fapi.binance.com", "api.binance.com",
+              "stream.binance.com", "ws-api.binance.com")),
+    ("TESTNET", ("testnet.binancefuture.com", "fstream.binancefuture.com", "testnet.binancefuture.com",
+                 "testnet.binance.vision", "stream.testnet.binance.vision", "ws-api.testnet.binance.vision")),
+    ("DEMO", ("demo-fapi.binance.com", "demo-fstream.binance.com", "testnet.binancefuture.com", "demo-api.binance.com",
+              "demo-stream.binance.com", "demo-ws-api.binance.com")),
+])
+def test_each_server_reaches_binances_own_hosts_for_rest_streams_and_the_websocket_api(server, hosts):
+    from urllib.parse import urlsplit
+
+    from gateways.binance.client import SERVERS, BinanceClient
+    from gateways.binance.spot_client import SpotClient
+
+    futures, spot = BinanceClient(SERVERS[server]).ex, SpotClient(SERVERS[server]).ex
+    reached = (futures.urls["api"]["fapiPrivate"], futures.get_ws_url("linear", "market"),
+               futures.urls["api"]["ws"]["ws-api"]["linear"], spot.urls["api"]["private"],
+               spot.urls["api"]["ws"]["spot"], spot.urls["api"]["ws"]["ws-api"]["spot"])
+    assert tuple(urlsplit(url).hostname for url in reached) == hosts

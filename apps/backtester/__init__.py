@@ -15,3 +15,4 @@ class BacktesterApp(BaseApp):
     engine_class = BacktesterEngine
     widget_name = "BacktesterWidget"
     icon_name = ""
+    panel_on_demand = True      # nothing to show before the trader opens it; its charts cost startup time

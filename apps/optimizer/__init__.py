@@ -15,3 +15,4 @@ class OptimizerApp(BaseApp):
     engine_class = OptimizerEngine
     widget_name = "OptimizerWidget"
     icon_name = ""
+    panel_on_demand = True      # nothing to show before the trader opens it; its charts cost startup time

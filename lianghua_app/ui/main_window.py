@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from importlib import import_module
 from pathlib import Path
 
@@ -58,6 +59,31 @@ DIALOGS = {"QMT": QmtConnectDialog, "BINANCE": BinanceConnectDialog, "EASYTRADER
 GATEWAY_WORDS = {"BINANCE": "币安"}
 
 
+class Panels(dict):
+    """The window's panels by key. An app that asks for it (`panel_on_demand`) has its panel
+    built when its dock is first shown or the panel is first asked for, which keeps its import
+    and charts out of the time to the first window."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.factories: dict[str, Callable[[], QtWidgets.QWidget | None]] = {}
+
+    def __missing__(self, key: str) -> QtWidgets.QWidget:
+        widget = self.build(key)
+        if widget is None:
+            raise KeyError(key)
+        return widget
+
+    def build(self, key: str) -> QtWidgets.QWidget | None:
+        factory = self.factories.pop(key, None)
+        if factory is None:
+            return self.get(key)
+        widget = factory()
+        if widget is not None:
+            self[key] = widget
+        return widget
+
+
 class MainWindow(QtWidgets.QMainWindow):
     status_signal = QtCore.Signal(Event)
     strategies_signal = QtCore.Signal(Event)
@@ -76,7 +102,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.layout_file = layout_file
         self.confirm_exit = confirm_exit
         self.docks: dict[str, QtWidgets.QDockWidget] = {}
-        self.widgets: dict[str, QtWidgets.QWidget] = {}
+        self.widgets = Panels()
         self.status_labels: dict[str, QtWidgets.QLabel] = {}
         self.setWindowTitle(tr("量化 LiangHua 交易工作站 — {path}", path=engine.data_dir.root))
         self.setObjectName("LiangHuaMainWindow")
@@ -110,17 +136,36 @@ class MainWindow(QtWidgets.QMainWindow):
         self.widgets["positions"].itemDoubleClicked.connect(self.widgets["trading"].update_with_cell)
         first_app_dock = None
         for app in self.engine.get_all_apps():
-            try:
-                widget_class = getattr(import_module(f"{app.app_module}.ui"), app.widget_name)
-                widget = widget_class(self.engine, self.engine.event_engine)
-            except Exception as error:  # one broken app must not take the window down
-                self.engine.write_log(tr("应用{name}界面加载失败：{error}", name=app.display_name, error=error))
-                continue
-            dock = self._add_dock(f"app:{app.app_name}", tr(app.display_name), widget, Area.RightDockWidgetArea)
+            key = f"app:{app.app_name}"
+            if getattr(app, "panel_on_demand", False):
+                dock = self._add_dock(key, tr(app.display_name), QtWidgets.QWidget(), Area.RightDockWidgetArea)
+                self.widgets.pop(key)
+                self.widgets.factories[key] = lambda a=app: self._build_app_panel(a)
+                dock.visibilityChanged.connect(lambda visible, k=key: visible and self.widgets.build(k))
+            else:
+                widget = self._build_app_panel(app)
+                if widget is None:
+                    continue
+                dock = self._add_dock(key, tr(app.display_name), widget, Area.RightDockWidgetArea)
             self.tabifyDockWidget(first_app_dock or docks["ticks"], dock)
             first_app_dock = first_app_dock or docks["ticks"]
         docks["ticks"].raise_()
         docks["orders"].raise_()
+
+    def _build_app_panel(self, app) -> QtWidgets.QWidget | None:
+        try:
+            widget_class = getattr(import_module(f"{app.app_module}.ui"), app.widget_name)
+            widget = widget_class(self.engine, self.engine.event_engine)
+        except Exception as error:  # one broken app must not take the window down
+            message = tr("应用{name}界面加载失败：{error}", name=app.display_name, error=error)
+            self.engine.write_log(message)
+            if f"app:{app.app_name}" in self.docks:
+                self.docks[f"app:{app.app_name}"].widget().setWidget(QtWidgets.QLabel(message))
+            return None
+        dock = self.docks.get(f"app:{app.app_name}")
+        if dock is not None:        # built on demand: into the dock that waited for it
+            dock.widget().setWidget(widget)
+        return widget
 
     def _default_sizes(self) -> None:
         """Each trading panel tall enough for its rows (Qt sizes docks once the window is laid out)."""

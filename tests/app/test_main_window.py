@@ -3,7 +3,7 @@
 import pytest
 from vnpy.event import Event
 from vnpy.trader.constant import Direction, Exchange, Interval
-from vnpy.trader.event import EVENT_ACCOUNT
+from vnpy.trader.event import EVENT_ACCOUNT, EVENT_LOG
 from vnpy.trader.object import AccountData
 
 from lianghua_app.markets import beijing_today
@@ -25,6 +25,32 @@ def test_every_panel_and_app_is_a_dock(window):
     assert PANEL_KEYS | {"app:CtaStrategy", "app:History", "app:DataManager", "app:Backtester",
                          "app:RiskManager", "app:Optimizer", "app:Monitor", "app:Hotlist",
                          "app:PortfolioManager"} == set(window.docks)
+
+
+def test_the_backtester_panel_is_built_when_its_dock_is_first_shown(window, qtbot):
+    from apps.backtester.ui import BacktesterWidget
+
+    dock = window.docks["app:Backtester"]
+    qtbot.wait(0)
+    assert "app:Backtester" not in window.widgets                 # tabbed behind the quotes
+    assert not isinstance(dock.widget().widget(), BacktesterWidget)
+    dock.raise_()                                                 # its tab chosen
+    qtbot.waitUntil(lambda: isinstance(dock.widget().widget(), BacktesterWidget), timeout=60_000)
+    assert window.widgets["app:Backtester"] is dock.widget().widget()
+
+
+def test_an_on_demand_panel_that_fails_to_build_says_why_in_its_dock_and_the_log(window, engine, monkeypatch, qtbot):
+    from apps.optimizer import ui
+
+    def broken(*_args):
+        raise RuntimeError("no chart library")
+    monkeypatch.setattr(ui, "OptimizerWidget", broken)
+    logs = []
+    engine.event_engine.register(EVENT_LOG, lambda event: logs.append(event.data.msg))
+    window.docks["app:Optimizer"].show()
+    window.docks["app:Optimizer"].raise_()
+    qtbot.waitUntil(lambda: any("no chart library" in text for text in logs), timeout=60_000)
+    assert "no chart library" in window.docks["app:Optimizer"].widget().widget().text()
 
 
 def test_every_dock_can_be_reopened_from_the_view_menu(window):

@@ -7,7 +7,7 @@ import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from time import monotonic
 
@@ -222,7 +222,7 @@ class TradingEngine(MainEngine):
         else:
             entry.reject_reason = reason
             self.journal.link_request(entry, order.vt_orderid)
-        rejection = Rejection(order.vt_orderid, guard, reason, req, gateway_name, datetime.now())
+        rejection = Rejection(order.vt_orderid, guard, reason, req, gateway_name, datetime.now(timezone.utc))
         self.write_log(tr("委托被拒绝（{check}）：{order}。{reason}", check=GUARD_LABELS.get(guard, guard),
                           order=describe(req), reason=reason), source=gateway_name)
         self.event_engine.put(Event(EVENT_ORDER_REJECTED, rejection))

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .i18n import tr
+from .markets import CHINA_TZ
 from .paths import ProfileUnusable
 
 
@@ -58,7 +59,7 @@ class ProfileLock:
             handle.close()
             raise ProfileInUse(self.root, self._holder())
         self.handle = handle
-        info = {"pid": os.getpid(), "started": datetime.now().isoformat(timespec="seconds"),
+        info = {"pid": os.getpid(), "started": f"{datetime.now(CHINA_TZ):%Y-%m-%d %H:%M:%S}",
                 "command": " ".join(sys.argv)[:200]}
         self.info_file.write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
         return self

@@ -9,7 +9,8 @@ from datetime import datetime
 
 from peewee import fn
 
-from .storage import database_proxy
+from .formatting import minute
+from .storage import database_proxy, read_time, stored_time
 from .storage.models import StrategySettingVersion
 
 
@@ -21,12 +22,12 @@ class SettingVersion:
     run_id: int | None
     vt_symbol: str
     note: str
-    created: datetime
+    created: datetime           # aware
 
     @property
     def label(self) -> str:
         source = f" run #{self.run_id}" if self.run_id else ""
-        return f"v{self.version}{source} {self.created:%Y-%m-%d %H:%M}"
+        return f"v{self.version}{source} {minute(self.created)}"
 
 
 def save_version(class_name: str, setting: dict, run_id: int | None = None, vt_symbol: str = "",
@@ -35,7 +36,7 @@ def save_version(class_name: str, setting: dict, run_id: int | None = None, vt_s
         last = StrategySettingVersion.select(fn.MAX(StrategySettingVersion.version)).where(
             StrategySettingVersion.class_name == class_name).scalar() or 0
         row = StrategySettingVersion.create(class_name=class_name, version=last + 1, setting=json.dumps(setting),
-                                            run_id=run_id, vt_symbol=vt_symbol, note=note, created=datetime.now())
+                                            run_id=run_id, vt_symbol=vt_symbol, note=note, created=stored_time(None))
     return _version(row)
 
 
@@ -53,4 +54,4 @@ def latest(class_name: str) -> SettingVersion | None:
 
 def _version(row: StrategySettingVersion) -> SettingVersion:
     return SettingVersion(row.class_name, row.version, json.loads(row.setting), row.run_id, row.vt_symbol, row.note,
-                          row.created)
+                          read_time(row.created))

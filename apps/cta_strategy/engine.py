@@ -21,6 +21,7 @@ from vnpy_ctastrategy.base import APP_NAME
 from vnpy_ctastrategy.engine import CtaEngine
 from vnpy_ctastrategy.template import CtaTemplate
 
+from lianghua_app import formatting
 from lianghua_app.formatting import interval_words
 from lianghua_app.i18n import tr
 from lianghua_app.journal import journaled_position
@@ -86,8 +87,8 @@ class LiveCtaEngine(CtaEngine):
         sources = [(tr("策略类默认值"), defaults)]
         for version in reversed(versions(class_name)):
             run = tr("，优化运行#{run}", run=version.run_id) if version.run_id else ""
-            label = tr("保存的版本v{number}（{time:%Y-%m-%d %H:%M}{run}）", number=version.version,
-                       time=version.created, run=run)
+            label = tr("保存的版本v{number}（{time}{run}）", number=version.version,
+                       time=formatting.minute(version.created), run=run)
             sources.append((label, {**defaults, **{k: v for k, v in version.setting.items() if k in defaults}}))
         return sources
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from lianghua_app.formatting import beijing
 from lianghua_app.notify import Notifier
-from lianghua_app.storage import database_proxy
+from lianghua_app.storage import database_proxy, read_time, stored_time
 from lianghua_app.storage.models import AlertDelivery, AlertRecord
 
 from .config import RULES
@@ -24,7 +25,7 @@ class Alert(Signal):
         return RULES[self.rule].label if self.rule in RULES else self.rule
 
     def line(self) -> str:
-        return f"{self.time:%H:%M:%S} {self.name}({self.vt_symbol}) {self.label}：{self.text}"
+        return f"{beijing(self.time):%H:%M:%S} {self.name}({self.vt_symbol}) {self.label}：{self.text}"
 
 
 class AlertCenter:
@@ -54,7 +55,7 @@ class AlertCenter:
         return alerts
 
     def _store(self, signals: list[Signal]) -> list[Alert]:
-        rows = [{"created": s.time.replace(tzinfo=None), "vt_symbol": s.vt_symbol, "name": s.name, "rule": s.rule,
+        rows = [{"created": stored_time(s.time), "vt_symbol": s.vt_symbol, "name": s.name, "rule": s.rule,
                  "value": s.value, "message": s.text} for s in signals]
         with database_proxy.atomic():
             last_id = AlertRecord.insert_many(rows).execute()
@@ -62,7 +63,7 @@ class AlertCenter:
         return [Alert(**vars(s), id=first + i) for i, s in enumerate(signals)]
 
     def _queue(self, alerts: list[Alert]) -> None:
-        now = datetime.now()
+        now = stored_time(None)
         rows = [{"alert": a.id, "channel": c, "status": "queued", "updated": now}
                 for a in alerts for c in self.notifier.channels]
         with database_proxy.atomic():
@@ -72,10 +73,11 @@ class AlertCenter:
 
     @staticmethod
     def record_delivery(channel: str, ids: list[int], status: str, attempts: int, error: str) -> None:
-        (AlertDelivery.update(status=status, attempts=attempts, error=error, updated=datetime.now())
+        (AlertDelivery.update(status=status, attempts=attempts, error=error, updated=stored_time(None))
          .where(AlertDelivery.channel == channel, AlertDelivery.alert.in_(ids)).execute())
 
 
 def recent_alerts(limit: int = 500) -> list[Alert]:
     query = AlertRecord.select().order_by(AlertRecord.id.desc()).limit(limit)
-    return [Alert(r.created, r.vt_symbol, r.name, r.rule, r.value, r.message, id=r.id) for r in reversed(list(query))]
+    return [Alert(read_time(r.created), r.vt_symbol, r.name, r.rule, r.value, r.message, id=r.id)
+            for r in reversed(list(query))]

@@ -5,12 +5,11 @@ database, imported from and exported to CSV (`symbol,name,note`; symbol as `6005
 from __future__ import annotations
 
 import csv
-from datetime import datetime
 from pathlib import Path
 
 from lianghua_app.i18n import tr
 from lianghua_app.markets import ashare_vt_symbol
-from lianghua_app.storage import database_proxy
+from lianghua_app.storage import database_proxy, stored_time
 from lianghua_app.storage.models import Watchlist, WatchlistMember
 from lianghua_app.textfiles import FileProblem, open_csv
 
@@ -43,7 +42,7 @@ def save(name: str, members: list[tuple[str, str]]) -> None:
             seen.add(vt_symbol)
             rows.append((vt_symbol, note))
     with database_proxy.atomic():
-        watchlist, _ = Watchlist.get_or_create(name=name, defaults={"created": datetime.now()})
+        watchlist, _ = Watchlist.get_or_create(name=name, defaults={"created": stored_time(None)})
         WatchlistMember.delete().where(WatchlistMember.watchlist == watchlist).execute()
         if rows:
             WatchlistMember.insert_many([{"watchlist": watchlist, "vt_symbol": s, "note": n, "position": i}

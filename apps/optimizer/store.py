@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import datetime
 
-from lianghua_app.storage import database_proxy
+from lianghua_app.storage import database_proxy, stored_time
 from lianghua_app.storage.models import OptimizationRun, OptimizationTrial
 
 from .evaluate import Trial
@@ -28,7 +27,7 @@ def save_run(result: OptimizeResult) -> int:
                             for w in result.windows]}
     with database_proxy.atomic():
         run = OptimizationRun.create(
-            created=datetime.now(), strategy=config.strategy, vt_symbol=config.vt_symbol,
+            created=stored_time(None), strategy=config.strategy, vt_symbol=config.vt_symbol,
             interval=config.interval.value, start=config.start, end=config.end, method=request.method,
             target=request.target.statistic, minimize=request.target.minimize, request=json.dumps(describe(result)),
             status="cancelled" if result.cancelled else "done",

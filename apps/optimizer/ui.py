@@ -13,8 +13,10 @@ from vnpy.trader.engine import MainEngine
 from apps.backtester.engine import BacktestConfig
 from apps.backtester.labels import statistic_label
 from apps.backtester.stats import NUMERIC_STATISTICS
+from lianghua_app import formatting
 from lianghua_app.events import EVENT_STRATEGY_FILES
 from lianghua_app.i18n import tr
+from lianghua_app.storage import read_time
 from lianghua_app.ui.setup_form import RunDock, RunSetupForm, scroll_panel
 from lianghua_app.ui.tables import RecordTable
 from lianghua_app.ui.worker import run_in_background
@@ -282,7 +284,8 @@ class OptimizerWidget(RunDock, QtWidgets.QWidget):
 
     # --- past runs ---------------------------------------------------------------------------------
     def refresh_runs(self) -> None:
-        self.runs_table.set_rows([(r.id, f"{r.created:%Y-%m-%d %H:%M}", r.strategy, r.vt_symbol, r.method, r.target,
+        self.runs_table.set_rows([(r.id, formatting.minute(read_time(r.created)), r.strategy, r.vt_symbol, r.method,
+                                   r.target,
                                    "" if r.best_target is None else f"{r.best_target:.4f}", r.trial_count, r.status)
                                   for r in self.engine.past_runs()])
 

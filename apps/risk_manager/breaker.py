@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 ACCOUNT = "account"
@@ -40,7 +40,7 @@ class Breaker:
         """Trip `scope`; False when it was already tripped (the first reason stands)."""
         if scope in self.trips:
             return False
-        self.trips[scope] = Trip(scope, rule, reason, datetime.now().isoformat(timespec="seconds"), market,
+        self.trips[scope] = Trip(scope, rule, reason, datetime.now(timezone.utc).isoformat(timespec="seconds"), market,
                                  day.isoformat())
         return True
 

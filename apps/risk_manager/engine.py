@@ -31,10 +31,12 @@ from vnpy.trader.event import (
 )
 from vnpy.trader.object import AccountData, CancelRequest, LogData, OrderRequest
 
+from lianghua_app import formatting
 from lianghua_app.i18n import tr
 from lianghua_app.journal import strategy_of
-from lianghua_app.markets import currency_of
+from lianghua_app.markets import CHINA_TZ, currency_of
 from lianghua_app.sectors import adopt_sector_csv
+from lianghua_app.storage import stored_time
 from lianghua_app.storage.models import RiskEventRecord
 
 from .book import Book, StrategyDay
@@ -321,7 +323,8 @@ class RiskEngine(BaseEngine):
 
     def breaker_words(self, trip: Trip) -> str:
         return tr("熔断中：{reason}（{time} 触发）。只允许平仓和撤单；风险处理后可在风控面板手动复位，"
-                  "或等下一交易日自动复位", reason=trip.reason, time=trip.time.replace("T", " "))
+                  "或等下一交易日自动复位", reason=trip.reason,
+                  time=formatting.second(datetime.fromisoformat(trip.time)))
 
     def save_state(self) -> None:
         with self.lock:
@@ -362,8 +365,9 @@ class RiskEngine(BaseEngine):
         return rows
 
     def events(self, day: date) -> list[RiskEventRecord]:
+        """The risk events of a Beijing day, their `created` as stored (UTC)."""
         self.writer.flush()
-        start = datetime.combine(day, time.min)
+        start = stored_time(datetime.combine(day, time.min, CHINA_TZ))
         return list(RiskEventRecord.select().where((RiskEventRecord.created >= start)
                                                    & (RiskEventRecord.created < start + timedelta(days=1)))
                     .order_by(RiskEventRecord.created))

@@ -15,10 +15,10 @@ from lianghua_app.storage.models import RiskEventRecord
 _STOP = object()
 BATCH_SECONDS = 0.2
 COLUMNS = ("created", "rule", "gateway", "vt_symbol", "reference", "reason")
-# `created` arrives as epoch seconds and becomes peewee's local-time text inside SQLite, so
-# neither the pipeline nor this thread formats a datetime per row.
+# `created` arrives as epoch seconds and becomes peewee's UTC text inside SQLite (as the journal
+# keeps times), so neither the pipeline nor this thread formats a datetime per row.
 INSERT = (f"INSERT INTO {RiskEventRecord._meta.table_name} ({', '.join(COLUMNS)}) SELECT "
-          "strftime('%Y-%m-%d %H:%M:%f', json_extract(value, '$[0]'), 'unixepoch', 'localtime'), "
+          "strftime('%Y-%m-%d %H:%M:%f', json_extract(value, '$[0]'), 'unixepoch'), "
           + ", ".join(f"json_extract(value, '$[{i}]')" for i in range(1, len(COLUMNS))) + " FROM json_each(?)")
 
 

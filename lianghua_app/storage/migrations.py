@@ -15,7 +15,11 @@ from lianghua_app.markets import CHINA_TZ
 
 # The zone each gateway's wall clock was in before version 1; any other gateway reported Beijing time.
 LEGACY_GATEWAY_ZONES = {"BINANCE": timezone.utc}
-VERSION = 1
+VERSION = 2
+# Version 2: the other stored moments become UTC too. Alerts kept the quote's Beijing wall clock;
+# the rest kept the machine's local clock.
+LOCAL_CLOCK_COLUMNS = (("alertdelivery", "updated"), ("optimizationrun", "created"),
+                       ("strategysettingversion", "created"), ("watchlist", "created"), ("riskeventrecord", "created"))
 
 
 def migrate(database: SqliteDatabase) -> None:
@@ -23,8 +27,21 @@ def migrate(database: SqliteDatabase) -> None:
     if version >= VERSION:
         return
     with database.atomic():
-        _journal_to_utc(database)
+        if version < 1:
+            _journal_to_utc(database)
+        _records_to_utc(database)
         database.execute_sql(f"PRAGMA user_version = {VERSION}")
+
+
+def _records_to_utc(database: SqliteDatabase) -> None:
+    local = datetime.now().astimezone().tzinfo
+    for table, column, zone in (("alertrecord", "created", CHINA_TZ),
+                                *((table, column, local) for table, column in LOCAL_CLOCK_COLUMNS)):
+        if not database.table_exists(table):
+            continue
+        rows = database.execute_sql(f'SELECT rowid, "{column}" FROM "{table}"').fetchall()
+        database.cursor().executemany(f'UPDATE "{table}" SET "{column}" = ? WHERE rowid = ?',
+                                      [(_to_utc(value, zone), rowid) for rowid, value in rows])
 
 
 def _journal_to_utc(database: SqliteDatabase) -> None:

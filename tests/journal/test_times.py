@@ -74,3 +74,48 @@ def test_an_older_database_is_upgraded_to_utc_once(tmp_path, machine_zone):
         database_proxy.initialize(previous)
         if previous is not None:
             previous.connect(reuse_if_open=True)
+
+
+def test_alerts_runs_and_saved_settings_of_an_older_database_keep_their_beijing_times(tmp_path, machine_zone):
+    from apps.monitor.alerts import recent_alerts
+    from lianghua_app.formatting import minute
+    from lianghua_app.setting_versions import save_version, versions
+    from lianghua_app.storage.models import AlertRecord, StrategySettingVersion
+
+    path = tmp_path / "old.db"
+    previous = database_proxy.obj
+    try:
+        open_database(path)
+        AlertRecord.create(created=datetime(2026, 12, 1, 9, 31), vt_symbol="000001.SZSE", name="平安银行",
+                           rule="surge", value=3.0, message="急涨")          # the quote's Beijing wall clock
+        save_version("DoubleMaStrategy", {"fast_window": 5})
+        local_now = datetime.now()                                      # the machine's clock wrote the version
+        StrategySettingVersion.update(created=local_now).execute()
+        database_proxy.obj.execute_sql("PRAGMA user_version = 1")
+        database_proxy.obj.close()
+        open_database(path)
+        [alert] = recent_alerts()
+        assert alert.time == datetime(2026, 12, 1, 9, 31, tzinfo=CHINA_TZ)
+        assert alert.line().startswith("09:31:00 ")
+        [version] = versions("DoubleMaStrategy")
+        assert minute(version.created) == minute(local_now.astimezone(CHINA_TZ))
+    finally:
+        database_proxy.obj.close()
+        database_proxy.initialize(previous)
+        if previous is not None:
+            previous.connect(reuse_if_open=True)
+
+
+def test_new_alerts_and_saved_settings_read_in_beijing_time_whatever_the_machines_zone(engine, machine_zone):
+    from apps.monitor.alerts import recent_alerts
+    from apps.monitor.detector import Signal
+    from lianghua_app.setting_versions import save_version, versions
+
+    engine.get_engine("Monitor").center._store([Signal(datetime(2026, 12, 1, 1, 31, tzinfo=timezone.utc),
+                                                      "000001.SZSE", "平安银行", "surge", 3.0, "急涨")])
+    [alert] = recent_alerts()
+    assert alert.line().startswith("09:31:00 ")
+    before = datetime.now(CHINA_TZ).replace(second=0, microsecond=0)
+    save_version("DoubleMaStrategy", {"fast_window": 5})
+    [version] = versions("DoubleMaStrategy")
+    assert before <= version.created.astimezone(CHINA_TZ) <= datetime.now(CHINA_TZ)

@@ -12,7 +12,7 @@ from vnpy.trader.constant import Direction
 from vnpy.trader.event import EVENT_TIMER
 
 from apps.risk_manager.engine import RiskEngine
-from lianghua_app.markets import CHINA_TZ
+from lianghua_app.markets import CHINA_TZ, beijing_today
 from tests.helpers import PINGAN, drain, limits, order, quote, send
 
 DAY1 = datetime(2024, 6, 3, 10, 0, tzinfo=CHINA_TZ)
@@ -65,7 +65,7 @@ def test_a_manual_reset_reopens_trading_and_is_journaled(engine, sim, losing):
     quote(sim, 9.30, when=DAY2)
     assert [t.rule for t in losing.reset_breaker()] == ["daily_loss"]
     assert send(engine, order(PINGAN, Direction.LONG, 100, 9.30)) is None
-    rules = [row.rule for row in losing.events(datetime.now().date())]
+    rules = [row.rule for row in losing.events(beijing_today())]
     assert "daily_loss" in rules and "breaker_reset" in rules
 
 

@@ -14,7 +14,7 @@ from vnpy.trader.object import BarData, ContractData, PositionData
 
 from apps.risk_manager.exits import Watch, closing_order, exit_reason
 from apps.risk_manager.rules import RULES
-from lianghua_app.markets import CHINA_TZ
+from lianghua_app.markets import CHINA_TZ, beijing_today
 from tests.helpers import PINGAN, drain, limits, make_tick, order, quote, send
 
 DAY1 = datetime(2024, 6, 3, 10, 0, tzinfo=CHINA_TZ)
@@ -106,7 +106,7 @@ def test_a_stop_loss_sends_a_closing_sell_through_the_pipeline_and_says_why(engi
     drain(engine)
     [sent] = exit_orders(engine)
     assert (sent.direction, sent.offset, sent.volume, sent.price) == (Direction.SHORT, Offset.CLOSE, 1000, 9.39)
-    [event] = [row for row in holding.events(datetime.now().date()) if row.rule == "protective_exit"]
+    [event] = [row for row in holding.events(beijing_today()) if row.rule == "protective_exit"]
     assert event.reason.startswith("止损：最新价 9.4 较成本 10.0") and "平仓 空 1,000@9.39" in event.reason
 
 

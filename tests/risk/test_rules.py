@@ -3,12 +3,12 @@ limit, refuses just past it with the value and the limit, and closing orders get
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from vnpy.trader.constant import Direction, Offset, Status
 
 from apps.risk_manager.engine import RiskEngine
-from lianghua_app.markets import CHINA_TZ
+from lianghua_app.markets import CHINA_TZ, beijing_today
 from tests.helpers import PINGAN, drain, limits, order, quote, send
 
 BTC = "BTCUSDT.GLOBAL"
@@ -113,7 +113,7 @@ def test_refusals_are_journaled_and_queryable_by_day(engine, sim, risk):
     quote(sim)
     limits(risk, max_volume={"limit": 100})
     send(engine, order(PINGAN, Direction.LONG, 200, 10.0, reference="Trend"))
-    rows = risk.events(date.today())
+    rows = risk.events(beijing_today())
     assert [(r.rule, r.vt_symbol, r.reference, r.reason) for r in rows] == \
         [("max_volume", PINGAN, "Trend", "单笔委托数量 200 超过上限 100")]
     assert abs(rows[0].created - datetime.now()) < timedelta(minutes=1)      # stored in local time

@@ -5,6 +5,7 @@ is upgraded once."""
 from __future__ import annotations
 
 import sqlite3
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 
 from vnpy.event import Event
@@ -17,6 +18,19 @@ from lianghua_app.markets import CHINA_TZ
 from lianghua_app.storage import database_proxy, open_database
 from lianghua_app.storage.models import OrderRecord, TradeRecord
 from tests.helpers import settle
+
+
+@contextmanager
+def database_at(path):
+    """The app's database at `path` for the test, and the session's back afterwards."""
+    previous = database_proxy.obj
+    try:
+        yield
+    finally:
+        database_proxy.obj.close()
+        database_proxy.initialize(previous)
+        if previous is not None:
+            previous.connect(reuse_if_open=True)
 
 
 def trade(tradeid: str, gateway: str, vt_symbol: str, moment: datetime) -> TradeData:
@@ -50,8 +64,7 @@ def test_the_history_dock_finds_a_night_crypto_fill_on_its_beijing_day(engine):
 
 def test_an_older_database_is_upgraded_to_utc_once(tmp_path, machine_zone):
     path = tmp_path / "old.db"
-    previous = database_proxy.obj
-    try:
+    with database_at(path):
         open_database(path).close()
         with sqlite3.connect(path) as old:
             old.execute("PRAGMA user_version = 0")
@@ -69,11 +82,6 @@ def test_an_older_database_is_upgraded_to_utc_once(tmp_path, machine_zone):
         assert order.updated == local                                   # the machine's clock wrote it
         open_database(path)                                             # a second open changes nothing
         assert {r.vt_tradeid: r.datetime for r in TradeRecord.select()} == times
-    finally:
-        database_proxy.obj.close()
-        database_proxy.initialize(previous)
-        if previous is not None:
-            previous.connect(reuse_if_open=True)
 
 
 def test_alerts_runs_and_saved_settings_of_an_older_database_keep_their_beijing_times(tmp_path, machine_zone):
@@ -83,8 +91,7 @@ def test_alerts_runs_and_saved_settings_of_an_older_database_keep_their_beijing_
     from lianghua_app.storage.models import AlertRecord, StrategySettingVersion
 
     path = tmp_path / "old.db"
-    previous = database_proxy.obj
-    try:
+    with database_at(path):
         open_database(path)
         AlertRecord.create(created=datetime(2026, 12, 1, 9, 31), vt_symbol="000001.SZSE", name="平安银行",
                            rule="surge", value=3.0, message="急涨")          # the quote's Beijing wall clock
@@ -99,11 +106,6 @@ def test_alerts_runs_and_saved_settings_of_an_older_database_keep_their_beijing_
         assert alert.line().startswith("09:31:00 ")
         [version] = versions("DoubleMaStrategy")
         assert minute(version.created) == minute(local_now.astimezone(CHINA_TZ))
-    finally:
-        database_proxy.obj.close()
-        database_proxy.initialize(previous)
-        if previous is not None:
-            previous.connect(reuse_if_open=True)
 
 
 def test_new_alerts_and_saved_settings_read_in_beijing_time_whatever_the_machines_zone(engine, machine_zone):

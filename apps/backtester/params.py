@@ -8,6 +8,14 @@ from PySide6 import QtWidgets
 LIMIT = 1_000_000_000
 
 
+class TrimmedSpinBox(QtWidgets.QDoubleSpinBox):
+    """Six decimals of precision, shown without the trailing zeros (3.0, not 3.000000)."""
+
+    def textFromValue(self, value: float) -> str:
+        text = f"{value:.{self.decimals()}f}".rstrip("0")
+        return text + "0" if text.endswith(".") else text
+
+
 class ParameterForm(QtWidgets.QWidget):
     def __init__(self) -> None:
         super().__init__()
@@ -35,7 +43,7 @@ class ParameterForm(QtWidgets.QWidget):
             editor.setRange(-LIMIT, LIMIT)
             editor.setValue(default)
         elif isinstance(default, float):
-            editor = QtWidgets.QDoubleSpinBox()
+            editor = TrimmedSpinBox()
             editor.setRange(-LIMIT, LIMIT)
             editor.setDecimals(6)
             editor.setValue(default)

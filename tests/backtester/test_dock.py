@@ -47,6 +47,21 @@ def test_parameters_get_editors_of_their_type(dock):
     assert dock.params.values()["fast_window"] == 7
 
 
+def test_a_decimal_parameter_reads_without_trailing_zeros_and_keeps_six_places(qtbot):
+    from apps.backtester.params import ParameterForm
+
+    class Sized:
+        parameters = ["atr_multiplier", "capital", "fee"]
+        atr_multiplier, capital, fee = 3.0, 100000.0, 0.000125
+
+    form = ParameterForm()
+    qtbot.addWidget(form)
+    form.show_strategy(Sized)
+    texts = [form.editors[name].text() for name in Sized.parameters]
+    assert texts == ["3.0", "100000.0", "0.000125"]
+    assert form.values() == {"atr_multiplier": 3.0, "capital": 100000.0, "fee": 0.000125}
+
+
 def test_the_symbol_picker_offers_stored_data_and_fills_interval_and_dates(dock, stored):
     dock.refresh_symbols()
     assert dock.symbol_combo.count() == 1

@@ -157,12 +157,14 @@ class BinanceGateway(BinanceMarketData, BinanceTrading, BinanceSpot, BaseGateway
             self._start_symbol(symbol)
         if not key:
             return self._set_state("行情")
-        if not await self._check_account():
-            return
-        self._set_state("补齐中")
-        self._start(self._watch_user())
-        if self.spot_client is not None:
+        futures = await self._check_account()
+        # A key may trade spot without futures permission (or the other way round): each market
+        # trades when its own account answers.
+        if self.spot_client is not None and await self._read_spot_account():
             self._start(self._watch_user(spot=True))
+        if futures:
+            self._set_state("补齐中")
+            self._start(self._watch_user())
 
     def _start(self, coroutine: Coroutine) -> None:
         task = asyncio.ensure_future(self._guarded(coroutine))
@@ -228,8 +230,9 @@ class BinanceGateway(BinanceMarketData, BinanceTrading, BinanceSpot, BaseGateway
             default = await self.client.commission(reference)
             fees = {symbol: await self.client.commission(symbol) for symbol in subscribed}
         except Exception as error:
-            self._set_state("行情", tr("币安账户不可用，仅行情：{error}", error=m.error_reason(str(error),
-                                                                                   http_status(error))))
+            reason = m.error_reason(str(error), http_status(error))
+            self._set_state("行情", tr("币安合约账户不可用，合约仅行情：{error}", error=reason) if self.spot_client
+                            else tr("币安账户不可用，仅行情：{error}", error=reason))
             return False
         levels = {row.get("symbol"): row.get("brackets") or [] for row in brackets}
         await self._apply_terms(levels, fees, default)

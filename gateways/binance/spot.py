@@ -124,16 +124,17 @@ class BinanceSpot:
                                   int(row.get("time") or 0))
         await self._read_spot_account()
 
-    async def _read_spot_account(self) -> None:
+    async def _read_spot_account(self) -> bool:
         try:
             account = await self.spot_client.account()
         except Exception as error:
             self.write_log(tr("读取币安现货账户失败：{error}", error=m.error_reason(str(error))))
-            return
+            return False
         fees = sm.account_fees(account)
         if fees is not None:
             self._apply_spot_fees(fees)
         self._show_balances(sm.balance_rows(account))
+        return True
 
     def _apply_spot_fees(self, fees: tuple[float, float]) -> None:
         specs = []

@@ -321,7 +321,7 @@ class FakeBinance(SpotServer):
     def _authenticate(self, request: web.Request, body: str, params: dict, signed: bool) -> None:
         if request.headers.get("X-MBX-APIKEY") != self.api_key:
             raise VenueError(-2015, "Invalid API-key, IP, or permissions for action.", 401)
-        if not self.futures_permission:
+        if not self.futures_permission and request.path.startswith("/fapi/"):     # spot is its own permission
             raise VenueError(-2015, "Invalid API-key, IP, or permissions for action, request ip: 127.0.0.1", 401)
         if not signed:
             return
@@ -677,7 +677,7 @@ class FakeBinance(SpotServer):
             return {"id": request_id, "status": 503, "error": {"code": -1001, "msg": "Internal error."}}
         delay = self._delays.pop(hook, 0.0)
         try:
-            if params.get("apiKey") != self.api_key:
+            if params.get("apiKey") != self.api_key or not (spot or self.futures_permission):
                 raise VenueError(-2015, "Invalid API-key, IP, or permissions for action.", 401)
             payload = "&".join(f"{k}={text(v)}" for k, v in sorted(params.items()) if k != "signature")
             if not self._verify(payload, str(params.get("signature", ""))):

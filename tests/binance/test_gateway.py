@@ -136,9 +136,11 @@ def test_leverage_is_set_per_symbol_and_said(engine, exchange, binance):
 def test_a_wrong_secret_keeps_market_data_and_says_why(engine, exchange, binance_setting):
     statuses = collect(engine, EVENT_GATEWAY_STATUS)
     engine.connect(binance_setting, "BINANCE")
-    settle(engine, lambda: any("Secret" in s.message for s in statuses), 60)
+    logs = collect(engine, EVENT_LOG)
+    settle(engine, lambda: any("Secret" in s.message for s in statuses)
+           and any("现货账户失败" in log.msg for log in logs), 60)
     gateway = engine.gateways["BINANCE"]
-    assert gateway.data_ready and not gateway.trading_ready
+    assert gateway.data_ready and not gateway.trading_ready and not gateway.spot_ready
 
 
 def test_a_clock_skew_is_explained(engine, exchange, binance_setting):

@@ -35,6 +35,24 @@ def held(engine) -> float | None:
     return position.volume if position else None
 
 
+def test_a_key_without_futures_permission_trades_spot_and_says_the_perpetuals_are_data_only(engine, exchange,
+                                                                                             binance_setting):
+    from lianghua_app.events import EVENT_GATEWAY_STATUS
+    from tests.binance.helpers import collect, req
+
+    exchange.futures_permission = False
+    statuses = collect(engine, EVENT_GATEWAY_STATUS)
+    engine.connect(binance_setting, "BINANCE")
+    gateway = engine.gateways["BINANCE"]
+    settle(engine, lambda: gateway.spot_ready and any("合约仅行情" in s.message for s in statuses), 60)
+    resting = engine.send_order(spot_req(price=59000.0), "BINANCE")
+    perpetual = engine.send_order(req(price=59000.0), "BINANCE")
+    settle(engine, lambda: status_of(engine, resting) is Status.NOTTRADED
+           and status_of(engine, perpetual) is Status.REJECTED)
+    assert [o.client_id for o in exchange.spot_orders()] == [resting.split(".", 1)[1]]
+    assert exchange.orders() == [] and not gateway.trading_ready
+
+
 def test_spot_symbols_are_listed_apart_from_the_perpetuals_with_their_own_filters(engine, spot):
     btc_spot, btc_perp = engine.get_contract(SPOT), engine.get_contract(BTC)
     assert btc_spot.product is Product.SPOT and btc_perp.product is Product.FUTURES

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lianghua_app.i18n import tr
-from lianghua_app.json_config import load_config, save_config
+from lianghua_app.json_config import load_config
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,3 @@ def parse(raw: dict) -> tuple[MonitorConfig | None, list[str]]:
 
 def load(path: Path) -> tuple[MonitorConfig, list[str]]:
     return load_config(path, parse, MonitorConfig, tr("监控配置"))
-
-
-def save(path: Path, config: MonitorConfig) -> None:
-    save_config(path, config.to_dict())

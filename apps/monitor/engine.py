@@ -24,6 +24,7 @@ from lianghua_app.events import (
     EVENT_MONITOR_ALERTS,
 )
 from lianghua_app.i18n import tr
+from lianghua_app.json_config import apply_config
 from lianghua_app.markets import CHINA_TZ
 from lianghua_app.notify import Notifier, channels_from_settings
 from lianghua_app.quotes import QuoteFrame
@@ -33,7 +34,7 @@ from lianghua_app.sectors import adopt_sector_csv
 from . import watchlists
 from .alerts import Alert, AlertCenter, recent_alerts
 from .boards import MarketView, Rotation, market_view
-from .config import load, parse, save
+from .config import MonitorConfig, load, parse
 from .detector import Detector, Signal
 from .reference import load_references
 
@@ -97,19 +98,23 @@ class MonitorEngine(BaseEngine):
     # --- configuration ---------------------------------------------------------------------
     def apply(self, raw: dict) -> list[str]:
         """Validate, save and switch; on any error the current configuration stays."""
-        config, errors = parse(raw)
-        if errors:
+        config, errors = apply_config(self.path, raw, self._parse)
+        if config is None:
             return errors
-        unknown = [name for name in config.watchlists if name not in self.watchlists]
-        if unknown:
-            return [tr("没有名为 {names} 的自选股列表", names="、".join(unknown))]
-        save(self.path, config)
         with self.lock:
             self.config = config
             self.detector.configure(config)
             self.center.cooldown = timedelta(seconds=config.cooldown_seconds)
             self._apply_scope()
         return []
+
+    def _parse(self, raw: dict) -> tuple[MonitorConfig | None, list[str]]:
+        """The configuration, if every watchlist it names exists."""
+        config, errors = parse(raw)
+        unknown = [name for name in config.watchlists if name not in self.watchlists] if config else []
+        if unknown:
+            return None, [tr("没有名为 {names} 的自选股列表", names="、".join(unknown))]
+        return config, errors
 
     def _apply_scope(self) -> None:
         chosen = self.config.watchlists

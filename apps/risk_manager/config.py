@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lianghua_app.i18n import tr
-from lianghua_app.json_config import load_config, save_config
+from lianghua_app.json_config import load_config
 
 from .day import DEFAULT_BOUNDARIES, parse_clock
 from .rules import RULES
@@ -109,10 +109,6 @@ def parse(raw: dict) -> tuple[RiskConfig | None, list[str]]:
 
 def load(path: Path) -> tuple[RiskConfig, list[str]]:
     return load_config(path, parse, RiskConfig, tr("风控配置"))
-
-
-def save(path: Path, config: RiskConfig) -> None:
-    save_config(path, config.to_dict())
 
 
 RECOMMENDED = ("price_deviation", "max_notional", "max_active_orders", "order_rate", "cancel_rate", "duplicate",

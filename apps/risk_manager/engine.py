@@ -34,6 +34,7 @@ from vnpy.trader.object import AccountData, CancelRequest, LogData, OrderRequest
 from lianghua_app import formatting
 from lianghua_app.i18n import tr
 from lianghua_app.journal import strategy_of
+from lianghua_app.json_config import apply_config
 from lianghua_app.markets import CHINA_TZ, currency_of
 from lianghua_app.sectors import adopt_sector_csv
 from lianghua_app.storage import stored_time
@@ -41,7 +42,7 @@ from lianghua_app.storage.models import RiskEventRecord
 
 from .book import Book, StrategyDay
 from .breaker import Trip, load_state, save_state
-from .config import RiskConfig, load, parse, save
+from .config import RiskConfig, load, parse
 from .context import Check, Flow
 from .day import DayCache, market_of, market_of_currency
 from .events_writer import EventWriter
@@ -102,10 +103,9 @@ class RiskEngine(BaseEngine):
     def apply(self, raw: dict) -> list[str]:
         """Validate, save and switch to a new configuration; on any error keep the current one
         and return what is wrong."""
-        config, errors = parse(raw)
-        if errors:
+        config, errors = apply_config(self.path, raw, parse)
+        if config is None:
             return errors
-        save(self.path, config)
         with self.lock:
             self.config = config
             self._activate()

@@ -60,6 +60,7 @@ class FakeBinance(SpotServer):
             spec.mark = spec.index = (spec.bid + spec.ask) / 2
         self.api_key, self.secret, self.public_pem = api_key, secret, ed25519_public_pem
         self.futures_permission = futures_permission
+        self.closing = False
         self.skew_ms = 0                    # the server's clock minus ours
         self.banned = False                 # 418 for everything
         self.user_blocked = False           # user-stream sockets refused (a network that drops them)
@@ -110,16 +111,21 @@ class FakeBinance(SpotServer):
     async def _serve(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        self.runner = web.AppRunner(app)
+        app.on_shutdown.append(self._close_sockets)         # once nothing new is accepted
+        # A socket still opening when the server stops ends within 2 s, as a server going away.
+        self.runner = web.AppRunner(app, shutdown_timeout=2.0)
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
 
     async def _close(self) -> None:
+        self.closing = True
+        await self.runner.cleanup()
+
+    async def _close_sockets(self, _app: web.Application) -> None:
         for ws, _, _ in list(self.sockets):
             await ws.close()
-        await self.runner.cleanup()
 
     # --- hooks for tests ------------------------------------------------------------------------
     def set_book(self, symbol: str, bid: float, ask: float) -> None:
@@ -630,6 +636,9 @@ class FakeBinance(SpotServer):
             raise web.HTTPNotFound()                  # the unrouted futures URLs, retired on 2026-04-23
         ws = web.WebSocketResponse(heartbeat=None, timeout=1.0)   # a close waits 1 s for the client, as a server would
         await ws.prepare(request)
+        if self.closing:                        # opened while the server stops: it goes away
+            await ws.close(code=1001)
+            return ws
         route = request.path
         if route.startswith("/private/ws"):
             key = request.query.get("listenKey", "")

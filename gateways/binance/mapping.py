@@ -354,30 +354,33 @@ PROXY_ATTRIBUTES = {"http": ("http_proxy", "ws_proxy"), "https": ("https_proxy",
 
 
 def proxy_attributes(proxy: str) -> dict[str, str]:
-    """The ccxt attributes a proxy setting fills. A bare host:port is an HTTP proxy, as Clash and
-    v2rayN show theirs. Raises ValueError with what to write instead."""
-    proxy = proxy.strip()
-    if not proxy:
+    """The ccxt attributes a proxy setting fills. Raises ValueError with what to write instead."""
+    url = _proxy_url(proxy)
+    if not url:
         return {}
-    if "://" not in proxy:
-        proxy = "http://" + proxy
-    scheme = proxy.split("://", 1)[0].lower()
-    if scheme not in PROXY_ATTRIBUTES:
-        raise ValueError(tr("代理协议“{scheme}”不支持：请写成 http://主机:端口 或 socks5://主机:端口", scheme=scheme))
+    parts = urlsplit(url)
+    if parts.scheme not in PROXY_ATTRIBUTES:
+        raise ValueError(tr("代理协议“{scheme}”不支持：请写成 http://主机:端口 或 socks5://主机:端口",
+                            scheme=parts.scheme))
     try:
-        parts = urlsplit(proxy)
         port = parts.port
-    except ValueError:
-        port, parts = None, None
-    if parts is None or not parts.hostname or port is None:
+    except ValueError:          # not a number
+        port = None
+    if not parts.hostname or port is None:
         raise ValueError(tr("代理地址缺少主机或端口：请写成 http://127.0.0.1:7890 这样的形式"))
-    return {name: proxy for name in PROXY_ATTRIBUTES[scheme]}
+    return {name: url for name in PROXY_ATTRIBUTES[parts.scheme]}
 
 
 def proxy_host(proxy: str) -> str:
     """host:port of a proxy setting, without any user name or password in it."""
-    parts = urlsplit(proxy if "://" in proxy else "http://" + proxy)
+    parts = urlsplit(_proxy_url(proxy))
     return f"{parts.hostname}:{parts.port}"
+
+
+def _proxy_url(proxy: str) -> str:
+    """A bare host:port is an HTTP proxy, as Clash and v2rayN show theirs."""
+    proxy = proxy.strip()
+    return "http://" + proxy if proxy and "://" not in proxy else proxy
 
 
 def funding_flows(rows: list[dict], gateway_name: str) -> list[CashFlow]:

@@ -740,8 +740,7 @@ def _stream_key(stream: str) -> str:
 
 def _route_of(stream: str) -> str:
     """Which routed futures endpoint carries a stream: books on /public, the rest on /market."""
-    kind = stream.split("@", 1)[-1] if "@" in stream else stream
-    return "public" if kind.startswith(("depth", "bookticker")) or stream == "!bookticker" else "market"
+    return "public" if stream.split("@", 1)[-1].lstrip("!").startswith(("depth", "bookticker")) else "market"
 
 
 def _decimals(step: str) -> int:

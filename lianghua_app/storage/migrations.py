@@ -37,8 +37,6 @@ def _records_to_utc(database: SqliteDatabase) -> None:
     local = datetime.now().astimezone().tzinfo
     for table, column, zone in (("alertrecord", "created", CHINA_TZ),
                                 *((table, column, local) for table, column in LOCAL_CLOCK_COLUMNS)):
-        if not database.table_exists(table):
-            continue
         rows = database.execute_sql(f'SELECT rowid, "{column}" FROM "{table}"').fetchall()
         database.cursor().executemany(f'UPDATE "{table}" SET "{column}" = ? WHERE rowid = ?',
                                       [(_to_utc(value, zone), rowid) for rowid, value in rows])
